@@ -1,0 +1,160 @@
+package dev.netmem.api;
+
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * An emulated DMA device with an IOMMU-like mapping table ({@code struct device} plus the DMA API:
+ * {@code dma_map_page_attrs}, {@code dma_unmap_page_attrs}, {@code dma_sync_single_range_for_device}).
+ *
+ * <p>Each mapping gets a fresh I/O virtual address (IOVA) and is remembered until it is unmapped, so
+ * a double unmap, an unmap of an unknown address or a length mismatch is caught and thrown. The
+ * device counts maps, unmaps, failed maps and bytes synced for the device, so tests can assert that
+ * a pool maps a buffer once when it enters and unmaps it once when it leaves.
+ *
+ * <p>A coherent device needs no syncs ({@code dma_dev_need_sync() == false}); a non-coherent one
+ * counts the bytes of every sync. {@link #failNextMaps(int)} injects mapping failures.
+ *
+ * <p>Thread safety: every method may be called from any thread.
+ */
+public final class DmaDevice {
+    /** The value {@code dma_map_*} returns on failure ({@code DMA_MAPPING_ERROR} stands in as 0). */
+    public static final long DMA_MAPPING_ERROR = 0L;
+
+    /** IOVAs start here so that 0 never names a mapping. */
+    private static final long IOVA_BASE = 1L << 32;
+
+    private final String name;
+    private final boolean coherent;
+    private final ConcurrentHashMap<Long, Long> mappings = new ConcurrentHashMap<>();
+    private final AtomicLong nextIova = new AtomicLong(IOVA_BASE);
+    private final AtomicInteger failMaps = new AtomicInteger();
+    private final LongAdder maps = new LongAdder();
+    private final LongAdder unmaps = new LongAdder();
+    private final LongAdder mapFailures = new LongAdder();
+    private final LongAdder bytesSynced = new LongAdder();
+    private final LongAdder syncs = new LongAdder();
+
+    /**
+     * Creates a device.
+     *
+     * @param name     a label for diagnostics
+     * @param coherent {@code true} if DMA is cache-coherent, so no sync is ever needed
+     */
+    public DmaDevice(String name, boolean coherent) {
+        this.name = Objects.requireNonNull(name, "name");
+        this.coherent = coherent;
+    }
+
+    /** The label given at construction. */
+    public String name() {
+        return name;
+    }
+
+    /** {@code dma_dev_need_sync()}: whether syncs for the device do anything. */
+    public boolean needSync() {
+        return !coherent;
+    }
+
+    /**
+     * Maps {@code length} bytes and returns their IOVA, or {@link #DMA_MAPPING_ERROR} when an injected
+     * failure is pending.
+     *
+     * @throws IllegalArgumentException if {@code length <= 0}, or {@code dir} is {@code NONE}
+     */
+    public long map(long length, DmaDirection dir) {
+        if (length <= 0) {
+            throw new IllegalArgumentException("dma map length must be > 0: " + length);
+        }
+        if (dir == DmaDirection.NONE) {
+            throw new IllegalArgumentException("dma map direction must not be NONE");
+        }
+        if (failMaps.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0) {
+            mapFailures.increment();
+            return DMA_MAPPING_ERROR;
+        }
+        long pages = (length + NetIov.PAGE_SIZE - 1) >>> NetIov.PAGE_SHIFT;
+        long iova = nextIova.getAndAdd(pages << NetIov.PAGE_SHIFT);
+        mappings.put(iova, length);
+        maps.increment();
+        return iova;
+    }
+
+    /**
+     * Unmaps a mapping made by {@link #map}.
+     *
+     * @throws IllegalStateException if {@code iova} is not mapped or was mapped with another length
+     */
+    public void unmap(long iova, long length, DmaDirection dir) {
+        Long mapped = mappings.remove(iova);
+        if (mapped == null) {
+            throw new IllegalStateException("dma unmap of unmapped iova 0x" + Long.toHexString(iova)
+                    + " on device " + name);
+        }
+        if (mapped != length) {
+            mappings.put(iova, mapped);
+            throw new IllegalStateException("dma unmap length " + length + " != mapped length " + mapped
+                    + " at iova 0x" + Long.toHexString(iova));
+        }
+        unmaps.increment();
+    }
+
+    /** Syncs {@code length} bytes at {@code iova} for the device; counted only when {@link #needSync()}. */
+    public void syncForDevice(long iova, long length, DmaDirection dir) {
+        if (!coherent) {
+            syncs.increment();
+            bytesSynced.add(length);
+        }
+    }
+
+    /** Whether {@code iova} is the start of a live mapping. */
+    public boolean isMapped(long iova) {
+        return mappings.containsKey(iova);
+    }
+
+    /** Makes the next {@code n} calls to {@link #map} fail. */
+    public void failNextMaps(int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("n must be >= 0: " + n);
+        }
+        failMaps.set(n);
+    }
+
+    /** Successful maps so far. */
+    public long maps() {
+        return maps.sum();
+    }
+
+    /** Unmaps so far. */
+    public long unmaps() {
+        return unmaps.sum();
+    }
+
+    /** Maps that failed (injected). */
+    public long mapFailures() {
+        return mapFailures.sum();
+    }
+
+    /** Mappings currently live. */
+    public int liveMappings() {
+        return mappings.size();
+    }
+
+    /** Syncs for the device so far (0 on a coherent device). */
+    public long syncs() {
+        return syncs.sum();
+    }
+
+    /** Bytes synced for the device so far (0 on a coherent device). */
+    public long bytesSynced() {
+        return bytesSynced.sum();
+    }
+
+    @Override
+    public String toString() {
+        return "DmaDevice[" + name + (coherent ? ", coherent" : "") + "]";
+    }
+}

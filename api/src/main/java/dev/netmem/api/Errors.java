@@ -1,0 +1,52 @@
+package dev.netmem.api;
+
+/** Cold exception builders, so the hot paths carry only a call. */
+final class Errors {
+    private Errors() {
+    }
+
+    static IllegalStateException destroyed(PagePool pool) {
+        return new IllegalStateException("page pool " + pool.id() + " is destroyed (" + pool.state() + ")");
+    }
+
+    static IllegalStateException alreadyDestroyed(PagePool pool) {
+        return new IllegalStateException("page pool " + pool.id() + " is already destroyed (" + pool.state() + ")");
+    }
+
+    static IllegalStateException napiRunning(PagePool pool, Napi napi, Thread owner) {
+        return new IllegalStateException("page pool " + pool.id() + ": " + napi + " is running on thread "
+                + owner.getName() + "; stop it before destroying the pool");
+    }
+
+    static RuntimeException badPut(PagePool pool, NetIov netmem) {
+        if (netmem == null) {
+            return new NullPointerException("netmem");
+        }
+        PagePool owner = netmem.pp;
+        if (owner == null || !netmem.isPp()) {
+            return new IllegalArgumentException(netmem + " is not owned by a page pool (foreign, or already released)");
+        }
+        if (owner != pool) {
+            return new IllegalArgumentException(netmem + " belongs to page pool " + owner.id() + ", not page pool "
+                    + pool.id());
+        }
+        return new IllegalStateException("double put of " + netmem + ": it is already back in page pool "
+                + pool.id());
+    }
+
+    static IllegalStateException bulkDuplicate(NetIov netmem) {
+        return new IllegalStateException("double put of " + netmem + ": it appears twice in one bulk put");
+    }
+
+    static IllegalStateException refAtRest(NetIov netmem) {
+        return new IllegalStateException("cannot take a reference on " + netmem + ": it is not allocated");
+    }
+
+    static IllegalStateException refUnderflow(NetIov netmem, long nr, long held) {
+        return new IllegalStateException("pp_ref_count underflow on " + netmem + ": dropping " + nr + " of " + held);
+    }
+
+    static IllegalArgumentException fragSize(int size, int bufferSize) {
+        return new IllegalArgumentException("frag size must be in [1, " + bufferSize + "]: " + size);
+    }
+}

@@ -1,0 +1,1039 @@
+package dev.netmem.api;
+
+import dev.netmem.api.internal.MpscArrayRing;
+import dev.netmem.api.internal.PoolCounters;
+import dev.netmem.api.internal.ReleaseScheduler;
+import dev.netmem.api.spi.MemoryProvider;
+import dev.netmem.api.spi.PoolContext;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Models {@code struct page_pool}: a per-RX-queue buffer allocator with a lockless fast cache owned
+ * by the queue's NAPI, a multi-producer ring for buffers freed elsewhere, and a slow path into its
+ * memory provider.
+ *
+ * <pre>
+ *   driver (NAPI)             any thread
+ *       | alloc()                 | putNetmem(..., allowDirect=false)
+ *       v                         v
+ *   +-----------+  refill 64  +--------+  ring full  +------------------+
+ *   | fast cache| <---------- |  ring  | ----------> | release path     |--> provider
+ *   |  (128)    |             | (1024) |             | (the only exit)  |    releaseNetmem
+ *   +-----------+             +--------+             +------------------+
+ *       ^   | empty & ring empty                         ^
+ *       |   v                                            | cache full & ring full,
+ *       |  provider.allocNetmems (slow path, hold++)     | page still referenced,
+ *       |                                                | or pool destroyed
+ *   put on the NAPI thread (NAPI-local) / recycleDirect
+ * </pre>
+ *
+ * <h2>Execution contexts</h2>
+ * <ul>
+ *   <li><b>Allocation context</b>: {@link #alloc}, {@link #allocFrag}, {@link #recycleDirect},
+ *       {@link #updateNid} run only on the thread running the pool's {@link Napi} (or, for a pool
+ *       without one, on the single thread the driver uses). Checked by {@code assert}.</li>
+ *   <li><b>Any thread</b>: {@link #putNetmem}/{@link #putFullPage} with {@code allowDirect=false},
+ *       {@link #putBulk}, {@link #refNetmem}, {@link #destroy}, and every query. A put made on the
+ *       thread that currently runs the pool's NAPI goes to the fast cache (NAPI-local recycling);
+ *       from any other thread it goes to the ring.</li>
+ * </ul>
+ *
+ * <h2>Accounting</h2>
+ * A buffer enters the pool once ({@code hold++}, in the provider's slow path) and leaves it once,
+ * through one private method, {@code returnNetmem}: it unmaps (if the pool maps), hands the buffer to
+ * {@link MemoryProvider#releaseNetmem} and bumps {@code release} exactly once.
+ * {@link #inflight()} {@code = hold - release}.
+ *
+ * <h2>Lifecycle</h2>
+ * {@code ACTIVE → DESTROYING → RELEASED}. {@link #destroy()} disables direct recycling, drains the
+ * frag page, the cache and the ring through the release path, and if buffers are still in flight
+ * leaves the pool {@link State#DESTROYING DESTROYING} (the kernel's detached pool): it records the
+ * detach time, notifies {@link PagePoolListener#changed}, re-checks every {@code releaseRetry} and
+ * logs a stall warning every {@code stallWarn}. From then on every put goes straight to the release
+ * path, never into the cache or ring; the put that returns the last buffer moves the pool to
+ * {@link State#RELEASED RELEASED}, calls the provider's {@code destroy} and unlists the pool. Nothing
+ * changes a pool after that.
+ *
+ * @apiNote Unlike the kernel, a put on a detached pool does not park the buffer in the ring until
+ * the next retry: it releases at once, so the last put completes the release without waiting.
+ */
+public final class PagePool {
+    /** {@code PP_ALLOC_CACHE_SIZE}: the fast cache holds two NAPI budgets; the spare half absorbs direct recycling. */
+    public static final int PP_ALLOC_CACHE_SIZE = 128;
+    /** {@code PP_ALLOC_CACHE_REFILL}: one NAPI budget (64) per refill from the ring or the provider. */
+    public static final int PP_ALLOC_CACHE_REFILL = 64;
+    /** {@code BIAS_MAX}: the frag allocator's initial reference bias ({@code LONG_MAX >> 1}). */
+    public static final long BIAS_MAX = Long.MAX_VALUE >> 1;
+    /** {@code dma_get_cache_alignment()} on x86-64: frag sizes are rounded up to it. */
+    public static final int DMA_CACHE_ALIGNMENT = 64;
+    /** The node {@link NetIov#NUMA_NO_NODE} resolves to ({@code numa_mem_id()} of the emulated CPU). */
+    public static final int LOCAL_NODE = 0;
+
+    /** The pool's lifecycle state. */
+    public enum State {
+        /** Allocating and recycling. */
+        ACTIVE,
+        /** {@link #destroy()} ran; buffers are still in flight (the kernel's detached pool). */
+        DESTROYING,
+        /** Every buffer came home; the provider was released. */
+        RELEASED
+    }
+
+    private static final int ACTIVE = 0;
+    private static final int DESTROYING = 1;
+    private static final int RELEASED = 2;
+
+    private static final System.Logger LOG = System.getLogger("dev.netmem.pagepool");
+    private static final ConcurrentHashMap<Integer, PagePool> POOLS = new ConcurrentHashMap<>();
+    private static final CopyOnWriteArrayList<PagePoolListener> LISTENERS = new CopyOnWriteArrayList<>();
+    private static final AtomicInteger NEXT_ID = new AtomicInteger(1);
+
+    private static final VarHandle STATE;
+    private static final VarHandle RELEASE_CNT;
+    private static final VarHandle HOLD_CNT;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            STATE = l.findVarHandle(PagePool.class, "state", int.class);
+            RELEASE_CNT = l.findVarHandle(PagePool.class, "releaseCnt", int.class);
+            HOLD_CNT = l.findVarHandle(PagePool.class, "holdCnt", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    // ---- configuration (immutable after create) ----
+    private final int id;
+    private final PagePoolParams params;
+    private final MemoryProvider provider;
+    private final boolean unreadable;
+    /** The pool itself maps buffers: host pages with PP_FLAG_DMA_MAP. */
+    private final boolean dmaMap;
+    private final DmaDevice device;
+    private final int bufferSize;
+    private final MpscArrayRing<NetIov> ring;
+    private final PoolCounters counters;
+    private final Mp mp = new Mp();
+    private final Object drainLock = new Object();
+    /** PP_FLAG_DMA_SYNC_DEV on a device that needs syncs, unless the provider turned it off in init. */
+    private boolean dmaSync;
+
+    // ---- allocation context (NAPI-owned): plain fields ----
+    private final NetIov[] cache = new NetIov[PP_ALLOC_CACHE_SIZE];
+    private int allocCount;
+    /** pages_state_hold_cnt: written only in allocation context; read elsewhere with opaque/volatile loads. */
+    private int holdCnt;
+    private int nid;
+    private NetIov fragPage;
+    private int fragOffset;
+    private long fragUsers;
+    private int lastFragOffset;
+
+    // ---- shared ----
+    /** pages_state_release_cnt: bumped once per buffer leaving the pool, from any thread. */
+    private volatile int releaseCnt;
+    private volatile int state;
+    /** p.napi; cleared by destroy (page_pool_disable_direct_recycling). */
+    private volatile Napi napi;
+    private volatile Instant detachTime;
+    private volatile ScheduledFuture<?> retry;
+    private long deferWarnAt;
+
+    private PagePool(int id, PagePoolParams params, MemoryProvider provider, boolean unreadable) {
+        this.id = id;
+        this.params = params;
+        this.provider = provider;
+        this.unreadable = unreadable;
+        this.device = params.device();
+        this.dmaMap = !unreadable && params.hasFlag(PagePoolParams.PP_FLAG_DMA_MAP);
+        this.dmaSync = params.hasFlag(PagePoolParams.PP_FLAG_DMA_SYNC_DEV) && device.needSync();
+        this.bufferSize = params.bufferSize();
+        this.ring = new MpscArrayRing<>(params.ringSize());
+        this.counters = PoolCounters.create(params.stats());
+        this.nid = params.nid();
+        this.napi = params.napi();
+    }
+
+    /**
+     * Creates a pool ({@code page_pool_create}). With {@link PagePoolParams#PP_FLAG_ALLOW_UNREADABLE_NETMEM}
+     * the pool uses the memory provider bound to {@code params.queue()} if there is one; otherwise it
+     * uses {@code params.hostPages()}. The provider's {@code init} runs before the pool is listed.
+     *
+     * @throws IllegalArgumentException      if there is no memory to use
+     * @throws UnsupportedOperationException if a provider is bound but the flags lack
+     *                                       {@code PP_FLAG_DMA_MAP | PP_FLAG_DMA_SYNC_DEV}
+     *                                       ({@code -EOPNOTSUPP})
+     * @throws RuntimeException              whatever the provider's {@code init} throws
+     */
+    public static PagePool create(PagePoolParams params) {
+        Objects.requireNonNull(params, "params");
+        MemoryProvider mp = null;
+        if (params.hasFlag(PagePoolParams.PP_FLAG_ALLOW_UNREADABLE_NETMEM)) {
+            mp = params.queue().memoryProvider();
+        }
+        if (mp == null) {
+            mp = params.hostPages();
+            if (mp == null) {
+                throw new IllegalArgumentException(params.queue() == null
+                        ? "no memory: hostPages is null and no queue is given"
+                        : "no memory: queue " + params.queue().queueIndex()
+                                + " has no memory provider usable by this pool and hostPages is null");
+            }
+        }
+        boolean unreadable = mp.unreadable();
+        if (unreadable && (!params.hasFlag(PagePoolParams.PP_FLAG_DMA_MAP)
+                || !params.hasFlag(PagePoolParams.PP_FLAG_DMA_SYNC_DEV))) {
+            throw new UnsupportedOperationException(
+                    "a memory provider requires PP_FLAG_DMA_MAP and PP_FLAG_DMA_SYNC_DEV");
+        }
+        PagePool pool = new PagePool(allocId(), params, mp, unreadable);
+        try {
+            mp.init(pool.mp);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "page pool {0}: mem-provider init failed: {1}", pool.id, e.getMessage());
+            throw e;
+        }
+        POOLS.put(pool.id, pool);
+        for (PagePoolListener l : LISTENERS) {
+            l.added(pool);
+        }
+        return pool;
+    }
+
+    private static int allocId() {
+        while (true) {
+            int id = NEXT_ID.getAndUpdate(i -> i == Integer.MAX_VALUE ? 1 : i + 1);
+            if (!POOLS.containsKey(id)) {
+                return id;
+            }
+        }
+    }
+
+    // =====================================================================================
+    // Allocation (allocation context)
+    // =====================================================================================
+
+    /**
+     * Allocates one buffer ({@code page_pool_alloc_netmems}): the fast cache, else a refill of up to
+     * {@link #PP_ALLOC_CACHE_REFILL} from the ring, else the provider.
+     * Caller: allocation context.
+     *
+     * @return a buffer with {@code pp_ref_count == 1}, or {@code null} if no memory could be had
+     * @throws IllegalStateException if the pool was destroyed
+     */
+    public NetIov alloc() {
+        assert allocContext() : notAllocContext();
+        int n = allocCount;
+        if (n > 0) {
+            NetIov niov = cache[--n];
+            allocCount = n;
+            niov.allocated = true;
+            counters.fast();
+            return niov;
+        }
+        return allocSlowPath();
+    }
+
+    private NetIov allocSlowPath() {
+        if ((int) STATE.getVolatile(this) != ACTIVE) {
+            throw Errors.destroyed(this);
+        }
+        NetIov niov = refillAllocCache();
+        return niov != null ? niov : allocFromProvider();
+    }
+
+    /** {@code page_pool_refill_alloc_cache}: move up to REFILL buffers from the ring to the cache. */
+    private NetIov refillAllocCache() {
+        if (ring.isEmpty()) {
+            counters.empty();
+            return null;
+        }
+        int pref = nid == NetIov.NUMA_NO_NODE ? LOCAL_NODE : nid;
+        int n = allocCount;
+        do {
+            NetIov niov = ring.poll();
+            if (niov == null) {
+                break;
+            }
+            if (!isPrefNid(niov, pref)) {
+                returnNetmem(niov);
+                counters.waive();
+                break;
+            }
+            cache[n++] = niov;
+        } while (n < PP_ALLOC_CACHE_REFILL);
+        if (n == 0) {
+            return null;
+        }
+        NetIov niov = cache[--n];
+        allocCount = n;
+        niov.allocated = true;
+        counters.refill();
+        return niov;
+    }
+
+    /** {@code netmem_is_pref_nid}: net_iovs and node-less pages always are. */
+    private static boolean isPrefNid(NetIov niov, int pref) {
+        int node = niov.nid();
+        return niov.type() != NetIovType.PAGE || node == NetIov.NUMA_NO_NODE || node == pref;
+    }
+
+    private NetIov allocFromProvider() {
+        NetIov niov = provider.allocNetmems(mp);
+        if (niov == null) {
+            return null;
+        }
+        assert niov.pp == this : "provider returned a buffer not accounted to pool " + id + ": " + niov;
+        if (!unreadable) {
+            if (params.order() > 0) {
+                counters.slowHighOrder();
+            } else {
+                counters.slow();
+            }
+        }
+        niov.allocated = true;
+        return niov;
+    }
+
+    /**
+     * Allocates a fragment of {@code size} bytes ({@code page_pool_alloc_frag_netmem}): fragments are
+     * carved from one buffer that holds a {@link #BIAS_MAX} reference bias; each fragment holds one
+     * {@code pp_ref_count} and is freed with {@link #putNetmem putNetmem(netmem, -1, ...)}. The offset of
+     * the returned fragment is {@link #lastFragOffset()}. Caller: allocation context.
+     *
+     * @param size bytes, rounded up to {@link #DMA_CACHE_ALIGNMENT}
+     * @return the buffer holding the fragment, or {@code null} if no memory could be had
+     * @throws IllegalArgumentException if {@code size} is not in {@code [1, bufferSize]}
+     */
+    public NetIov allocFrag(int size) {
+        assert allocContext() : notAllocContext();
+        if (size <= 0 || size > bufferSize) {
+            throw Errors.fragSize(size, bufferSize);
+        }
+        size = (size + DMA_CACHE_ALIGNMENT - 1) & -DMA_CACHE_ALIGNMENT;
+        NetIov page = fragPage;
+        int offset = fragOffset;
+        if (page != null && offset + size > bufferSize) {
+            page = drainFrag(page);
+            if (page != null) {
+                counters.cached();
+                counters.fast();
+                return fragReset(page, size);
+            }
+        }
+        if (page == null) {
+            page = alloc();
+            fragPage = page;
+            return page == null ? null : fragReset(page, size);
+        }
+        fragUsers++;
+        lastFragOffset = offset;
+        fragOffset = offset + size;
+        return page;
+    }
+
+    /** The offset of the fragment {@link #allocFrag} returned last. Caller: allocation context. */
+    public int lastFragOffset() {
+        return lastFragOffset;
+    }
+
+    private NetIov fragReset(NetIov page, int size) {
+        fragUsers = 1;
+        lastFragOffset = 0;
+        fragOffset = size;
+        page.setPpRefCount(BIAS_MAX);
+        return page;
+    }
+
+    /** {@code page_pool_drain_frag}: drop the unused bias; reuse the page if that was the last reference. */
+    private NetIov drainFrag(NetIov page) {
+        if (unrefNetmem(page, BIAS_MAX - fragUsers) != 0) {
+            return null;
+        }
+        if (recyclable(page)) {
+            syncForDevice(page, -1);
+            return page;
+        }
+        page.allocated = false;
+        returnNetmem(page);
+        return null;
+    }
+
+    /** {@code page_pool_free_frag}. */
+    private void freeFrag() {
+        NetIov page = fragPage;
+        fragPage = null;
+        if (page == null || unrefNetmem(page, BIAS_MAX - fragUsers) != 0) {
+            return;
+        }
+        page.allocated = false;
+        returnNetmem(page);
+    }
+
+    // =====================================================================================
+    // pp_ref_count (models helpers.h)
+    // =====================================================================================
+
+    /**
+     * {@code page_pool_ref_netmem}: takes one more {@code pp_ref_count} reference (an skb clone, a
+     * socket token, a user ref). Any thread.
+     *
+     * @throws IllegalStateException if the buffer is not out of its pool
+     */
+    public static void refNetmem(NetIov netmem) {
+        if (!netmem.allocated) {
+            throw Errors.refAtRest(netmem);
+        }
+        netmem.getAndAddPpRefCount(1);
+    }
+
+    /**
+     * {@code page_pool_unref_netmem}: drops {@code nr} references and returns what is left. When the
+     * caller holds exactly {@code nr} there is no atomic read-modify-write. When the count reaches 0
+     * it is reset to 1 (every buffer at rest has {@code pp_ref_count == 1}) and the caller must put
+     * the buffer with {@link #putUnrefedNetmem}. Any thread.
+     *
+     * @throws IllegalStateException if more references are dropped than are held (nothing changes)
+     */
+    public static long unrefNetmem(NetIov netmem, long nr) {
+        if (netmem.getPpRefCountAcquire() == nr) {
+            if (nr != 1) {
+                netmem.setPpRefCount(1);
+            }
+            return 0;
+        }
+        long ret = netmem.getAndAddPpRefCount(-nr) - nr;
+        if (ret < 0) {
+            netmem.getAndAddPpRefCount(nr);
+            throw Errors.refUnderflow(netmem, nr, ret + nr);
+        }
+        if (ret == 0) {
+            netmem.setPpRefCount(1);
+        }
+        return ret;
+    }
+
+    /**
+     * {@code page_pool_fragment_netmem}: sets {@code pp_ref_count} to {@code nr} on a buffer just
+     * allocated and not yet shared.
+     */
+    public static void fragmentNetmem(NetIov netmem, long nr) {
+        if (nr < 1) {
+            throw new IllegalArgumentException("nr must be >= 1: " + nr);
+        }
+        netmem.setPpRefCount(nr);
+    }
+
+    // =====================================================================================
+    // Put (recycle) paths
+    // =====================================================================================
+
+    /**
+     * {@code page_pool_put_netmem}: drops one reference; the last one recycles the buffer (fast cache
+     * when {@code allowDirect} or NAPI-local, else the ring) or releases it.
+     *
+     * @param netmem      a buffer of this pool
+     * @param dmaSyncSize bytes to sync for the device ({@code min(dmaSyncSize, maxLen)}); -1 for all
+     * @param allowDirect the caller guarantees allocation context
+     * @throws IllegalArgumentException if the buffer is foreign or belongs to another pool
+     * @throws IllegalStateException    if the buffer is already back in the pool (double put)
+     */
+    public void putNetmem(NetIov netmem, int dmaSyncSize, boolean allowDirect) {
+        if (netmem.pp != this || !netmem.allocated) {
+            throw Errors.badPut(this, netmem);
+        }
+        if (unrefNetmem(netmem, 1) != 0) {
+            return;
+        }
+        putUnrefed(netmem, dmaSyncSize, allowDirect);
+    }
+
+    /** {@code page_pool_put_full_page}: {@link #putNetmem} syncing the whole {@code maxLen}. */
+    public void putFullPage(NetIov netmem, boolean allowDirect) {
+        putNetmem(netmem, -1, allowDirect);
+    }
+
+    /** {@code page_pool_recycle_direct}: put into the fast cache. Caller: allocation context. */
+    public void recycleDirect(NetIov netmem) {
+        putNetmem(netmem, -1, true);
+    }
+
+    /**
+     * {@code page_pool_put_unrefed_netmem}: recycles a buffer whose last reference the caller already
+     * dropped with {@link #unrefNetmem} (providers returning a buffer to the pool that owns it).
+     *
+     * @throws IllegalArgumentException if the buffer is foreign or belongs to another pool
+     * @throws IllegalStateException    if it is already back in the pool
+     */
+    public void putUnrefedNetmem(NetIov netmem, int dmaSyncSize, boolean allowDirect) {
+        if (netmem.pp != this || !netmem.allocated) {
+            throw Errors.badPut(this, netmem);
+        }
+        putUnrefed(netmem, dmaSyncSize, allowDirect);
+    }
+
+    private void putUnrefed(NetIov netmem, int dmaSyncSize, boolean allowDirect) {
+        netmem.allocated = false;
+        if ((int) STATE.getAcquire(this) != ACTIVE) {
+            returnNetmem(netmem); // a late put on a destroyed pool: straight to the release path
+            return;
+        }
+        if (!allowDirect) {
+            allowDirect = napiLocal();
+        } else {
+            assert allocContext() : notAllocContext();
+        }
+        if (!recyclable(netmem)) {
+            counters.releasedRefcnt();
+            returnNetmem(netmem);
+            return;
+        }
+        syncForDevice(netmem, dmaSyncSize);
+        if (allowDirect) {
+            int n = allocCount;
+            if (n < PP_ALLOC_CACHE_SIZE) {
+                cache[n] = netmem;
+                allocCount = n + 1;
+                counters.cached();
+                return;
+            }
+            counters.cacheFull();
+        }
+        recycleInRing(netmem);
+    }
+
+    private void recycleInRing(NetIov netmem) {
+        if (!ring.offer(netmem)) {
+            counters.ringFull();
+            returnNetmem(netmem);
+            return;
+        }
+        // Dekker partner of destroy(): it sets state (volatile) then drains; we produced (CAS) and now
+        // re-read state. One of us sees the other, so a buffer produced while the pool is being
+        // destroyed is drained by whoever sees it.
+        if ((int) STATE.getVolatile(this) != ACTIVE) {
+            drainRingSlowPath();
+        }
+    }
+
+    /**
+     * {@code page_pool_put_netmem_bulk}: drops one reference on each of {@code data[0..count)}, which
+     * may belong to different pools, and recycles or releases the buffers whose last reference went.
+     * Buffers of one pool are handled in one round with one NAPI-locality check and one ring claim.
+     * Every entry is validated before any reference changes. The caller must not use {@code data}
+     * afterwards. Any thread.
+     *
+     * @throws IllegalArgumentException if an entry is foreign, or {@code count} is out of range
+     * @throws IllegalStateException    if an entry is already back in its pool, or appears twice
+     */
+    public static void putBulk(NetIov[] data, int count) {
+        Objects.checkFromIndexSize(0, count, data.length);
+        validateBulk(data, count);
+        int n = 0;
+        for (int i = 0; i < count; i++) {
+            NetIov niov = data[i];
+            if (unrefNetmem(niov, 1) == 0) {
+                data[n++] = niov;
+            }
+        }
+        int start = 0;
+        while (start < n) {
+            PagePool pool = data[start].pp;
+            int mid = start;
+            for (int i = start; i < n; i++) {
+                if (data[i].pp == pool) {
+                    NetIov t = data[i];
+                    data[i] = data[mid];
+                    data[mid++] = t;
+                }
+            }
+            pool.putBulkRound(data, start, mid);
+            start = mid;
+        }
+    }
+
+    private static void validateBulk(NetIov[] data, int count) {
+        for (int i = 0; i < count; i++) {
+            NetIov niov = data[i];
+            if (niov == null || niov.pp == null || !niov.allocated) {
+                throw Errors.badPut(niov == null ? null : niov.pp, niov);
+            }
+        }
+        if (count <= 64) {
+            for (int i = 1; i < count; i++) {
+                for (int j = 0; j < i; j++) {
+                    if (data[i] == data[j]) {
+                        throw Errors.bulkDuplicate(data[i]);
+                    }
+                }
+            }
+        } else {
+            IdentityHashMap<NetIov, Boolean> seen = new IdentityHashMap<>(count * 2);
+            for (int i = 0; i < count; i++) {
+                if (seen.put(data[i], Boolean.TRUE) != null) {
+                    throw Errors.bulkDuplicate(data[i]);
+                }
+            }
+        }
+    }
+
+    /** One round of putBulk: data[from..to) all belong to this pool and dropped their last reference. */
+    private void putBulkRound(NetIov[] data, int from, int to) {
+        if ((int) STATE.getAcquire(this) != ACTIVE) {
+            for (int i = from; i < to; i++) {
+                data[i].allocated = false;
+                returnNetmem(data[i]);
+            }
+            return;
+        }
+        boolean direct = napiLocal();
+        int candidates = from;
+        for (int i = from; i < to; i++) {
+            NetIov niov = data[i];
+            niov.allocated = false;
+            if (!recyclable(niov)) {
+                counters.releasedRefcnt();
+                returnNetmem(niov);
+                continue;
+            }
+            syncForDevice(niov, -1);
+            if (direct) {
+                if (allocCount < PP_ALLOC_CACHE_SIZE) {
+                    cache[allocCount++] = niov;
+                    counters.cached();
+                    continue;
+                }
+                counters.cacheFull();
+            }
+            data[candidates++] = niov;
+        }
+        int want = candidates - from;
+        int produced = ring.offerBulk(data, from, want);
+        if (produced < want) {
+            counters.ringFull();
+            for (int i = from + produced; i < candidates; i++) {
+                returnNetmem(data[i]);
+            }
+        }
+        if (produced > 0 && (int) STATE.getVolatile(this) != ACTIVE) {
+            drainRingSlowPath();
+        }
+    }
+
+    /** {@code __page_pool_page_can_be_recycled}: a net_iov always; a page only without extra page refs. */
+    private static boolean recyclable(NetIov netmem) {
+        return netmem.type() != NetIovType.PAGE || netmem.pageRefCount() == 1;
+    }
+
+    /** {@code page_pool_napi_local}: the calling thread is running the pool's NAPI. */
+    private boolean napiLocal() {
+        Napi n = napi;
+        return n != null && n.isOwnerThread();
+    }
+
+    private boolean allocContext() {
+        Napi n = napi;
+        return n == null || n.isOwnerThread();
+    }
+
+    private String notAllocContext() {
+        return "page pool " + id + ": caller must run " + napi + ", not thread " + Thread.currentThread().getName();
+    }
+
+    // =====================================================================================
+    // The release path: the only way a buffer leaves the pool
+    // =====================================================================================
+
+    /**
+     * {@code page_pool_return_netmem}: unmap (if the pool maps), provider release, then exactly one
+     * {@code release++}. After that increment the pool may be released; only the buffer and the
+     * lifecycle check below are touched.
+     */
+    private void returnNetmem(NetIov netmem) {
+        if (dmaMap) {
+            dmaUnmap(netmem);
+        }
+        boolean put = provider.releaseNetmem(mp, netmem);
+        if (put) {
+            netmem.clearPpInfo();
+        }
+        int released = (int) RELEASE_CNT.getAndAdd(this, 1) + 1;
+        if (put) {
+            netmem.putPage();
+        }
+        if ((int) STATE.getVolatile(this) != ACTIVE) {
+            releaseIfDrained(released);
+        }
+    }
+
+    private void releaseIfDrained(int released) {
+        if (released - (int) HOLD_CNT.getVolatile(this) == 0) {
+            finishRelease();
+        }
+    }
+
+    /** {@code __page_pool_destroy}: once, when the last buffer came home after destroy. */
+    private void finishRelease() {
+        if (!STATE.compareAndSet(this, DESTROYING, RELEASED)) {
+            return;
+        }
+        ScheduledFuture<?> r = retry;
+        if (r != null) {
+            r.cancel(false);
+        }
+        provider.destroy(mp);
+        POOLS.remove(id, this);
+        for (PagePoolListener l : LISTENERS) {
+            l.deleted(this);
+        }
+    }
+
+    private void drainRingSlowPath() {
+        synchronized (drainLock) {
+            NetIov niov;
+            while ((niov = ring.poll()) != null) {
+                returnNetmem(niov);
+            }
+        }
+    }
+
+    // =====================================================================================
+    // DMA
+    // =====================================================================================
+
+    private boolean dmaMapNetmem(NetIov netmem) {
+        long iova = device.map(bufferSize, params.dmaDir());
+        if (iova == DmaDevice.DMA_MAPPING_ERROR) {
+            return false;
+        }
+        netmem.dmaAddr = iova;
+        syncForDevice(netmem, params.maxLen());
+        return true;
+    }
+
+    private void dmaUnmap(NetIov netmem) {
+        device.unmap(netmem.dmaAddr, bufferSize, params.dmaDir());
+        netmem.dmaAddr = 0;
+    }
+
+    /** {@code page_pool_dma_sync_for_device}: {@code min(size, maxLen)} bytes at {@code dma + offset}. */
+    private void syncForDevice(NetIov netmem, int size) {
+        if (dmaSync) {
+            int maxLen = params.maxLen();
+            int len = size < 0 || size > maxLen ? maxLen : size;
+            device.syncForDevice(netmem.dmaAddr + params.offset(), len, params.dmaDir());
+        }
+    }
+
+    // =====================================================================================
+    // Lifecycle
+    // =====================================================================================
+
+    /**
+     * {@code page_pool_destroy}: disables direct recycling, releases the frag page, the cache and the
+     * ring, and either releases the pool now or leaves it detached until its in-flight buffers come
+     * home. Any thread, but the pool's NAPI must not be running (the driver stopped the queue).
+     *
+     * @throws IllegalStateException if the pool was already destroyed, or its NAPI is running on
+     *                               another thread
+     */
+    public void destroy() {
+        Napi n = napi;
+        if (n != null) {
+            Thread owner = n.owner();
+            if (owner != null && owner != Thread.currentThread()) {
+                throw Errors.napiRunning(this, n, owner);
+            }
+        }
+        if (!STATE.compareAndSet(this, ACTIVE, DESTROYING)) {
+            throw Errors.alreadyDestroyed(this);
+        }
+        napi = null;
+        freeFrag();
+        for (int i = allocCount - 1; i >= 0; i--) {
+            NetIov niov = cache[i];
+            cache[i] = null;
+            returnNetmem(niov);
+        }
+        allocCount = 0;
+        drainRingSlowPath();
+        int inflight = (int) HOLD_CNT.getVolatile(this) - (int) RELEASE_CNT.getVolatile(this);
+        if (inflight < 0) {
+            LOG.log(System.Logger.Level.ERROR, "page pool {0}: Negative({1}) inflight packet-pages", id, inflight);
+        }
+        if (inflight > 0) {
+            detach();
+        } else {
+            releaseIfDrained((int) RELEASE_CNT.getVolatile(this));
+        }
+    }
+
+    /** {@code page_pool_detached} plus scheduling {@code release_dw}. */
+    private void detach() {
+        detachTime = Instant.now();
+        deferWarnAt = System.nanoTime() + params.stallWarn().toNanos();
+        for (PagePoolListener l : LISTENERS) {
+            l.changed(this);
+        }
+        retry = ReleaseScheduler.every(params.releaseRetry(), this::releaseRetry);
+        if ((int) STATE.getVolatile(this) == RELEASED) {
+            retry.cancel(false);
+        }
+        releaseIfDrained((int) RELEASE_CNT.getVolatile(this));
+    }
+
+    /** {@code page_pool_release_retry}: re-check, and warn while shutdown is stalled. */
+    private void releaseRetry() {
+        if ((int) STATE.getVolatile(this) == RELEASED) {
+            retry.cancel(false);
+            return;
+        }
+        drainRingSlowPath();
+        int inflight = (int) HOLD_CNT.getVolatile(this) - (int) RELEASE_CNT.getVolatile(this);
+        if (inflight <= 0) {
+            if (inflight < 0) {
+                LOG.log(System.Logger.Level.ERROR, "page pool {0}: Negative({1}) inflight packet-pages", id, inflight);
+                retry.cancel(false);
+            } else {
+                releaseIfDrained((int) RELEASE_CNT.getVolatile(this));
+            }
+            return;
+        }
+        long now = System.nanoTime();
+        if (now - deferWarnAt >= 0) {
+            long sec = java.time.Duration.between(detachTime, Instant.now()).toSeconds();
+            LOG.log(System.Logger.Level.WARNING, "stalled pool shutdown: id {0}, {1} inflight {2} sec",
+                    id, inflight, sec);
+            deferWarnAt = now + params.stallWarn().toNanos();
+        }
+    }
+
+    /**
+     * {@code page_pool_update_nid}: allocate from {@code newNid} from now on and return the cached
+     * buffers (they may be on the old node). Caller: allocation context.
+     */
+    public void updateNid(int newNid) {
+        assert allocContext() : notAllocContext();
+        if (newNid < NetIov.NUMA_NO_NODE) {
+            throw new IllegalArgumentException("nid must be >= -1: " + newNid);
+        }
+        nid = newNid;
+        while (allocCount > 0) {
+            NetIov niov = cache[--allocCount];
+            cache[allocCount] = null;
+            returnNetmem(niov);
+        }
+    }
+
+    /**
+     * {@code page_pool_enable_direct_recycling}: links the pool to {@code napi}. Idempotent.
+     *
+     * @throws IllegalStateException if another NAPI is linked, or the pool is destroyed
+     */
+    public void enableDirectRecycling(Napi napi) {
+        Objects.requireNonNull(napi, "napi");
+        if ((int) STATE.getVolatile(this) != ACTIVE) {
+            throw Errors.destroyed(this);
+        }
+        Napi cur = this.napi;
+        if (cur != null && cur != napi) {
+            throw new IllegalStateException("page pool " + id + " is already linked to " + cur);
+        }
+        this.napi = napi;
+    }
+
+    /** {@code page_pool_disable_direct_recycling}: unlinks the NAPI; puts go to the ring from now on. */
+    public void disableDirectRecycling() {
+        this.napi = null;
+    }
+
+    // =====================================================================================
+    // Queries (any thread)
+    // =====================================================================================
+
+    /** The pool id ({@code user.id}): cyclic, from 1, unique among listed pools. */
+    public int id() {
+        return id;
+    }
+
+    /** The parameters the pool was created with. */
+    public PagePoolParams params() {
+        return params;
+    }
+
+    /** The memory provider in use (the queue's, or {@code hostPages}). */
+    public MemoryProvider provider() {
+        return provider;
+    }
+
+    /** {@code page_pool_is_unreadable}. */
+    public boolean isUnreadable() {
+        return unreadable;
+    }
+
+    /** The linked NAPI, or {@code null} (none, or destroyed). */
+    public Napi napi() {
+        return napi;
+    }
+
+    /** The lifecycle state. */
+    public State state() {
+        return State.values()[(int) STATE.getVolatile(this)];
+    }
+
+    /** When destroy left buffers in flight, or empty while attached ({@code detach_time}). */
+    public Optional<Instant> detachTime() {
+        return Optional.ofNullable(detachTime);
+    }
+
+    /** Buffers that entered the pool ({@code pages_state_hold_cnt}). */
+    public int holdCount() {
+        return (int) HOLD_CNT.getOpaque(this);
+    }
+
+    /** Buffers that left it ({@code pages_state_release_cnt}). */
+    public int releaseCount() {
+        return (int) RELEASE_CNT.getVolatile(this);
+    }
+
+    /** Buffers out of the pool's hands: {@code hold - release}, clamped at 0 for reporting. */
+    public int inflight() {
+        return Math.max(0, holdCount() - releaseCount());
+    }
+
+    /** {@code inflight × buffer size}, as netlink's {@code inflight-mem}. */
+    public long inflightMem() {
+        return (long) inflight() * bufferSize;
+    }
+
+    /** Buffers in the fast cache. Exact in allocation context; a hint elsewhere. */
+    public int allocCacheCount() {
+        return allocCount;
+    }
+
+    /** Buffers in the ring (a hint while producers run). */
+    public int ringCount() {
+        return ring.size();
+    }
+
+    /** Whether the pool keeps statistics. */
+    public boolean statsEnabled() {
+        return counters.enabled();
+    }
+
+    /**
+     * A statistics snapshot.
+     *
+     * @throws UnsupportedOperationException if the pool was created with {@code stats=false}
+     */
+    public PagePoolStats stats() {
+        return counters.snapshot(ring.producedCount());
+    }
+
+    @Override
+    public String toString() {
+        return "PagePool[id=" + id + ", " + state() + ", inflight=" + inflight() + "]";
+    }
+
+    // =====================================================================================
+    // Registry and notifications
+    // =====================================================================================
+
+    /** Listed pools (attached and detached), in no particular order. */
+    public static List<PagePool> pools() {
+        return new ArrayList<>(POOLS.values());
+    }
+
+    /** A listed pool by id. */
+    public static Optional<PagePool> byId(int id) {
+        return Optional.ofNullable(POOLS.get(id));
+    }
+
+    /** Registers a lifecycle listener for every pool. */
+    public static void addListener(PagePoolListener listener) {
+        LISTENERS.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    /** Removes a listener. */
+    public static void removeListener(PagePoolListener listener) {
+        LISTENERS.remove(listener);
+    }
+
+    // =====================================================================================
+    // The provider's view
+    // =====================================================================================
+
+    /** The {@link PoolContext} handed to the provider: the net_mp_* support functions. */
+    private final class Mp implements PoolContext {
+        @Override
+        public PagePool pool() {
+            return PagePool.this;
+        }
+
+        @Override
+        public PagePoolParams params() {
+            return params;
+        }
+
+        @Override
+        public int allocCacheCount() {
+            return allocCount;
+        }
+
+        @Override
+        public void placeInCache(NetIov netmem) {
+            if (netmem.pp != PagePool.this) {
+                throw new IllegalStateException("place_in_cache of a buffer not accounted to page pool " + id
+                        + ": " + netmem);
+            }
+            if (allocCount >= PP_ALLOC_CACHE_SIZE) {
+                throw new IllegalStateException("page pool " + id + ": alloc cache is full");
+            }
+            netmem.allocated = false;
+            cache[allocCount++] = netmem;
+        }
+
+        @Override
+        public boolean setPagePool(NetIov netmem) {
+            if (dmaMap && !dmaMapNetmem(netmem)) {
+                return false;
+            }
+            netmem.ppMagic = 0;
+            netmem.setPpInfo(PagePool.this);
+            HOLD_CNT.setRelease(PagePool.this, holdCnt + 1);
+            return true;
+        }
+
+        @Override
+        public void clearPagePool(NetIov netmem) {
+            netmem.clearPpInfo();
+        }
+
+        @Override
+        public void setDmaAddr(NetIov netmem, long dmaAddr) {
+            netmem.dmaAddr = dmaAddr;
+        }
+
+        @Override
+        public void disableDmaSync() {
+            dmaSync = false;
+        }
+
+        @Override
+        public void dmaSyncForDevice(NetIov netmem, int size) {
+            syncForDevice(netmem, size);
+        }
+    }
+}
