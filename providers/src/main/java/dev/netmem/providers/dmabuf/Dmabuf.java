@@ -49,6 +49,9 @@ public final class Dmabuf implements AutoCloseable {
      * @throws java.io.UncheckedIOException if the file cannot be created or mapped
      */
     public static Dmabuf create(Path dir, long size) {
+        if (size <= 0) {
+            throw new IllegalArgumentException("dmabuf size must be > 0: " + size);
+        }
         return new Dmabuf(ShmFile.create(dir, "netmem-dmabuf", size));
     }
 

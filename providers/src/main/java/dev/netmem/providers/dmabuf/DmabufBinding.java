@@ -210,8 +210,8 @@ public final class DmabufBinding implements MemoryProvider {
         pool.disableDmaSync();
         int order = pool.params().order();
         if (order != 0) {
-            throw new IllegalArgumentException("E2BIG: devmem binding " + id + " serves order-0 buffers only, pool "
-                    + pool.pool().id() + " has order " + order);
+            throw new IllegalArgumentException("E2BIG: devmem binding " + id + " serves order-0 buffers only, got order "
+                    + order);
         }
         refs.incrementAndGet();
         pools.incrementAndGet();

@@ -207,13 +207,13 @@ public final class ZcrxIfq implements MemoryProvider {
             throw new IllegalStateException("EINVAL: zcrx ifq " + id + " is closed");
         }
         if (p.device() != device) {
-            throw new IllegalArgumentException("EINVAL: zcrx ifq " + id + " is registered on " + device + ", pool "
-                    + pool.pool().id() + " uses " + p.device());
+            throw new IllegalArgumentException("EINVAL: zcrx ifq " + id + " is registered on " + device
+                    + ", the pool uses " + p.device());
         }
         if (!p.hasFlag(PagePoolParams.PP_FLAG_DMA_MAP) || p.order() != 0 || p.dmaDir() != DmaDirection.FROM_DEVICE) {
             throw new UnsupportedOperationException("EOPNOTSUPP: zcrx ifq " + id
-                    + " needs PP_FLAG_DMA_MAP, order 0 and FROM_DEVICE; pool " + pool.pool().id() + " has order "
-                    + p.order() + ", " + p.dmaDir());
+                    + " needs PP_FLAG_DMA_MAP, order 0 and FROM_DEVICE; the pool has order " + p.order() + ", "
+                    + p.dmaDir());
         }
         if (area.mapOnce(device)) {
             long base = area.dmaBase();
