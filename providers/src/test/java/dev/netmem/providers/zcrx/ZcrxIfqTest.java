@@ -66,12 +66,7 @@ class ZcrxIfqTest {
     }
 
     private PagePoolParams.Builder params() {
-        return PagePoolParams.builder()
-                .flags(PagePoolParams.PP_FLAG_DMA_MAP | PagePoolParams.PP_FLAG_DMA_SYNC_DEV
-                        | PagePoolParams.PP_FLAG_ALLOW_UNREADABLE_NETMEM)
-                .device(device)
-                .maxLen(NetIov.PAGE_SIZE)
-                .queue(TestQueue.of(ifq));
+        return TestQueue.poolParams(ifq, device);
     }
 
     private PagePool newPool() {
