@@ -150,6 +150,7 @@ public final class PagePool {
     private volatile Instant detachTime;
     private volatile ScheduledFuture<?> retry;
     private long deferWarnAt;
+    private volatile int stallWarnings;
 
     private PagePool(int id, PagePoolParams params, MemoryProvider provider, boolean unreadable) {
         this.id = id;
@@ -817,6 +818,7 @@ public final class PagePool {
             LOG.log(System.Logger.Level.WARNING, "stalled pool shutdown: id {0}, {1} inflight {2} sec",
                     id, inflight, sec);
             deferWarnAt = now + params.stallWarn().toNanos();
+            stallWarnings++; // single writer: the release scheduler thread
         }
     }
 
@@ -896,6 +898,11 @@ public final class PagePool {
     /** When destroy left buffers in flight, or empty while attached ({@code detach_time}). */
     public Optional<Instant> detachTime() {
         return Optional.ofNullable(detachTime);
+    }
+
+    /** How many "stalled pool shutdown" warnings this pool has logged. */
+    public int stallWarnings() {
+        return stallWarnings;
     }
 
     /** Buffers that entered the pool ({@code pages_state_hold_cnt}). */
@@ -985,6 +992,11 @@ public final class PagePool {
         @Override
         public PagePoolParams params() {
             return params;
+        }
+
+        @Override
+        public int nid() {
+            return nid;
         }
 
         @Override
