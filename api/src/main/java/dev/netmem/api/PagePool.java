@@ -452,6 +452,7 @@ public final class PagePool {
      * @throws IllegalStateException    if the buffer is already back in the pool (double put)
      */
     public void putNetmem(NetIov netmem, int dmaSyncSize, boolean allowDirect) {
+        assert !allowDirect || allocContext() : notAllocContext();
         if (netmem.pp != this || !netmem.allocated) {
             throw Errors.badPut(this, netmem);
         }
@@ -479,6 +480,7 @@ public final class PagePool {
      * @throws IllegalStateException    if it is already back in the pool
      */
     public void putUnrefedNetmem(NetIov netmem, int dmaSyncSize, boolean allowDirect) {
+        assert !allowDirect || allocContext() : notAllocContext();
         if (netmem.pp != this || !netmem.allocated) {
             throw Errors.badPut(this, netmem);
         }
@@ -493,8 +495,6 @@ public final class PagePool {
         }
         if (!allowDirect) {
             allowDirect = napiLocal();
-        } else {
-            assert allocContext() : notAllocContext();
         }
         if (!recyclable(netmem)) {
             counters.releasedRefcnt();
