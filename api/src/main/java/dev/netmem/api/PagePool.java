@@ -533,11 +533,13 @@ public final class PagePool {
      * {@code page_pool_put_netmem_bulk}: drops one reference on each of {@code data[0..count)}, which
      * may belong to different pools, and recycles or releases the buffers whose last reference went.
      * Buffers of one pool are handled in one round with one NAPI-locality check and one ring claim.
-     * Every entry is validated before any reference changes. The caller must not use {@code data}
+     * A buffer may appear once per reference the caller holds on it (frags of one page). Every entry
+     * is validated before any reference changes. The caller must not use {@code data}
      * afterwards. Any thread.
      *
      * @throws IllegalArgumentException if an entry is foreign, or {@code count} is out of range
-     * @throws IllegalStateException    if an entry is already back in its pool, or appears twice
+     * @throws IllegalStateException    if an entry is already back in its pool, or appears more often
+     *                                  than it has references
      */
     public static void putBulk(NetIov[] data, int count) {
         Objects.checkFromIndexSize(0, count, data.length);
@@ -572,21 +574,40 @@ public final class PagePool {
                 throw Errors.badPut(niov == null ? null : niov.pp, niov);
             }
         }
+        // The same buffer may appear once per reference the caller holds (frags of one page);
+        // more occurrences than references is a double put.
         if (count <= 64) {
             for (int i = 1; i < count; i++) {
                 for (int j = 0; j < i; j++) {
                     if (data[i] == data[j]) {
-                        throw Errors.bulkDuplicate(data[i]);
+                        checkOccurrences(data[i], occurrences(data, count, data[i]));
+                        break;
                     }
                 }
             }
         } else {
-            IdentityHashMap<NetIov, Boolean> seen = new IdentityHashMap<>(count * 2);
+            IdentityHashMap<NetIov, Integer> seen = new IdentityHashMap<>(count * 2);
             for (int i = 0; i < count; i++) {
-                if (seen.put(data[i], Boolean.TRUE) != null) {
-                    throw Errors.bulkDuplicate(data[i]);
-                }
+                seen.merge(data[i], 1, Integer::sum);
             }
+            seen.forEach(PagePool::checkOccurrences);
+        }
+    }
+
+    private static int occurrences(NetIov[] data, int count, NetIov niov) {
+        int n = 0;
+        for (int i = 0; i < count; i++) {
+            if (data[i] == niov) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private static void checkOccurrences(NetIov niov, int times) {
+        long refs = niov.ppRefCount();
+        if (times > refs) {
+            throw Errors.bulkDuplicate(niov, times, refs);
         }
     }
 

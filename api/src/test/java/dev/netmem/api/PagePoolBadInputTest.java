@@ -121,7 +121,8 @@ class PagePoolBadInputTest {
         NetIov b = pool.alloc();
         NetIov[] batch = {a, b, a};
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> PagePool.putBulk(batch, 3));
-        assertEquals("double put of " + a + ": it appears twice in one bulk put", e.getMessage());
+        assertEquals("double put of " + a + ": it appears 2 times in one bulk put but holds 1 reference(s)",
+                e.getMessage());
         assertEquals(1, a.ppRefCount());
         assertEquals(0, pool.stats().ring());
         assertConsistent(pool, pages, a, b);

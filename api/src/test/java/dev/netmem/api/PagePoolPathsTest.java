@@ -339,6 +339,17 @@ class PagePoolPathsTest {
     }
 
     @Test
+    void shouldBulkPutTwoFragsOfOnePageInOneCall() {
+        PagePool pool = pool(new TestPages(8, 1, 0, false));
+        NetIov p = pool.allocFrag(2048);
+        pool.allocFrag(2048);
+        pool.allocFrag(2048); // does not fit: drains p's bias, leaving the two frag references
+        PagePool.putBulk(new NetIov[] {p, p}, 2);
+        assertEquals(1, pool.stats().ring(), "the second entry dropped the last reference");
+        assertEquals(1, p.ppRefCount());
+    }
+
+    @Test
     void shouldRecycleOnlyOnTheLastReference() {
         PagePool pool = pool(new TestPages(8, 1, 0, false));
         NetIov n = pool.alloc();
