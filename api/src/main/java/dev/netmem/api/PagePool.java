@@ -1,5 +1,6 @@
 package dev.netmem.api;
 
+import dev.netmem.api.internal.LeakTracker;
 import dev.netmem.api.internal.MpscArrayRing;
 import dev.netmem.api.internal.PoolCounters;
 import dev.netmem.api.internal.ReleaseScheduler;
@@ -11,6 +12,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -125,6 +127,7 @@ public final class PagePool {
     private final int bufferSize;
     private final MpscArrayRing<NetIov> ring;
     private final PoolCounters counters;
+    private final LeakTracker leaks;
     private final Mp mp = new Mp();
     private final Object drainLock = new Object();
     /** PP_FLAG_DMA_SYNC_DEV on a device that needs syncs, unless the provider turned it off in init. */
@@ -163,6 +166,7 @@ public final class PagePool {
         this.bufferSize = params.bufferSize();
         this.ring = new MpscArrayRing<>(params.ringSize());
         this.counters = PoolCounters.create(params.stats());
+        this.leaks = params.leakTracking() ? LeakTracker.recording() : LeakTracker.NONE;
         this.nid = params.nid();
         this.napi = params.napi();
     }
@@ -242,6 +246,7 @@ public final class PagePool {
             allocCount = n;
             niov.allocated = true;
             counters.fast();
+            leaks.allocated(niov);
             return niov;
         }
         return allocSlowPath();
@@ -252,7 +257,13 @@ public final class PagePool {
             throw Errors.destroyed(this);
         }
         NetIov niov = refillAllocCache();
-        return niov != null ? niov : allocFromProvider();
+        if (niov == null) {
+            niov = allocFromProvider();
+        }
+        if (niov != null) {
+            leaks.allocated(niov);
+        }
+        return niov;
     }
 
     /** {@code page_pool_refill_alloc_cache}: move up to REFILL buffers from the ring to the cache. */
@@ -368,6 +379,7 @@ public final class PagePool {
             return page;
         }
         page.allocated = false;
+        leaks.returned(page);
         returnNetmem(page);
         return null;
     }
@@ -380,6 +392,7 @@ public final class PagePool {
             return;
         }
         page.allocated = false;
+        leaks.returned(page);
         returnNetmem(page);
     }
 
@@ -489,6 +502,7 @@ public final class PagePool {
 
     private void putUnrefed(NetIov netmem, int dmaSyncSize, boolean allowDirect) {
         netmem.allocated = false;
+        leaks.returned(netmem);
         if ((int) STATE.getAcquire(this) != ACTIVE) {
             returnNetmem(netmem); // a late put on a destroyed pool: straight to the release path
             return;
@@ -616,6 +630,7 @@ public final class PagePool {
         if ((int) STATE.getAcquire(this) != ACTIVE) {
             for (int i = from; i < to; i++) {
                 data[i].allocated = false;
+                leaks.returned(data[i]);
                 returnNetmem(data[i]);
             }
             return;
@@ -625,6 +640,7 @@ public final class PagePool {
         for (int i = from; i < to; i++) {
             NetIov niov = data[i];
             niov.allocated = false;
+            leaks.returned(niov);
             if (!recyclable(niov)) {
                 counters.releasedRefcnt();
                 returnNetmem(niov);
@@ -836,8 +852,9 @@ public final class PagePool {
         long now = System.nanoTime();
         if (now - deferWarnAt >= 0) {
             long sec = java.time.Duration.between(detachTime, Instant.now()).toSeconds();
-            LOG.log(System.Logger.Level.WARNING, "stalled pool shutdown: id {0}, {1} inflight {2} sec",
-                    id, inflight, sec);
+            Map<String, Long> sites = leaks.outstandingBySite();
+            LOG.log(System.Logger.Level.WARNING, "stalled pool shutdown: id {0}, {1} inflight {2} sec{3}",
+                    id, inflight, sec, sites.isEmpty() ? "" : "; outstanding buffers allocated at " + sites);
             deferWarnAt = now + params.stallWarn().toNanos();
             stallWarnings++; // single writer: the release scheduler thread
         }
@@ -924,6 +941,14 @@ public final class PagePool {
     /** How many "stalled pool shutdown" warnings this pool has logged. */
     public int stallWarnings() {
         return stallWarnings;
+    }
+
+    /**
+     * With {@code leakTracking}: outstanding buffers (handed out, not yet home) grouped by the code
+     * that allocated them, most first. Empty without leak tracking.
+     */
+    public Map<String, Long> outstandingAllocationSites() {
+        return leaks.outstandingBySite();
     }
 
     /** Buffers that entered the pool ({@code pages_state_hold_cnt}). */
@@ -1035,6 +1060,7 @@ public final class PagePool {
                 throw new IllegalStateException("page pool " + id + ": alloc cache is full");
             }
             netmem.allocated = false;
+            leaks.returned(netmem);
             cache[allocCount++] = netmem;
         }
 

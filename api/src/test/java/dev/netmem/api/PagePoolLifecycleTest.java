@@ -188,6 +188,34 @@ class PagePoolLifecycleTest {
     }
 
     @Test
+    void shouldNameTheAllocationSitesOfBuffersStillOutWhenLeakTracking() {
+        PagePool pool = PagePool.create(PagePoolParams.builder().hostPages(new TestPages(8, 1, 0, false))
+                .leakTracking(true).build());
+        NetIov a = pool.alloc();
+        NetIov b = pool.alloc();
+        NetIov c = pool.allocFrag(100);
+        pool.destroy();
+        java.util.Map<String, Long> sites = pool.outstandingAllocationSites();
+        assertEquals(1, sites.size(), sites.toString());
+        String site = sites.keySet().iterator().next();
+        assertTrue(site.startsWith(getClass().getName() + ".shouldNameTheAllocationSitesOfBuffersStillOutWhenLeakTracking("),
+                site);
+        assertEquals(3L, sites.get(site));
+        pool.putFullPage(a, false);
+        pool.putFullPage(b, false);
+        pool.putNetmem(c, -1, false);
+        assertTrue(pool.outstandingAllocationSites().isEmpty());
+        assertEquals(PagePool.State.RELEASED, pool.state());
+    }
+
+    @Test
+    void shouldTrackNothingWithoutLeakTracking() {
+        PagePool pool = pool(new TestPages(8, 1, 0, false));
+        pool.alloc();
+        assertTrue(pool.outstandingAllocationSites().isEmpty());
+    }
+
+    @Test
     void shouldRejectAllocAndSecondDestroyOnADestroyedPool() {
         PagePool pool = pool(new TestPages(8, 1, 0, false));
         NetIov n = pool.alloc();
