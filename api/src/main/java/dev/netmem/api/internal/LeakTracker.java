@@ -59,12 +59,16 @@ public sealed interface LeakTracker permits LeakTracker.None, LeakTracker.Record
         @Override
         public void allocated(Object netmem) {
             sites.put(netmem, WALKER.walk(s -> s
-                    .filter(f -> !f.getClassName().startsWith("dev.netmem.api.PagePool")
-                            && !f.getClassName().startsWith("dev.netmem.api.internal."))
+                    .filter(f -> !isPoolFrame(f.getClassName()))
                     .findFirst()
                     .map(f -> f.getClassName() + "." + f.getMethodName() + "(" + f.getFileName() + ":"
                             + f.getLineNumber() + ")")
                     .orElse("unknown")));
+        }
+
+        private static boolean isPoolFrame(String cn) {
+            return cn.equals("dev.netmem.api.PagePool") || cn.startsWith("dev.netmem.api.PagePool$")
+                    || cn.startsWith("dev.netmem.api.internal.");
         }
 
         @Override
