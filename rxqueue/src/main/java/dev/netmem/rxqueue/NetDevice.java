@@ -482,9 +482,9 @@ public final class NetDevice implements AutoCloseable {
     }
 
     /**
-     * {@code __net_mp_open_rxq} for a set of queues: checks every queue in the kernel's order (index
-     * range, header split, already bound), then that the list is not empty, and binds and restarts
-     * each queue. If a restart fails, the queues bound so far are closed again.
+     * {@code __net_mp_open_rxq} for a set of queues: checks, in the kernel's order, every index's
+     * range, then header split, then that no queue is already bound, then that the list is not
+     * empty; only then binds and restarts each queue (so a failed check binds nothing). If a restart fails, the queues bound so far are closed again.
      */
     void openRxQueues(MemoryProvider mp, int[] indices) {
         synchronized (controlLock) {
@@ -493,9 +493,11 @@ public final class NetDevice implements AutoCloseable {
                 if (idx < 0 || idx >= queues.length) {
                     throw new NetdevException(Errno.ERANGE, "rx queue index out of range");
                 }
-                if (!headerSplit) {
-                    throw new NetdevException(Errno.EINVAL, "tcp-data-split is disabled");
-                }
+            }
+            if (!headerSplit && indices.length > 0) {
+                throw new NetdevException(Errno.EINVAL, "tcp-data-split is disabled");
+            }
+            for (int idx : indices) {
                 if (queues[idx].memoryProvider() != null) {
                     throw new NetdevException(Errno.EEXIST, "designated queue already memory provider bound");
                 }
