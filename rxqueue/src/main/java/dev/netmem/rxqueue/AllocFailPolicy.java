@@ -1,0 +1,59 @@
+package dev.netmem.rxqueue;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Fault injection for the RX engine's buffer allocation, modelling the kernel's page_pool fault
+ * injection used by the {@code pp_alloc_fail.py} selftest. Consulted once per received packet
+ * before replacement buffers are allocated; a failure drops the packet and counts
+ * {@link RxQueue#rxAllocFail()}.
+ *
+ * <p>Caller: the queue's NAPI. Implementations must not allocate or block.
+ */
+public interface AllocFailPolicy {
+    /** Whether this allocation should fail. */
+    boolean shouldFail();
+
+    /** Never fails (the default). */
+    static AllocFailPolicy none() {
+        return Never.INSTANCE;
+    }
+
+    /**
+     * Fails every {@code interval}-th allocation (the selftest uses interval 511, probability 100%).
+     *
+     * @throws IllegalArgumentException if {@code interval < 1}
+     */
+    static AllocFailPolicy everyNth(int interval) {
+        if (interval < 1) {
+            throw new IllegalArgumentException("interval must be >= 1: " + interval);
+        }
+        return new EveryNth(interval);
+    }
+
+    /** {@link #none()}. */
+    enum Never implements AllocFailPolicy {
+        /** The instance. */
+        INSTANCE;
+
+        @Override
+        public boolean shouldFail() {
+            return false;
+        }
+    }
+
+    /** {@link #everyNth(int)}; shared by queues, so the counter is atomic. */
+    final class EveryNth implements AllocFailPolicy {
+        private final int interval;
+        private final AtomicLong calls = new AtomicLong();
+
+        private EveryNth(int interval) {
+            this.interval = interval;
+        }
+
+        @Override
+        public boolean shouldFail() {
+            return calls.incrementAndGet() % interval == 0;
+        }
+    }
+}

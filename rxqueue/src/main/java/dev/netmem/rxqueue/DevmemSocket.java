@@ -1,0 +1,364 @@
+package dev.netmem.rxqueue;
+
+import dev.netmem.api.NetIov;
+import dev.netmem.api.NetIovType;
+import dev.netmem.api.PagePool;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A TCP-like receiving socket with devmem TCP ({@code MSG_SOCK_DEVMEM}) support, bound to a
+ * destination port of a {@link NetDevice}.
+ *
+ * <p>{@link #recvmsg} copies readable bytes into the caller's buffer. Payload in dma-buf memory
+ * stays where the NIC wrote it: each frag is reported as a {@link DevmemRecord.Dmabuf} carrying a
+ * per-socket token that holds one {@code pp_ref_count} reference on the buffer until it is given back
+ * with {@link #dontneed} or the socket is closed. Linear bytes of a devmem skb are copied and
+ * reported as {@link DevmemRecord.Linear}. One call never mixes readable and devmem skbs.
+ *
+ * <p>Threads: the RX engine (NAPI) enqueues without a lock; {@link #recvmsg}, {@link #dontneed} and
+ * {@link #close} may be called from any application thread (they serialize on the socket).
+ */
+public final class DevmemSocket implements AutoCloseable {
+    /** {@code MSG_DONTWAIT}: do not wait for data. */
+    public static final int MSG_DONTWAIT = 0x40;
+    /** {@code MSG_SOCK_DEVMEM}: the caller accepts devmem records. */
+    public static final int MSG_SOCK_DEVMEM = 0x2000000;
+    /** {@code MAX_DONTNEED_TOKENS}: most {@link DmabufToken} runs per {@link #dontneed} call. */
+    public static final int MAX_DONTNEED_TOKENS = 128;
+    /** {@code MAX_DONTNEED_FRAGS}: most tokens inspected per {@link #dontneed} call. */
+    public static final int MAX_DONTNEED_FRAGS = 1024;
+
+    private static final VarHandle INCOMING;
+    private static final VarHandle QUEUED;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            INCOMING = l.findVarHandle(DevmemSocket.class, "incoming", SkBuff.class);
+            QUEUED = l.findVarHandle(DevmemSocket.class, "queued", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final NetDevice device;
+    private final int port;
+    /** Lock-free stack of skbs pushed by NAPIs, newest first. */
+    @SuppressWarnings("unused")
+    private volatile SkBuff incoming;
+    /** Bytes of queued skbs (the receive window). */
+    @SuppressWarnings("unused")
+    private volatile long queued;
+    private volatile Thread waiter;
+    private volatile boolean closed;
+
+    private final Object rxLock = new Object();
+    /** FIFO of skbs taken from {@code incoming}, oldest first. rxLock. */
+    private SkBuff rxHead;
+    private SkBuff rxTail;
+    /** Where the current recvmsg writes next in the caller's buffer. rxLock. */
+    private long iovPos;
+
+    private final Object tokenLock = new Object();
+    private final TokenTable tokens = new TokenTable();
+    private final NetIov[] batch = new NetIov[MAX_DONTNEED_FRAGS];
+
+    DevmemSocket(NetDevice device, int port) {
+        this.device = device;
+        this.port = port;
+    }
+
+    /** The local port. */
+    public int port() {
+        return port;
+    }
+
+    /** Bytes received by the stack and not yet read. */
+    public long queuedBytes() {
+        return (long) QUEUED.getVolatile(this);
+    }
+
+    /** Tokens handed out and not yet returned. */
+    public int outstandingTokens() {
+        synchronized (tokenLock) {
+            return tokens.count();
+        }
+    }
+
+    /** Whether {@link #close()} ran. */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /**
+     * The stack queues a received skb (headers already pulled). Caller: a NAPI thread.
+     *
+     * @return false if the socket is closed or its receive buffer is full (the caller drops the skb)
+     */
+    boolean enqueue(SkBuff skb) {
+        if (closed || (long) QUEUED.getVolatile(this) >= device.rcvbuf()) {
+            return false;
+        }
+        QUEUED.getAndAdd(this, (long) skb.len());
+        SkBuff h;
+        do {
+            h = (SkBuff) INCOMING.getVolatile(this);
+            skb.next = h;
+        } while (!INCOMING.compareAndSet(this, h, skb)); // recvmsg's getAndSet is the acquire partner
+        if (closed) {
+            freeIncoming(); // close raced with us: whoever takes the stack frees it
+        }
+        Thread w = waiter;
+        if (w != null) {
+            LockSupport.unpark(w);
+        }
+        return true;
+    }
+
+    /** Moves the incoming stack, reversed into arrival order, to the end of the FIFO. rxLock. */
+    private void takeIncoming() {
+        SkBuff s = (SkBuff) INCOMING.getAndSet(this, (SkBuff) null);
+        if (s == null) {
+            return;
+        }
+        SkBuff first = null;
+        SkBuff last = s;
+        while (s != null) {
+            SkBuff n = s.next;
+            s.next = first;
+            first = s;
+            s = n;
+        }
+        if (rxTail == null) {
+            rxHead = first;
+        } else {
+            rxTail.next = first;
+        }
+        rxTail = last;
+    }
+
+    private void freeIncoming() {
+        SkBuff s = (SkBuff) INCOMING.getAndSet(this, (SkBuff) null);
+        while (s != null) {
+            SkBuff n = s.next;
+            s.next = null;
+            QUEUED.getAndAdd(this, (long) -s.len());
+            s.free();
+            s = n;
+        }
+    }
+
+    /**
+     * {@code recvmsg}: receives up to {@code iov.byteSize()} bytes. Readable bytes are copied into
+     * {@code iov} from offset 0. With {@link #MSG_SOCK_DEVMEM}, a devmem skb's linear bytes are also
+     * copied (a {@link DevmemRecord.Linear} each) and its frags are reported as
+     * {@link DevmemRecord.Dmabuf} records with fresh tokens; their bytes count towards the total but
+     * are not copied. Stops at the boundary between readable and devmem data.
+     *
+     * @param iov     the caller's buffer
+     * @param records receives the devmem records, in stream order
+     * @param flags   {@link #MSG_SOCK_DEVMEM}, {@link #MSG_DONTWAIT}
+     * @param timeout how long to wait for data when none is queued
+     * @return bytes received, 0 if none arrived in time
+     * @throws NetdevException {@link Errno#EFAULT} for devmem data without {@link #MSG_SOCK_DEVMEM};
+     *                         {@link Errno#ENODEV} for a frag in provider memory that is not a dma-buf;
+     *                         {@link Errno#ENOTCONN} once closed
+     */
+    public int recvmsg(MemorySegment iov, List<DevmemRecord> records, int flags, Duration timeout) {
+        synchronized (rxLock) {
+            if (!awaitData((flags & MSG_DONTWAIT) != 0 ? 0 : timeout.toNanos())) {
+                return 0;
+            }
+            long len = iov.byteSize();
+            long copied = 0;
+            iovPos = 0;
+            int mode = -1;
+            while (rxHead != null && copied < len) {
+                SkBuff skb = rxHead;
+                int devmem = skb.unreadable() ? 1 : 0;
+                if (mode < 0) {
+                    if (devmem == 1 && (flags & MSG_SOCK_DEVMEM) == 0) {
+                        throw new NetdevException(Errno.EFAULT, "unreadable data needs MSG_SOCK_DEVMEM");
+                    }
+                    mode = devmem;
+                } else if (mode != devmem) {
+                    break;
+                }
+                int max = (int) Math.min(Integer.MAX_VALUE, len - copied);
+                int n = devmem == 1 ? recvDevmem(skb, iov, max, records, copied == 0) : recvCopy(skb, iov, max);
+                copied += n;
+                if (skb.consumed < skb.len()) {
+                    break;
+                }
+                rxHead = skb.next;
+                if (rxHead == null) {
+                    rxTail = null;
+                }
+                skb.next = null;
+                QUEUED.getAndAdd(this, (long) -skb.len());
+                skb.free();
+                if (n == 0) {
+                    break;
+                }
+            }
+            return (int) copied;
+        }
+    }
+
+    private boolean awaitData(long nanos) {
+        if (closed) {
+            throw new NetdevException(Errno.ENOTCONN, "socket is closed");
+        }
+        takeIncoming();
+        if (rxHead != null || nanos <= 0) {
+            return rxHead != null;
+        }
+        long deadline = System.nanoTime() + nanos;
+        waiter = Thread.currentThread();
+        try {
+            while (true) {
+                takeIncoming();
+                if (rxHead != null) {
+                    return true;
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || closed) {
+                    return false;
+                }
+                LockSupport.parkNanos(this, left);
+            }
+        } finally {
+            waiter = null;
+        }
+    }
+
+    private int recvCopy(SkBuff skb, MemorySegment iov, int max) {
+        int n = Math.min(skb.len() - skb.consumed, max);
+        skb.copyBits(skb.consumed, iov, iovPos, n);
+        skb.consumed += n;
+        iovPos += n;
+        return n;
+    }
+
+    /** {@code tcp_recvmsg_dmabuf} for one skb. */
+    private int recvDevmem(SkBuff skb, MemorySegment iov, int max, List<DevmemRecord> records, boolean first) {
+        int done = 0;
+        int lin = skb.headlen() - skb.consumed;
+        if (lin > 0) {
+            int n = Math.min(lin, max);
+            skb.copyBits(skb.consumed, iov, iovPos, n);
+            iovPos += n;
+            skb.consumed += n;
+            done += n;
+            records.add(new DevmemRecord.Linear(n));
+        }
+        int pos = skb.headlen();
+        for (int i = 0; i < skb.nrFrags() && done < max; i++) {
+            int fEnd = pos + skb.fragSize(i);
+            if (skb.consumed < fEnd) {
+                NetIov niov = skb.fragNetmem(i);
+                if (niov.type() != NetIovType.DMABUF) {
+                    if (first && done == 0) {
+                        throw new NetdevException(Errno.ENODEV, "frag " + i + " is " + niov.type()
+                                + " memory, not a dma-buf");
+                    }
+                    break;
+                }
+                int inFrag = skb.consumed - pos;
+                int n = Math.min(fEnd - skb.consumed, max - done);
+                PagePool.refNetmem(niov);
+                int token;
+                synchronized (tokenLock) {
+                    token = tokens.add(niov);
+                }
+                records.add(new DevmemRecord.Dmabuf(niov.virtualAddress() + skb.fragOffset(i) + inFrag, n, token,
+                        niov.pool().provider().fill(null).id()));
+                skb.consumed += n;
+                done += n;
+            }
+            pos = fEnd;
+        }
+        return done;
+    }
+
+    /**
+     * {@code SO_DEVMEM_DONTNEED}: returns tokens. Inspects at most {@link #MAX_DONTNEED_FRAGS}
+     * tokens, skips tokens this socket does not hold, and puts each found buffer through its page
+     * pool (NAPI-local when called on the pool's NAPI thread, else into the ring).
+     *
+     * @return the number of buffers freed
+     * @throws NetdevException {@link Errno#EINVAL} for more than {@link #MAX_DONTNEED_TOKENS} runs
+     */
+    public int dontneed(DmabufToken... runs) {
+        if (runs.length > MAX_DONTNEED_TOKENS) {
+            throw new NetdevException(Errno.EINVAL, "too many dmabuf tokens: " + runs.length + " > "
+                    + MAX_DONTNEED_TOKENS);
+        }
+        synchronized (tokenLock) {
+            int n = 0;
+            int inspected = 0;
+            outer:
+            for (DmabufToken run : runs) {
+                for (int j = 0; j < run.tokenCount(); j++) {
+                    if (++inspected > MAX_DONTNEED_FRAGS) {
+                        break outer;
+                    }
+                    NetIov niov = tokens.remove((long) run.tokenStart() + j);
+                    if (niov != null) {
+                        batch[n++] = niov;
+                    }
+                }
+            }
+            putBatch(n);
+            return n;
+        }
+    }
+
+    private void putBatch(int n) {
+        for (int i = 0; i < n; i++) {
+            NetIov niov = batch[i];
+            batch[i] = null;
+            niov.pool().putNetmem(niov, -1, false);
+        }
+    }
+
+    /**
+     * Closes the socket: frees queued skbs and returns every outstanding token through the page-pool
+     * put path ({@code tcp_release_user_frags}). Idempotent.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        device.removeSocket(this);
+        synchronized (rxLock) {
+            takeIncoming();
+            while (rxHead != null) {
+                SkBuff skb = rxHead;
+                rxHead = skb.next;
+                skb.next = null;
+                QUEUED.getAndAdd(this, (long) -skb.len());
+                skb.free();
+            }
+            rxTail = null;
+        }
+        synchronized (tokenLock) {
+            int n;
+            while ((n = tokens.removeAll(batch, batch.length)) > 0) {
+                putBatch(n);
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "DevmemSocket[" + device.name() + ":" + port + (closed ? " closed" : "") + "]";
+    }
+}

@@ -1,0 +1,216 @@
+package dev.netmem.rxqueue;
+
+import static dev.netmem.rxqueue.TestSupport.await;
+import static dev.netmem.rxqueue.TestSupport.payload;
+import static dev.netmem.rxqueue.TestSupport.send;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.netmem.api.PagePool;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.concurrent.CopyOnWriteArrayList;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** bind-rx checks and lifecycle, introspection records, notifications and MXBeans. */
+class BindingTest {
+    private final List<NetDevice> devices = new ArrayList<>();
+
+    private NetDevice device(NetDevice.Builder b) {
+        NetDevice d = b.build();
+        devices.add(d);
+        return d;
+    }
+
+    @AfterEach
+    void tearDown() {
+        for (NetDevice d : devices) {
+            d.unregister();
+        }
+    }
+
+    private static NetdevException bindFails(NetDevice dev, int... queues) {
+        try (NetdevNlSock nl = Netdev.open()) {
+            return assertThrows(NetdevException.class, () -> nl.bindRx(dev, new TestDmabufProvider(16), queues));
+        }
+    }
+
+    @Test
+    void shouldCheckBindRequestsInTheKernelsOrder() {
+        NetDevice dev = device(NetDevice.builder("chk").rxQueues(2).ringSize(8).headerSplit(false, 0));
+        NetdevException e = bindFails(dev, 0, 2);
+        assertEquals(Errno.ERANGE, e.errno());
+        assertEquals("rx queue index out of range", e.getMessage(), "range before header split");
+
+        e = bindFails(dev, 1);
+        assertEquals(Errno.EINVAL, e.errno());
+        assertEquals("tcp-data-split is disabled", e.getMessage());
+
+        dev.setHeaderSplit(true, 0);
+        e = bindFails(dev);
+        assertEquals(Errno.EINVAL, e.errno());
+        assertEquals("no rx queues to bind", e.getMessage());
+
+        try (NetdevNlSock nl = Netdev.open()) {
+            nl.bindRx(dev, new TestDmabufProvider(16), 1);
+            e = bindFails(dev, 0, 1);
+            assertEquals(Errno.EEXIST, e.errno());
+            assertEquals("designated queue already memory provider bound", e.getMessage());
+            assertNull(dev.rxQueue(0).memoryProvider(), "a failed check binds nothing");
+        }
+    }
+
+    @Test
+    void shouldRestartBoundQueuesOntoTheProviderAndBackWhenTheOwnerCloses() {
+        NetDevice dev = device(NetDevice.builder("own").rxQueues(2).ringSize(16));
+        dev.open();
+        TestDmabufProvider mp = new TestDmabufProvider(64);
+        PagePool before = dev.rxQueue(1).pagePool();
+        NetdevNlSock nl = Netdev.open();
+        RxBinding b = nl.bindRx(dev, mp, 1);
+        assertEquals(List.of(1), b.queues());
+        assertSame(mp, dev.rxQueue(1).pagePool().provider(), "the restarted queue's pool uses the provider");
+        assertEquals(PagePool.State.RELEASED, before.state());
+        assertEquals(OptionalLong.of(b.id()), Netdev.queueGet(dev.ifindex(), 1).dmabuf());
+        assertEquals(OptionalLong.empty(), Netdev.queueGet(dev.ifindex(), 0).dmabuf());
+        assertEquals(OptionalLong.of(b.id()), Netdev.pagePoolGet(dev.rxQueue(1).pagePool().id()).dmabuf());
+
+        nl.close(); // the owner goes away
+        assertTrue(b.isClosed());
+        assertNull(dev.rxQueue(1).memoryProvider());
+        assertEquals(OptionalLong.empty(), Netdev.queueGet(dev.ifindex(), 1).dmabuf());
+        assertFalse(dev.rxQueue(1).pagePool().isUnreadable(), "back on host pages");
+        assertEquals(0, mp.chunksOut(), "every chunk came home");
+        assertEquals(0, mp.pools.get(), "the provider's pools were destroyed");
+    }
+
+    @Test
+    void shouldFailWithEnodataWhenTheDriverIgnoresTheProvider() {
+        NetDevice dev = device(NetDevice.builder("nodata").ringSize(8).allowUnreadable(false));
+        dev.open();
+        NetdevException e = bindFails(dev, 0);
+        assertEquals(Errno.ENODATA, e.errno());
+        assertEquals("rx queue 0: no page pool uses the bound memory provider", e.getMessage());
+        assertNull(dev.rxQueue(0).memoryProvider(), "the binding was rolled back");
+        assertEquals(2, Netdev.pagePoolDump(dev.ifindex()).size(), "the queue still runs its old pools");
+    }
+
+    @Test
+    void shouldUninstallProvidersWhenTheDeviceUnregisters() {
+        NetDevice dev = NetDevice.builder("gone").ringSize(8).build();
+        TestDmabufProvider mp = new TestDmabufProvider(16);
+        NetdevNlSock nl = Netdev.open();
+        RxBinding b = nl.bindRx(dev, mp, 0);
+        dev.unregister();
+        assertEquals(1, mp.uninstalls.get());
+        b.close(); // a no-op on the queue now
+        NetdevException e = assertThrows(NetdevException.class, () -> Netdev.queueGet(dev.ifindex(), 0));
+        assertEquals(Errno.ENODEV, e.errno());
+        assertEquals("no device with ifindex " + dev.ifindex(), e.getMessage());
+    }
+
+    @Test
+    void shouldDescribePoolsAndQueuesAndRejectUnknownOnes() {
+        NetDevice dev = device(NetDevice.builder("intro").ringSize(16).poolStats(false));
+        dev.open();
+        RxQueue q = dev.rxQueue(0);
+        PagePool pool = q.pagePool();
+        PagePoolInfo info = Netdev.pagePoolGet(pool.id());
+        assertEquals(dev.ifindex(), info.ifindex().getAsInt());
+        assertEquals(q.napi().id(), info.napiId().getAsInt());
+        assertEquals(pool.inflight(), info.inflight());
+        assertEquals(pool.inflight() * 4096L, info.inflightMem());
+        assertTrue(info.detachTime().isEmpty());
+        assertFalse(info.ioUring());
+        QueueInfo qi = Netdev.queueGet(dev.ifindex(), 0);
+        assertEquals(new QueueInfo(dev.ifindex(), 0, "rx", java.util.OptionalInt.of(q.napi().id()),
+                OptionalLong.empty(), false), qi);
+
+        NetdevException e = assertThrows(NetdevException.class, () -> Netdev.pagePoolStats(pool.id()));
+        assertEquals(Errno.EOPNOTSUPP, e.errno());
+        assertEquals("page pool " + pool.id() + " keeps no statistics", e.getMessage());
+        e = assertThrows(NetdevException.class, () -> Netdev.pagePoolGet(Integer.MAX_VALUE));
+        assertEquals(Errno.ENOENT, e.errno());
+        assertEquals("page pool " + Integer.MAX_VALUE + " not found", e.getMessage());
+        e = assertThrows(NetdevException.class, () -> Netdev.queueGet(dev.ifindex(), 1));
+        assertEquals(Errno.EINVAL, e.errno());
+        assertEquals("rx queue index out of range", e.getMessage());
+    }
+
+    @Test
+    void shouldNotifyAddChangeAndDelAndPublishTheSameFiguresAsMxBeans() throws Exception {
+        List<String> events = new CopyOnWriteArrayList<>();
+        NetDevice dev = device(NetDevice.builder("ntf").ringSize(16));
+        NetdevListener l = new NetdevListener() {
+            @Override
+            public void pagePoolAdded(PagePoolInfo p) {
+                if (p.ifindex().orElse(-1) == dev.ifindex()) {
+                    events.add("ADD " + p.id());
+                }
+            }
+
+            @Override
+            public void pagePoolChanged(PagePoolInfo p) {
+                if (p.ifindex().orElse(-1) == dev.ifindex()) {
+                    events.add("CHANGE " + p.id());
+                }
+            }
+
+            @Override
+            public void pagePoolDeleted(PagePoolInfo p) {
+                if (p.ifindex().orElse(-1) == dev.ifindex()) {
+                    events.add("DEL " + p.id());
+                }
+            }
+        };
+        Netdev.addListener(l);
+        try {
+            dev.open();
+            int main = dev.rxQueue(0).pagePool().id();
+            int hdr = dev.rxQueue(0).headerPool().id();
+            assertEquals(List.of("ADD " + main, "ADD " + hdr), events);
+            assertTrue(main < hdr, "ids are allocated in creation order");
+
+            MBeanServer mbs = ManagementFactory.getPlatformMBeanServer();
+            ObjectName pn = new ObjectName(Netdev.poolMBeanName(main));
+            PagePoolStatsInfo st = Netdev.pagePoolStats(main);
+            assertEquals(Netdev.pagePoolGet(main).inflight(), (long) mbs.getAttribute(pn, "Inflight"));
+            assertEquals(dev.ifindex(), (int) mbs.getAttribute(pn, "Ifindex"));
+            assertEquals(dev.rxQueue(0).napi().id(), (int) mbs.getAttribute(pn, "NapiId"));
+            assertEquals(-1L, (long) mbs.getAttribute(pn, "DetachTime"));
+            assertArrayEquals(st.stats().toArray(), (long[]) mbs.getAttribute(pn, "Stats"));
+
+            DevmemSocket s = dev.openSocket(80);
+            send(dev, 1, 80, payload(PayloadPattern.repeating(7), 0, 3000));
+            await("queued", () -> s.queuedBytes() == 3000);
+            ObjectName qn = new ObjectName(Netdev.queueMBeanName(dev.ifindex(), 0));
+            assertEquals(1L, (long) mbs.getAttribute(qn, "RxPackets"));
+            assertEquals(3000L, (long) mbs.getAttribute(qn, "RxBytes"));
+
+            dev.close();
+            assertTrue(events.containsAll(List.of("CHANGE " + main, "CHANGE " + hdr)), events.toString());
+            assertTrue((long) mbs.getAttribute(pn, "DetachTime") > 0);
+            s.close();
+            assertEquals(List.of("ADD " + main, "ADD " + hdr, "CHANGE " + main, "CHANGE " + hdr, "DEL " + main,
+                    "DEL " + hdr), events.stream().sorted(java.util.Comparator.comparingInt(BindingTest::order)
+                    .thenComparingInt(e -> Integer.parseInt(e.substring(e.indexOf(" ") + 1)))).toList());
+            assertFalse(mbs.isRegistered(pn), "the MXBean goes with the pool");
+        } finally {
+            Netdev.removeListener(l);
+        }
+    }
+
+    private static int order(String e) {
+        return e.startsWith("ADD") ? 0 : e.startsWith("CHANGE") ? 1 : 2;
+    }
+}

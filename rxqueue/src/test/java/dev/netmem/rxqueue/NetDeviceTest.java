@@ -1,0 +1,229 @@
+package dev.netmem.rxqueue;
+
+import static dev.netmem.rxqueue.TestSupport.await;
+import static dev.netmem.rxqueue.TestSupport.payload;
+import static dev.netmem.rxqueue.TestSupport.send;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.netmem.api.PagePool;
+import dev.netmem.api.PagePoolStats;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The device, its queues and the kernel's nl_netdev / pp_alloc_fail selftest behaviours. */
+class NetDeviceTest {
+    private final List<NetDevice> devices = new ArrayList<>();
+
+    private NetDevice device(NetDevice.Builder b) {
+        NetDevice d = b.build();
+        devices.add(d);
+        return d;
+    }
+
+    @AfterEach
+    void tearDown() {
+        for (NetDevice d : devices) {
+            d.unregister();
+        }
+    }
+
+    @Test
+    void shouldListPoolsOnlyWhileTheDeviceIsUp() {
+        NetDevice dev = device(NetDevice.builder("pp0").rxQueues(2).ringSize(16));
+        assertEquals(List.of(), Netdev.pagePoolDump(dev.ifindex()), "down: no pools");
+        dev.open();
+        List<PagePoolInfo> up = Netdev.pagePoolDump(dev.ifindex());
+        assertEquals(4, up.size(), "a payload pool and a header pool per queue");
+        // Unlike netdevsim, the emulated driver posts its ring at start, so buffers are out at once.
+        assertTrue(up.stream().allMatch(p -> p.inflight() >= 4 && p.detachTime().isEmpty()),
+                "attached, with the posted ring's buffers out: " + up);
+        dev.close();
+        assertEquals(List.of(), Netdev.pagePoolDump(dev.ifindex()), "down again: no pools left");
+    }
+
+    @Test
+    void shouldKeepADetachedPoolAliveWithItsDetachTimeWhileABufferIsHeld() {
+        NetDevice dev = device(NetDevice.builder("pp1").rxQueues(1).ringSize(16));
+        dev.open();
+        DevmemSocket sock = dev.openSocket(80);
+        send(dev, 1000, 80, payload(PayloadPattern.repeating(7), 0, 1500));
+        await("the skb reaches the socket", () -> sock.queuedBytes() == 1500);
+        dev.close();
+        List<PagePoolInfo> held = Netdev.pagePoolDump(dev.ifindex());
+        assertEquals(2, held.size(), "the header pool and the payload pool hold the queued skb's buffers");
+        for (PagePoolInfo p : held) {
+            assertEquals(1, p.inflight(), "one buffer each");
+            assertTrue(p.detachTime().isPresent(), "every remaining pool is detached");
+            assertTrue(p.napiId().isEmpty(), "a destroyed pool has no NAPI");
+        }
+        dev.open();
+        List<PagePoolInfo> both = Netdev.pagePoolDump(dev.ifindex());
+        assertEquals(4, both.size());
+        assertEquals(2, both.stream().filter(p -> p.detachTime().isEmpty()).count(), "two attached");
+        sock.close();
+        await("detached pools go once the buffers are released", Duration.ofMillis(2500),
+                () -> Netdev.pagePoolDump(dev.ifindex()).size() == 2);
+        assertTrue(Netdev.pagePoolDump(dev.ifindex()).stream().allMatch(p -> p.detachTime().isEmpty()));
+        dev.close();
+        assertEquals(List.of(), Netdev.pagePoolDump(dev.ifindex()));
+    }
+
+    @Test
+    void shouldRecycleIntoTheCacheWhenFreedOnTheNapiThreadAndIntoTheRingFromElsewhere() {
+        NetDevice dev = device(NetDevice.builder("napi0").ringSize(16));
+        dev.open();
+        PagePool pool = dev.rxQueue(0).pagePool();
+        for (int i = 0; i < 10; i++) {
+            send(dev, 1000, 9, payload(PayloadPattern.repeating(7), 0, 2000)); // no socket: freed in NAPI
+        }
+        await("10 packets received", () -> dev.rxQueue(0).rxPackets() == 10);
+        await("10 frees recycled", () -> pool.stats().cached() == 10);
+        assertEquals(0, pool.stats().ring(), "nothing went through the ring");
+
+        DevmemSocket sock = dev.openSocket(80);
+        for (int i = 0; i < 5; i++) {
+            send(dev, 1000, 80, payload(PayloadPattern.repeating(7), 0, 2000));
+        }
+        await("5 skbs queued", () -> sock.queuedBytes() == 5 * 2000);
+        var buf = java.lang.foreign.Arena.ofAuto().allocate(5 * 2000);
+        assertEquals(5 * 2000, sock.recvmsg(buf, new ArrayList<>(), 0, Duration.ofSeconds(1)));
+        PagePoolStats s = pool.stats();
+        assertEquals(5, s.ring(), "frees on the application thread go to the ring");
+        assertEquals(10, s.cached());
+        sock.close();
+    }
+
+    @Test
+    void shouldKeepTrafficFlowingWhileAllocationsFail() throws InterruptedException {
+        NetDevice dev = device(NetDevice.builder("ppfail").ringSize(64));
+        dev.open();
+        dev.setAllocFailPolicy(AllocFailPolicy.everyNth(7));
+        RxQueue q = dev.rxQueue(0);
+        try (SyntheticWire w = SyntheticWire.builder(dev, 1, 9).sizes(64, 1500).reliable(false).start()) {
+            await("rx-alloc-fail rises by 100", Duration.ofSeconds(3), () -> q.rxAllocFail() >= 100);
+            long before = q.rxPackets();
+            await("traffic keeps flowing", Duration.ofSeconds(3), () -> q.rxPackets() > before + 100);
+            dev.setAllocFailPolicy(AllocFailPolicy.none());
+            long fails = q.rxAllocFail();
+            long after = q.rxPackets();
+            await("and flows without failures", Duration.ofSeconds(3), () -> q.rxPackets() > after + 100);
+            assertTrue(q.rxAllocFail() - fails <= 1, "no new failures once the policy is off");
+            assertTrue(w.packetsSent() > 0);
+        }
+        dev.close();
+        assertEquals(List.of(), Netdev.pagePoolDump(dev.ifindex()), "nothing leaked by the dropped packets");
+    }
+
+    @Test
+    void shouldSteerRuledPortsToTheirQueueAndSpreadOtherFlowsOverTheRest() {
+        NetDevice dev = device(NetDevice.builder("steer").rxQueues(4));
+        dev.addFlowRule(5201, 3);
+        assertEquals(3, dev.steer(1, 5201));
+        for (int src = 0; src < 200; src++) {
+            assertNotEquals(3, dev.steer(src, 80), "other flows avoid the ruled queue");
+            assertEquals(dev.steer(src, 80), dev.steer(src, 80), "a flow always lands on one queue");
+        }
+        NetdevException e = assertThrows(NetdevException.class, () -> dev.addFlowRule(80, 4));
+        assertEquals(Errno.ERANGE, e.errno());
+        assertEquals("rx queue index out of range", e.getMessage());
+        dev.removeFlowRule(5201);
+        assertTrue(java.util.stream.IntStream.range(0, 200).anyMatch(src -> dev.steer(src, 80) == 3));
+    }
+
+    @Test
+    void shouldRestartAQueueWithNewPoolsAndFreeTheOldOnes() {
+        NetDevice dev = device(NetDevice.builder("rst").rxQueues(2).ringSize(16));
+        dev.open();
+        PagePool old = dev.rxQueue(1).pagePool();
+        dev.restartQueue(1);
+        PagePool fresh = dev.rxQueue(1).pagePool();
+        assertNotEquals(old.id(), fresh.id());
+        assertEquals(PagePool.State.RELEASED, old.state(), "nothing was in flight: released at once");
+        send(dev, 1, 7, payload(PayloadPattern.repeating(7), 0, 100));
+        NetdevException e = assertThrows(NetdevException.class, () -> dev.restartQueue(2));
+        assertEquals(Errno.ERANGE, e.errno());
+        assertEquals("rx queue index out of range", e.getMessage());
+    }
+
+    @Test
+    void shouldRestartAQueueWhileDownWithoutLeavingPools() {
+        NetDevice dev = device(NetDevice.builder("rstdown").ringSize(16));
+        dev.restartQueue(0);
+        assertEquals(List.of(), Netdev.pagePoolDump(dev.ifindex()));
+        assertNull(dev.rxQueue(0).pagePool());
+    }
+
+    @Test
+    void shouldRollBackToTheOldMemoryWhenTheNewQueueFailsToStart() {
+        AtomicBoolean failStart = new AtomicBoolean();
+        NetDevice dev = device(NetDevice.builder("rollback").ringSize(16).queueOps(ops -> new QueueMgmtOps() {
+            @Override
+            public QueueMem memAlloc(RxQueue queue) {
+                return ops.memAlloc(queue);
+            }
+
+            @Override
+            public void memFree(QueueMem mem) {
+                ops.memFree(mem);
+            }
+
+            @Override
+            public void start(QueueMem mem) {
+                if (failStart.getAndSet(false)) {
+                    throw new NetdevException(Errno.ENOMEM, "injected start failure");
+                }
+                ops.start(mem);
+            }
+
+            @Override
+            public void stop(QueueMem mem) {
+                ops.stop(mem);
+            }
+        }));
+        dev.open();
+        QueueMem before = dev.rxQueue(0).memory();
+        failStart.set(true);
+        NetdevException e = assertThrows(NetdevException.class, () -> dev.restartQueue(0));
+        assertEquals("injected start failure", e.getMessage());
+        assertSame(before, dev.rxQueue(0).memory(), "the old memory runs again");
+        assertTrue(before.isRunning());
+        assertEquals(2, Netdev.pagePoolDump(dev.ifindex()).size(), "the new pools were freed");
+        DevmemSocket s = dev.openSocket(7);
+        send(dev, 1, 7, payload(PayloadPattern.repeating(7), 0, 100));
+        await("traffic flows on the old memory", () -> s.queuedBytes() == 100);
+        s.close();
+    }
+
+    @Test
+    void shouldValidateTheBuilder() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> NetDevice.builder("x").ringSize(100).build());
+        assertEquals("ringSize must be a power of two in [8, 4096]: 100", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> NetDevice.builder("x").rxQueues(0).build());
+        assertEquals("rxQueues must be in [1, 1024]: 0", e.getMessage());
+    }
+
+    @Test
+    void shouldRefuseToDisableHeaderSplitWhileAProviderIsBound() {
+        NetDevice dev = device(NetDevice.builder("hds").ringSize(16));
+        TestDmabufProvider mp = new TestDmabufProvider(64);
+        try (NetdevNlSock nl = Netdev.open()) {
+            nl.bindRx(dev, mp, 0);
+            NetdevException e = assertThrows(NetdevException.class, () -> dev.setHeaderSplit(false, 0));
+            assertEquals(Errno.EINVAL, e.errno());
+            assertEquals("can't disable tcp-data-split while device has memory provider enabled", e.getMessage());
+        }
+        dev.setHeaderSplit(false, 0);
+        assertNotNull(dev);
+    }
+}
