@@ -1,0 +1,398 @@
+package dev.netmem.providers.dmabuf;
+
+import dev.netmem.api.DmaDevice;
+import dev.netmem.api.DmaDirection;
+import dev.netmem.api.NetIov;
+import dev.netmem.api.NetIovArea;
+import dev.netmem.api.NetIovType;
+import dev.netmem.api.NetdevRxQueue;
+import dev.netmem.api.spi.MemoryProvider;
+import dev.netmem.api.spi.PoolContext;
+import dev.netmem.api.spi.ProviderInfo;
+import dev.netmem.providers.internal.CyclicIds;
+import dev.netmem.providers.internal.IndexFreelist;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * Models {@code struct net_devmem_dmabuf_binding} and its provider ops ({@code dmabuf_devmem_ops},
+ * net/core/devmem.c): a {@link Dmabuf} imported for a DMA device and carved into order-0 net_iovs
+ * ({@link NetIovType#DMABUF}) that the page pools of the bound RX queues allocate from.
+ *
+ * <p>Chunk {@code i} lives at offset {@code i * PAGE_SIZE} of the dma-buf
+ * ({@link NetIov#virtualAddress()}, the {@code frag_offset} a devmem socket reports) and at device
+ * address {@code base + i * PAGE_SIZE}, where {@code base} is the IOVA the device mapped the whole
+ * dma-buf at. A genpool-like {@link IndexFreelist} hands chunks out; a chunk is either free or out,
+ * never lost, never handed out twice.
+ *
+ * <h2>References</h2>
+ * The binding is freed when its reference count reaches zero. References are held by the owner
+ * (from {@link #bind} until {@link #unbind}), by each page pool using the binding (provider
+ * {@code init} to {@code destroy}) and by each buffer out of the genpool ({@code allocNetmems} to
+ * {@code releaseNetmem}).
+ *
+ * <h2>Lifecycle</h2>
+ * {@code BOUND → UNBOUND → FREED}. {@link #unbind()} erases the id, stops handing out chunks (even
+ * if some are free), calls the queue-close hook for each bound queue (the RX-queue layer restarts the
+ * queue without the provider: {@code __net_mp_close_rxq}) and drops the owner reference. Buffers
+ * still out come home through their pools' release path; the last reference unmaps the dma-buf and
+ * drops the binding's dma-buf reference. If chunks were still out at that point (a buffer released
+ * with the wrong {@code pp_ref_count} keeps its chunk), the binding logs the kernel's
+ * "can't destroy genpool" warning and ends {@code LEAKED} instead: the memory stays mapped.
+ *
+ * <h2>Execution contexts</h2>
+ * {@code allocNetmems}: the pool's allocation context (NAPI). {@code releaseNetmem}, queries and
+ * {@link #unbind()}: any thread. {@link #bind}, {@link #addQueue} and {@link #uninstall}: the control
+ * path (the device lock of the RX-queue layer).
+ */
+public final class DmabufBinding implements MemoryProvider {
+    /** The lifecycle state. */
+    public enum State {
+        /** Handing out chunks to the pools of the bound queues. */
+        BOUND,
+        /** {@link #unbind()} ran; buffers may still be out. */
+        UNBOUND,
+        /** Every buffer came home and the last reference is gone: unmapped, dma-buf released. */
+        FREED,
+        /** The last reference went while chunks were out ("can't destroy genpool"): memory leaked. */
+        LEAKED
+    }
+
+    private static final System.Logger LOG = System.getLogger("dev.netmem.devmem");
+    private static final CyclicIds<DmabufBinding> IDS = new CyclicIds<>();
+
+    private final int id;
+    private final Dmabuf dmabuf;
+    private final DmaDevice dmaDevice;
+    private final long dmaBase;
+    private final NetIovArea area;
+    private final IndexFreelist chunks;
+    private final Consumer<NetdevRxQueue> closeQueue;
+    private final CopyOnWriteArrayList<NetdevRxQueue> queues = new CopyOnWriteArrayList<>();
+    private final AtomicInteger refs = new AtomicInteger(1);
+    private final AtomicInteger pools = new AtomicInteger();
+    private final AtomicLong releaseErrors = new AtomicLong();
+    private volatile State state = State.BOUND;
+    /** {@code binding->dev}: cleared when the last queue is uninstalled. */
+    private volatile DmaDevice dev;
+
+    private DmabufBinding(Dmabuf dmabuf, DmaDevice device, long dmaBase, Consumer<NetdevRxQueue> closeQueue) {
+        this.dmabuf = dmabuf;
+        this.dmaDevice = device;
+        this.dev = device;
+        this.dmaBase = dmaBase;
+        this.closeQueue = closeQueue;
+        this.area = new NetIovArea(dmabuf.segment(), 0, NetIovType.DMABUF, 0, dmaBase, NetIov.NUMA_NO_NODE, null);
+        this.chunks = new IndexFreelist(area.numNiovs());
+        this.id = IDS.alloc(this);
+    }
+
+    /**
+     * {@code net_devmem_bind_dmabuf}: imports {@code dmabuf} for {@code device} (takes a dma-buf
+     * reference, maps it {@code FROM_DEVICE}), builds one net_iov per page and registers the binding
+     * under a fresh cyclic id (at least 1). Control path.
+     *
+     * @param dmabuf     the memory; its size must be a multiple of {@link NetIov#PAGE_SIZE}
+     * @param device     the DMA device of the queues to bind ({@code netdev_queue_get_dma_dev})
+     * @param closeQueue called by {@link #unbind()} once per bound queue, to restart it without this
+     *                   provider ({@code __net_mp_close_rxq}); supplied by the RX-queue layer
+     * @throws UnsupportedOperationException if {@code device} is null ({@code -EOPNOTSUPP})
+     * @throws IllegalArgumentException      if the size is not a whole number of pages
+     * @throws IllegalStateException         if the dma-buf is closed or cannot be mapped
+     */
+    public static DmabufBinding bind(Dmabuf dmabuf, DmaDevice device, Consumer<NetdevRxQueue> closeQueue) {
+        Objects.requireNonNull(dmabuf, "dmabuf");
+        Objects.requireNonNull(closeQueue, "closeQueue");
+        if (device == null) {
+            throw new UnsupportedOperationException("EOPNOTSUPP: Device doesn't support DMA");
+        }
+        long size = dmabuf.size();
+        if (size % NetIov.PAGE_SIZE != 0) {
+            throw new IllegalArgumentException("dmabuf size " + size + " is not a multiple of PAGE_SIZE "
+                    + NetIov.PAGE_SIZE);
+        }
+        dmabuf.get();
+        long base = device.map(size, DmaDirection.FROM_DEVICE);
+        if (base == DmaDevice.DMA_MAPPING_ERROR) {
+            dmabuf.close();
+            throw new IllegalStateException("ENOMEM: " + device + " cannot map " + dmabuf);
+        }
+        return new DmabufBinding(dmabuf, device, base, closeQueue);
+    }
+
+    /** The live (not yet unbound) binding with this id ({@code net_devmem_lookup_dmabuf}). */
+    public static Optional<DmabufBinding> byId(int id) {
+        return IDS.get(id);
+    }
+
+    // =====================================================================================
+    // Queue binding (control path)
+    // =====================================================================================
+
+    /**
+     * Records {@code rxq} as bound ({@code bound_rxqs}); the RX-queue layer calls this after it set
+     * the queue's provider to this binding ({@code net_devmem_bind_dmabuf_to_queue}).
+     *
+     * @throws IllegalStateException if the binding is unbound or the queue is already bound
+     */
+    public void addQueue(NetdevRxQueue rxq) {
+        Objects.requireNonNull(rxq, "rxq");
+        synchronized (this) {
+            if (state != State.BOUND) {
+                throw unbound();
+            }
+            if (queues.contains(rxq)) {
+                throw new IllegalStateException("queue " + rxq.queueIndex() + " is already bound to devmem binding "
+                        + id);
+            }
+            queues.add(rxq);
+            dev = dmaDevice;
+        }
+    }
+
+    /** The queues bound now, in binding order. */
+    public List<NetdevRxQueue> boundQueues() {
+        return List.copyOf(queues);
+    }
+
+    /**
+     * {@code net_devmem_unbind_dmabuf}: erases the id, stops handing out chunks, calls the queue-close
+     * hook for every bound queue and drops the owner's reference. Any thread. A hook that throws is
+     * logged and the remaining queues are still closed (the kernel WARNs and goes on).
+     *
+     * @return the chunks still out when the owner reference was dropped; the binding is freed when
+     *         they have all come home
+     * @throws IllegalStateException if the binding was already unbound
+     */
+    public int unbind() {
+        synchronized (this) {
+            if (state != State.BOUND) {
+                throw new IllegalStateException("devmem binding " + id + " is already unbound");
+            }
+            state = State.UNBOUND;
+        }
+        IDS.erase(id, this);
+        for (NetdevRxQueue q : queues) {
+            try {
+                closeQueue.accept(q);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "devmem binding " + id + ": closing queue " + q.queueIndex()
+                        + " failed", e);
+            }
+        }
+        queues.clear();
+        int out = chunks.outCount();
+        put();
+        return out;
+    }
+
+    // =====================================================================================
+    // Provider ops (dmabuf_devmem_ops)
+    // =====================================================================================
+
+    /**
+     * {@code mp_dmabuf_devmem_init}: turns off DMA syncs (dma-buf memory must not be synced), requires
+     * order 0 and takes a binding reference for the pool.
+     *
+     * @throws IllegalStateException    if the binding is unbound ({@code -EINVAL})
+     * @throws IllegalArgumentException if the pool's order is not 0 ({@code -E2BIG})
+     */
+    @Override
+    public void init(PoolContext pool) {
+        if (state != State.BOUND) {
+            throw new IllegalStateException("EINVAL: devmem binding " + id + " is unbound");
+        }
+        pool.disableDmaSync();
+        int order = pool.params().order();
+        if (order != 0) {
+            throw new IllegalArgumentException("E2BIG: devmem binding " + id + " serves order-0 buffers only, got order "
+                    + order);
+        }
+        refs.incrementAndGet();
+        pools.incrementAndGet();
+    }
+
+    /**
+     * {@code mp_dmabuf_devmem_alloc_netmems}: one chunk from the genpool, accounted to the pool
+     * ({@code set_pp_info}, {@code hold++}) and holding a binding reference; never fills the cache.
+     * Caller: the pool's allocation context.
+     *
+     * @return the buffer, or {@code null} when the genpool is empty or the binding is unbound
+     */
+    @Override
+    public NetIov allocNetmems(PoolContext pool) {
+        if (state != State.BOUND) {
+            return null;
+        }
+        int idx = chunks.pop();
+        if (idx < 0) {
+            return null;
+        }
+        refs.incrementAndGet();
+        NetIov niov = area.niov(idx);
+        pool.setPagePool(niov);
+        return niov;
+    }
+
+    /**
+     * {@code mp_dmabuf_devmem_release_page}: takes the chunk back into the genpool and drops its binding
+     * reference. A buffer that is not one of this binding's chunks, or whose {@code pp_ref_count} is
+     * not 1, or whose chunk is already free, is refused: logged, counted in {@link #releaseErrors()},
+     * and its chunk stays out rather than being freed while someone may still use it. Any thread.
+     *
+     * @return {@code false}: a net_iov is never freed as a page
+     */
+    @Override
+    public boolean releaseNetmem(PoolContext pool, NetIov netmem) {
+        if (netmem.owner() != area) {
+            return releaseError(netmem + " is not a chunk of devmem binding " + id);
+        }
+        long ref = netmem.ppRefCount();
+        if (ref != 1) {
+            return releaseError("devmem binding " + id + ": release of " + netmem + " with pp_ref_count " + ref
+                    + " (must be 1); chunk kept out");
+        }
+        pool.clearPagePool(netmem);
+        if (!chunks.push(netmem.index())) {
+            return releaseError("devmem binding " + id + ": chunk " + netmem.index() + " is already free");
+        }
+        put();
+        return false;
+    }
+
+    private boolean releaseError(String msg) {
+        releaseErrors.incrementAndGet();
+        LOG.log(System.Logger.Level.WARNING, msg);
+        return false;
+    }
+
+    /** {@code mp_dmabuf_devmem_destroy}: drops the pool's binding reference. */
+    @Override
+    public void destroy(PoolContext pool) {
+        pools.decrementAndGet();
+        put();
+    }
+
+    /** {@code mp_dmabuf_devmem_nl_fill}: {@code ("dmabuf", id)}. */
+    @Override
+    public ProviderInfo fill(NetdevRxQueue rxq) {
+        return new ProviderInfo("dmabuf", id);
+    }
+
+    /**
+     * {@code mp_dmabuf_devmem_uninstall}: the queue's device is going away; forget the queue, and when
+     * the last one goes, the device ({@code binding->dev = NULL}). Control path.
+     */
+    @Override
+    public void uninstall(NetdevRxQueue rxq) {
+        synchronized (this) {
+            queues.remove(rxq);
+            if (queues.isEmpty()) {
+                dev = null;
+            }
+        }
+    }
+
+    // =====================================================================================
+    // References and free
+    // =====================================================================================
+
+    private void put() {
+        if (refs.decrementAndGet() == 0) {
+            free();
+        }
+    }
+
+    /** {@code __net_devmem_dmabuf_binding_free}. */
+    private void free() {
+        int out = chunks.outCount();
+        if (out != 0) {
+            LOG.log(System.Logger.Level.WARNING, "devmem binding " + id + ": can't destroy genpool. size="
+                    + (long) chunks.size() * NetIov.PAGE_SIZE + ", avail=" + (long) chunks.freeCount() * NetIov.PAGE_SIZE);
+            state = State.LEAKED;
+            return;
+        }
+        dmaDevice.unmap(dmaBase, dmabuf.size(), DmaDirection.FROM_DEVICE);
+        dmabuf.close();
+        state = State.FREED;
+    }
+
+    // =====================================================================================
+    // Queries (any thread)
+    // =====================================================================================
+
+    /** The binding id: cyclic, at least 1, unique among live bindings. */
+    public int id() {
+        return id;
+    }
+
+    /** The imported dma-buf. */
+    public Dmabuf dmabuf() {
+        return dmabuf;
+    }
+
+    /** {@code binding->dev}: the DMA device, or {@code null} once the last queue was uninstalled. */
+    public DmaDevice device() {
+        return dev;
+    }
+
+    /** The device address of chunk 0. */
+    public long dmaBase() {
+        return dmaBase;
+    }
+
+    /** The chunks as net_iovs ({@code owner->area}); chunk {@code i} is at dma-buf offset {@code i * PAGE_SIZE}. */
+    public NetIovArea area() {
+        return area;
+    }
+
+    /** The lifecycle state. */
+    public State state() {
+        return state;
+    }
+
+    /** Whether the binding was freed (every chunk home, memory unmapped). */
+    public boolean isFreed() {
+        return state == State.FREED;
+    }
+
+    /** Chunks out of the genpool (in pools, sockets or user hands). */
+    public int chunksOut() {
+        return chunks.outCount();
+    }
+
+    /** Chunks free in the genpool. */
+    public int chunksAvail() {
+        return chunks.freeCount();
+    }
+
+    /** References held: owner + pools + buffers out. */
+    public int refCount() {
+        return refs.get();
+    }
+
+    /** Pools currently using the binding. */
+    public int poolCount() {
+        return pools.get();
+    }
+
+    /** Releases refused by {@code releaseNetmem} (wrong buffer, {@code pp_ref_count != 1}, double free). */
+    public long releaseErrors() {
+        return releaseErrors.get();
+    }
+
+    private IllegalStateException unbound() {
+        return new IllegalStateException("devmem binding " + id + " is unbound");
+    }
+
+    @Override
+    public String toString() {
+        return "DmabufBinding[id=" + id + ", " + state + ", " + chunks.outCount() + "/" + chunks.size()
+                + " chunks out]";
+    }
+}

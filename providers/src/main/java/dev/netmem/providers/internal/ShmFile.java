@@ -1,0 +1,148 @@
+package dev.netmem.providers.internal;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A shared-memory file mapped read-write with FFM ({@link FileChannel#map(FileChannel.MapMode, long,
+ * long, Arena)}): created with mode 0600 under a directory (normally {@code /dev/shm}), or opened from
+ * an existing path. Any process that maps the same file sees the same bytes.
+ *
+ * <p>{@link #close()} unmaps and, if this object created the file, deletes it. Not thread-safe:
+ * the owner (a {@code Dmabuf} or a zcrx ifq) serialises close against its own users.
+ */
+public final class ShmFile implements AutoCloseable {
+    /** {@code PAGE_SIZE} of the mapping granularity. */
+    public static final long PAGE_SIZE = 4096;
+
+    private static final AtomicLong SEQ = new AtomicLong();
+    private static final FileAttribute<Set<PosixFilePermission>> MODE_0600 =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
+
+    private final Path path;
+    private final boolean created;
+    private final Arena arena;
+    private final MemorySegment segment;
+
+    private ShmFile(Path path, boolean created, Arena arena, MemorySegment segment) {
+        this.path = path;
+        this.created = created;
+        this.arena = arena;
+        this.segment = segment;
+    }
+
+    /** {@code size} rounded up to a whole number of pages. */
+    public static long roundUpToPages(long size) {
+        return (size + PAGE_SIZE - 1) & -PAGE_SIZE;
+    }
+
+    /**
+     * Creates {@code <dir>/<prefix>-<pid>-<seq>} with mode 0600 (set at creation, so no other user can
+     * ever open it), {@code size} bytes rounded up to pages, and maps it.
+     *
+     * @throws IllegalArgumentException if {@code size <= 0}
+     * @throws UncheckedIOException     if the file cannot be created or mapped
+     */
+    public static ShmFile create(Path dir, String prefix, long size) {
+        Objects.requireNonNull(dir, "dir");
+        if (size <= 0) {
+            throw new IllegalArgumentException(prefix + " size must be > 0: " + size);
+        }
+        long bytes = roundUpToPages(size);
+        Path path;
+        while (true) {
+            path = dir.resolve(prefix + "-" + ProcessHandle.current().pid() + "-" + SEQ.incrementAndGet());
+            try {
+                Files.createFile(path, MODE_0600);
+                break;
+            } catch (FileAlreadyExistsException e) {
+                // a stale file of an earlier process with the same pid: take the next name
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot create " + path, e);
+            }
+        }
+        try {
+            return map(path, bytes, true);
+        } catch (RuntimeException e) {
+            deleteQuietly(path);
+            throw e;
+        }
+    }
+
+    /**
+     * Maps an existing file, all of it.
+     *
+     * @throws IllegalArgumentException if the file is empty
+     * @throws UncheckedIOException     if it cannot be opened or mapped
+     */
+    public static ShmFile open(Path path) {
+        Objects.requireNonNull(path, "path");
+        long size;
+        try {
+            size = Files.size(path);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open " + path, e);
+        }
+        if (size <= 0) {
+            throw new IllegalArgumentException("cannot map empty file " + path);
+        }
+        return map(path, size, false);
+    }
+
+    private static ShmFile map(Path path, long size, boolean created) {
+        Arena arena = Arena.ofShared();
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            // READ_WRITE past the end grows the file to size (a new file is empty).
+            MemorySegment seg = ch.map(FileChannel.MapMode.READ_WRITE, 0, size, arena);
+            return new ShmFile(path, created, arena, seg);
+        } catch (IOException e) {
+            arena.close();
+            throw new UncheckedIOException("cannot map " + path, e);
+        }
+    }
+
+    private static void deleteQuietly(Path path) {
+        try {
+            Files.deleteIfExists(path);
+        } catch (IOException ignored) {
+            // best effort: the caller reports the original failure
+        }
+    }
+
+    /** The file. */
+    public Path path() {
+        return path;
+    }
+
+    /** Whether this object created the file (and so deletes it on close). */
+    public boolean created() {
+        return created;
+    }
+
+    /** The mapping. */
+    public MemorySegment segment() {
+        return segment;
+    }
+
+    /** Unmaps, then deletes the file if this object created it. */
+    @Override
+    public void close() {
+        arena.close();
+        if (created) {
+            deleteQuietly(path);
+        }
+    }
+}

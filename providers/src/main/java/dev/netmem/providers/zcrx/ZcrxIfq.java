@@ -1,0 +1,558 @@
+package dev.netmem.providers.zcrx;
+
+import dev.netmem.api.DmaDevice;
+import dev.netmem.api.DmaDirection;
+import dev.netmem.api.NetIov;
+import dev.netmem.api.NetIovArea;
+import dev.netmem.api.NetdevRxQueue;
+import dev.netmem.api.PagePool;
+import dev.netmem.api.PagePoolParams;
+import dev.netmem.api.spi.MemoryProvider;
+import dev.netmem.api.spi.PoolContext;
+import dev.netmem.api.spi.ProviderInfo;
+import dev.netmem.providers.internal.CyclicIds;
+import dev.netmem.providers.internal.ShmFile;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * Models {@code struct io_zcrx_ifq} and its provider ops ({@code io_uring_pp_zc_ops},
+ * io_uring/zcrx.c): a {@link ZcrxArea} handed to one RX queue's page pool, a completion ring through
+ * which received buffers reach the user, and a refill ring through which the user gives them back.
+ * The rings live in one mode-0600 shared-memory file ({@link #regionPath()}, laid out by
+ * {@link ZcrxRegionDescriptor}), so the user side ({@link ZcrxUserRing}) can run in another process.
+ *
+ * <h2>A buffer's references</h2>
+ * While a pool owns a buffer it is accounted once ({@code hold++} when it leaves the freelist). A
+ * completion ({@link #postCompletion}) takes a {@code pp_ref_count} reference and then a user
+ * reference ({@code user_refs}). A refill entry drops the user reference and then the
+ * {@code pp_ref_count} one; whoever drops the last {@code pp_ref_count} recycles the buffer: into the
+ * allocating pool's cache, or, if the buffer belongs to an older pool, back through that pool.
+ *
+ * <h2>Refill validation</h2>
+ * The user writes the refill ring, so nothing in it is trusted: an entry with a nonzero
+ * {@code __pad}, a foreign area id, an index past the area or a buffer the user holds no reference on
+ * is skipped and counted ({@link #stats()}); no reference changes. The kernel ignores {@code len}.
+ *
+ * <h2>Lifecycle</h2>
+ * {@code ACTIVE → CLOSED → FREED}. {@link #close()} ({@code io_shutdown_zcrx_ifqs}) stops handing out
+ * buffers, scrubs the user references (each buffer the user still holds is returned as if refilled),
+ * and calls the queue-close hook, which restarts the queue without the provider; the old pool is then
+ * destroyed and its buffers come home through {@code releaseNetmem}. When no pool uses the ifq and
+ * every buffer is back in the freelist, the area is unmapped and the region file removed.
+ *
+ * <h2>Execution contexts</h2>
+ * {@code allocNetmems}: the pool's allocation context (NAPI); it takes the refill lock
+ * ({@code rq_lock}). {@link #postCompletion}: the receive path, any thread, serialised by the
+ * completion lock. {@code releaseNetmem}, queries: any thread. {@link #register}, {@link #addQueue},
+ * {@link #close()}: the control path; stop receiving before closing.
+ */
+public final class ZcrxIfq implements MemoryProvider {
+    /** {@code IO_RQ_MAX_ENTRIES}: the refill ring's largest size. */
+    public static final int IO_RQ_MAX_ENTRIES = 32768;
+    /** {@code IORING_MAX_CQ_ENTRIES}: the completion ring's largest size. */
+    public static final int IORING_MAX_CQ_ENTRIES = 2 * IO_RQ_MAX_ENTRIES;
+    /** {@code IORING_CQE_F_MORE}: more completions follow (multishot receive). */
+    public static final int IORING_CQE_F_MORE = 1 << 1;
+
+    /** The lifecycle state. */
+    public enum State {
+        /** Serving its queue. */
+        ACTIVE,
+        /** {@link #close()} ran; buffers may still be in pools. */
+        CLOSED,
+        /** Everything came home: area unmapped, region file removed. */
+        FREED
+    }
+
+    private static final System.Logger LOG = System.getLogger("dev.netmem.zcrx");
+    private static final CyclicIds<ZcrxIfq> IDS = new CyclicIds<>();
+
+    private final int id;
+    private final ZcrxArea area;
+    private final NetIovArea niovs;
+    private final DmaDevice device;
+    private final ShmFile file;
+    private final ZcrxRegion region;
+    private final int rqMask;
+    private final int cqMask;
+    private final long token;
+    private final Consumer<NetdevRxQueue> closeQueue;
+    private final CopyOnWriteArrayList<NetdevRxQueue> queues = new CopyOnWriteArrayList<>();
+    private final AtomicInteger pools = new AtomicInteger();
+    private final AtomicLong releaseErrors = new AtomicLong();
+    private volatile State state = State.ACTIVE;
+
+    // ---- refill side: guarded by rqLock (allocation context) ----
+    private final Object rqLock = new Object();
+    private final int[] slowBatch = new int[PagePool.PP_ALLOC_CACHE_REFILL];
+    private int cachedRqHead;
+    private long refilled;
+    private long badPad;
+    private long badArea;
+    private long badIndex;
+    private long noUserRef;
+
+    // ---- completion side: guarded by cqLock ----
+    private final Object cqLock = new Object();
+    private int cqTail;
+    private long completions;
+    private int cqOverflow;
+
+    // ---- control side: guarded by this ----
+    private long scrubbed;
+
+    private ZcrxIfq(ZcrxArea area, DmaDevice device, ShmFile file, int rqEntries, int cqEntries,
+                    Consumer<NetdevRxQueue> closeQueue) {
+        this.area = area;
+        this.niovs = area.niovs();
+        this.device = device;
+        this.file = file;
+        this.token = area.token();
+        this.region = ZcrxRegion.format(file.segment(), rqEntries, cqEntries, token, area.memory().byteSize());
+        this.rqMask = rqEntries - 1;
+        this.cqMask = cqEntries - 1;
+        this.closeQueue = closeQueue;
+        this.id = IDS.alloc(this);
+    }
+
+    /**
+     * {@code io_register_zcrx_ifq}: creates the region file in {@code dir} and an ifq serving
+     * {@code area} on {@code device}. Ring sizes are rounded up to powers of two. Control path.
+     *
+     * @param area       the memory to receive into; used by this ifq only
+     * @param device     the DMA device of the queue ({@code ifq->dev}); pools must use the same one
+     * @param rqEntries  refill ring size, in {@code [1, IO_RQ_MAX_ENTRIES]}
+     * @param cqEntries  completion ring size, in {@code [1, IORING_MAX_CQ_ENTRIES]}
+     * @param dir        where to create the region file, normally {@code /dev/shm}
+     * @param closeQueue called by {@link #close()} for the bound queue, to restart it without this
+     *                   provider ({@code net_mp_close_rxq}); supplied by the RX-queue layer
+     * @throws IllegalArgumentException if a ring size is out of range ({@code -EINVAL})
+     */
+    public static ZcrxIfq register(ZcrxArea area, DmaDevice device, int rqEntries, int cqEntries, Path dir,
+                                   Consumer<NetdevRxQueue> closeQueue) {
+        Objects.requireNonNull(area, "area");
+        Objects.requireNonNull(device, "device");
+        Objects.requireNonNull(closeQueue, "closeQueue");
+        if (rqEntries <= 0 || rqEntries > IO_RQ_MAX_ENTRIES) {
+            throw new IllegalArgumentException("EINVAL: rq_entries must be in [1, " + IO_RQ_MAX_ENTRIES + "]: "
+                    + rqEntries);
+        }
+        if (cqEntries <= 0 || cqEntries > IORING_MAX_CQ_ENTRIES) {
+            throw new IllegalArgumentException("EINVAL: cq_entries must be in [1, " + IORING_MAX_CQ_ENTRIES + "]: "
+                    + cqEntries);
+        }
+        int rq = roundUpPow2(rqEntries);
+        int cq = roundUpPow2(cqEntries);
+        ShmFile file = ShmFile.create(dir, "netmem-zcrx", ZcrxRegion.byteSize(rq, cq));
+        return new ZcrxIfq(area, device, file, rq, cq, closeQueue);
+    }
+
+    static int roundUpPow2(int n) {
+        return n == 1 ? 1 : Integer.highestOneBit(n - 1) << 1;
+    }
+
+    static boolean validEntries(int n, int max) {
+        return n > 0 && n <= max && Integer.bitCount(n) == 1;
+    }
+
+    // =====================================================================================
+    // Queue binding (control path)
+    // =====================================================================================
+
+    /**
+     * Records the queue this ifq serves ({@code if_rxq}); the RX-queue layer calls it after setting the
+     * queue's provider to this ifq.
+     *
+     * @throws IllegalStateException if the ifq is closed or already serves a queue
+     */
+    public synchronized void addQueue(NetdevRxQueue rxq) {
+        Objects.requireNonNull(rxq, "rxq");
+        if (state != State.ACTIVE) {
+            throw new IllegalStateException("zcrx ifq " + id + " is closed");
+        }
+        if (!queues.isEmpty()) {
+            throw new IllegalStateException("zcrx ifq " + id + " already serves queue " + queues.get(0).queueIndex());
+        }
+        queues.add(rxq);
+    }
+
+    /** The queue served now, if any. */
+    public List<NetdevRxQueue> boundQueues() {
+        return List.copyOf(queues);
+    }
+
+    // =====================================================================================
+    // Provider ops (io_uring_pp_zc_ops)
+    // =====================================================================================
+
+    /**
+     * {@code io_pp_zc_init}: the pool must use this ifq's device, map for DMA, use order 0 and
+     * {@code FROM_DEVICE}; maps the area on first use and takes a reference for the pool.
+     *
+     * @throws IllegalStateException         if the ifq is closed
+     * @throws IllegalArgumentException      if the pool's device is not the ifq's ({@code -EINVAL})
+     * @throws UnsupportedOperationException if the pool does not map, or has order &gt; 0 or another
+     *                                       direction ({@code -EOPNOTSUPP})
+     */
+    @Override
+    public void init(PoolContext pool) {
+        PagePoolParams p = pool.params();
+        if (state != State.ACTIVE) {
+            throw new IllegalStateException("EINVAL: zcrx ifq " + id + " is closed");
+        }
+        if (p.device() != device) {
+            throw new IllegalArgumentException("EINVAL: zcrx ifq " + id + " is registered on " + device
+                    + ", the pool uses " + p.device());
+        }
+        if (!p.hasFlag(PagePoolParams.PP_FLAG_DMA_MAP) || p.order() != 0 || p.dmaDir() != DmaDirection.FROM_DEVICE) {
+            throw new UnsupportedOperationException("EOPNOTSUPP: zcrx ifq " + id
+                    + " needs PP_FLAG_DMA_MAP, order 0 and FROM_DEVICE; the pool has order " + p.order() + ", "
+                    + p.dmaDir());
+        }
+        if (area.mapOnce(device)) {
+            long base = area.dmaBase();
+            for (int i = 0; i < niovs.numNiovs(); i++) {
+                pool.setDmaAddr(niovs.niov(i), base + ((long) i << NetIov.PAGE_SHIFT));
+            }
+        }
+        pools.incrementAndGet();
+    }
+
+    /**
+     * {@code io_pp_zc_alloc_netmems}: buffers the user returned through the refill ring, else fresh
+     * ones from the freelist, at most {@link PagePool#PP_ALLOC_CACHE_REFILL} minus what the cache holds;
+     * all but one go to the cache. Caller: the pool's allocation context.
+     *
+     * @return a buffer, or {@code null} when there is none or the ifq is closed
+     */
+    @Override
+    public NetIov allocNetmems(PoolContext pool) {
+        if (state != State.ACTIVE) {
+            return null;
+        }
+        NetIov niov = ringRefill(pool);
+        return niov != null ? niov : refillSlowPath(pool);
+    }
+
+    /** {@code io_zcrx_ring_refill}: consume refill entries under the refill lock. */
+    private NetIov ringRefill(PoolContext pool) {
+        PagePool pp = pool.pool();
+        NetIov last = null;
+        synchronized (rqLock) {
+            int head = cachedRqHead;
+            int avail = region.rqTailAcquire() - head;
+            int room = PagePool.PP_ALLOC_CACHE_REFILL - pool.allocCacheCount();
+            int entries = (int) Math.min(Integer.toUnsignedLong(avail), Math.min(rqMask + 1, room));
+            for (int i = 0; i < entries; i++) {
+                int slot = head++ & rqMask;
+                NetIov niov = parseRqe(region.rqeOff(slot), region.rqePad(slot));
+                if (niov == null || PagePool.unrefNetmem(niov, 1) != 0) {
+                    continue;
+                }
+                PagePool owner = niov.pool();
+                if (owner != pp) {
+                    owner.putUnrefedNetmem(niov, -1, false); // an older pool's buffer goes home to it
+                    continue;
+                }
+                syncForDevice(pool, niov);
+                if (last != null) {
+                    pool.placeInCache(last);
+                }
+                last = niov;
+            }
+            cachedRqHead = head;
+            region.rqHeadRelease(head); // partner: ZcrxUserRing's rqHeadAcquire before reusing a slot
+        }
+        return last;
+    }
+
+    /**
+     * Validates one refill entry exactly as the kernel does, and drops its user reference. Caller
+     * holds the refill lock.
+     *
+     * @return the buffer, or {@code null} (counted) when the entry is rejected
+     */
+    private NetIov parseRqe(long off, int pad) {
+        if (pad != 0) {
+            badPad++;
+            return null;
+        }
+        if ((off & ZcrxArea.IORING_ZCRX_AREA_MASK) != token) {
+            badArea++;
+            return null;
+        }
+        long idx = (off & ~ZcrxArea.IORING_ZCRX_AREA_MASK) >>> NetIov.PAGE_SHIFT;
+        if (idx >= niovs.numNiovs()) {
+            badIndex++;
+            return null;
+        }
+        if (!area.userRefDecrementIfPositive((int) idx)) {
+            noUserRef++;
+            return null;
+        }
+        refilled++;
+        return niovs.niov((int) idx);
+    }
+
+    /** {@code io_zcrx_refill_slow}: fresh buffers from the freelist, accounted to the pool. */
+    private NetIov refillSlowPath(PoolContext pool) {
+        int n = area.freelist().popBulk(slowBatch, PagePool.PP_ALLOC_CACHE_REFILL - pool.allocCacheCount());
+        NetIov last = null;
+        for (int i = 0; i < n; i++) {
+            NetIov niov = niovs.niov(slowBatch[i]);
+            pool.setPagePool(niov);
+            syncForDevice(pool, niov);
+            if (last != null) {
+                pool.placeInCache(last);
+            }
+            last = niov;
+        }
+        return last;
+    }
+
+    /** {@code io_zcrx_sync_for_device}: user memory only; dma-buf memory is never synced. */
+    private void syncForDevice(PoolContext pool, NetIov niov) {
+        if (area.dmabuf() == null) {
+            pool.dmaSyncForDevice(niov, -1);
+        }
+    }
+
+    /**
+     * {@code io_pp_zc_release_netmem}: the buffer leaves its pool; it goes back to the freelist. A
+     * buffer not of this area, or already free, is refused and counted. Any thread.
+     *
+     * @return {@code false}: a net_iov is never freed as a page
+     */
+    @Override
+    public boolean releaseNetmem(PoolContext pool, NetIov netmem) {
+        if (netmem.owner() != niovs) {
+            releaseError(netmem + " is not a buffer of zcrx ifq " + id);
+            return false;
+        }
+        pool.clearPagePool(netmem);
+        if (!area.freelist().push(netmem.index())) {
+            releaseError("zcrx ifq " + id + ": buffer " + netmem.index() + " is already in the freelist");
+            return false;
+        }
+        if (state != State.ACTIVE) {
+            freeIfIdle();
+        }
+        return false;
+    }
+
+    private void releaseError(String msg) {
+        releaseErrors.incrementAndGet();
+        LOG.log(System.Logger.Level.WARNING, msg);
+    }
+
+    /** {@code io_pp_zc_destroy}: drops the pool's reference. */
+    @Override
+    public void destroy(PoolContext pool) {
+        pools.decrementAndGet();
+        if (state != State.ACTIVE) {
+            freeIfIdle();
+        }
+    }
+
+    /** {@code io_pp_nl_fill}: {@code ("io-uring", 0)}. */
+    @Override
+    public ProviderInfo fill(NetdevRxQueue rxq) {
+        return new ProviderInfo("io-uring", 0);
+    }
+
+    /** {@code io_pp_uninstall}: the queue's device is going away; forget the queue. Control path. */
+    @Override
+    public void uninstall(NetdevRxQueue rxq) {
+        queues.remove(rxq);
+    }
+
+    // =====================================================================================
+    // Receive path
+    // =====================================================================================
+
+    /**
+     * Hands {@code len} bytes at {@code offset} of a received buffer to the user
+     * ({@code io_zcrx_queue_cqe}): takes a {@code pp_ref_count} reference, then a user reference,
+     * writes a CQE ({@code off = area token | index << PAGE_SHIFT + offset}, {@code res = len},
+     * {@code IORING_CQE_F_MORE}) and store-releases the completion tail. The caller keeps its own
+     * reference (the skb frag) and drops it as usual. Any thread; serialised by the completion lock.
+     *
+     * @return {@code false} when the completion ring is full ({@code -ENOSPC}, counted as
+     *         {@code cqOverflow}); no reference was taken
+     * @throws IllegalArgumentException if the buffer is not one of this ifq's ({@code -EFAULT}) or
+     *                                  the span does not fit in it
+     * @throws IllegalStateException    if the buffer is not out of its pool, or the ifq is closed
+     */
+    public boolean postCompletion(NetIov niov, int offset, int len) {
+        if (niov.owner() != niovs) {
+            throw new IllegalArgumentException("EFAULT: " + niov + " is not a buffer of zcrx ifq " + id);
+        }
+        if (offset < 0 || len <= 0 || offset > niov.size() - len) {
+            throw new IllegalArgumentException("span [" + offset + ", +" + len + ") does not fit in a "
+                    + niov.size() + " B buffer");
+        }
+        if (state != State.ACTIVE) {
+            throw new IllegalStateException("zcrx ifq " + id + " is closed");
+        }
+        synchronized (cqLock) {
+            int tail = cqTail;
+            if (Integer.compareUnsigned(tail - region.cqHeadAcquire(), cqMask + 1) >= 0) {
+                region.cqOverflowOpaque(++cqOverflow);
+                return false;
+            }
+            PagePool.refNetmem(niov); // pp_ref first: a user ref always has a pp_ref behind it
+            area.userRefGetAndIncrement(niov.index());
+            region.putCqe(tail & cqMask, len, IORING_CQE_F_MORE,
+                    token | ((long) niov.index() << NetIov.PAGE_SHIFT) + offset);
+            cqTail = tail + 1;
+            completions++;
+            region.cqTailRelease(tail + 1); // partner: ZcrxUserRing.poll's cqTailAcquire
+        }
+        return true;
+    }
+
+    // =====================================================================================
+    // Teardown (control path)
+    // =====================================================================================
+
+    /**
+     * {@code io_shutdown_zcrx_ifqs}: stops handing out buffers, scrubs the user references (every
+     * buffer the user still holds is returned to its pool), and calls the queue-close hook. The area and
+     * region file are freed once no pool uses the ifq and every buffer is home, possibly right here.
+     *
+     * @throws IllegalStateException if already closed
+     */
+    public void close() {
+        synchronized (this) {
+            if (state != State.ACTIVE) {
+                throw new IllegalStateException("zcrx ifq " + id + " is already closed");
+            }
+            state = State.CLOSED;
+        }
+        IDS.erase(id, this);
+        scrub();
+        for (NetdevRxQueue q : queues) {
+            try {
+                closeQueue.accept(q);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "zcrx ifq " + id + ": closing queue " + q.queueIndex()
+                        + " failed", e);
+            }
+        }
+        queues.clear();
+        freeIfIdle();
+    }
+
+    /** {@code io_zcrx_scrub}: {@code n = xchg(uref, 0)}, drop {@code n} pp references, put the last. */
+    private void scrub() {
+        long dropped = 0;
+        for (int i = 0; i < niovs.numNiovs(); i++) {
+            int n = area.userRefGetAndSetZero(i);
+            if (n == 0) {
+                continue;
+            }
+            dropped += n;
+            NetIov niov = niovs.niov(i);
+            if (PagePool.unrefNetmem(niov, n) == 0) {
+                niov.pool().putUnrefedNetmem(niov, -1, false);
+            }
+        }
+        synchronized (this) {
+            scrubbed += dropped;
+        }
+    }
+
+    /** Frees the area and the region file once closed, unused by any pool, and every buffer home. */
+    private void freeIfIdle() {
+        synchronized (this) {
+            if (state != State.CLOSED || pools.get() != 0 || area.freelist().outCount() != 0) {
+                return;
+            }
+            state = State.FREED;
+        }
+        area.free();
+        file.close();
+    }
+
+    // =====================================================================================
+    // Queries (any thread)
+    // =====================================================================================
+
+    /** A JVM-unique id, cyclic from 1 ({@code zcrx_id}). */
+    public int id() {
+        return id;
+    }
+
+    /** The area. */
+    public ZcrxArea area() {
+        return area;
+    }
+
+    /** {@code ifq->dev}. */
+    public DmaDevice device() {
+        return device;
+    }
+
+    /** The region file holding both rings; open it with {@link ZcrxUserRing#open}. */
+    public Path regionPath() {
+        return file.path();
+    }
+
+    /** Refill ring size (a power of two). */
+    public int rqEntries() {
+        return rqMask + 1;
+    }
+
+    /** Completion ring size (a power of two). */
+    public int cqEntries() {
+        return cqMask + 1;
+    }
+
+    /** The lifecycle state. */
+    public State state() {
+        return state;
+    }
+
+    /** Whether the area and region were freed. */
+    public boolean isFreed() {
+        return state == State.FREED;
+    }
+
+    /** Pools currently using the ifq. */
+    public int poolCount() {
+        return pools.get();
+    }
+
+    /** Buffers not in the freelist: owned by a pool (in its cache or ring, in flight, or with the user). */
+    public int buffersOut() {
+        return area.freelist().outCount();
+    }
+
+    /** A snapshot of the counters. */
+    public ZcrxStats stats() {
+        long c;
+        long o;
+        synchronized (cqLock) {
+            c = completions;
+            o = cqOverflow;
+        }
+        long s;
+        synchronized (this) {
+            s = scrubbed;
+        }
+        synchronized (rqLock) {
+            return new ZcrxStats(c, o, refilled, badPad, badArea, badIndex, noUserRef, s, releaseErrors.get());
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "ZcrxIfq[id=" + id + ", " + state + ", " + buffersOut() + " buffers out]";
+    }
+}

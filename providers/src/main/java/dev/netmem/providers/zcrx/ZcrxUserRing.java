@@ -1,0 +1,200 @@
+package dev.netmem.providers.zcrx;
+
+import dev.netmem.api.NetIov;
+import dev.netmem.providers.internal.ShmFile;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * The user side of a zcrx ifq, as an io_uring application sees it (liburing's view of the zcrx
+ * region): maps the region file and the area, reads completions, reads the received bytes in place
+ * and returns buffers through the refill ring. Usable from any process that can open both files.
+ *
+ * <pre>{@code
+ * try (ZcrxUserRing ring = ZcrxUserRing.open(regionPath, areaPath)) {
+ *     ring.poll((off, len, flags) -> {
+ *         MemorySegment data = ring.data(off, len);   // the bytes, in place
+ *         ...
+ *         ring.refill(off, len);                      // give the buffer back
+ *     });
+ * }
+ * }</pre>
+ *
+ * <p>Thread safety: none; one thread consumes completions and produces refill entries, as the single
+ * issuer of an io_uring does.
+ */
+public final class ZcrxUserRing implements AutoCloseable {
+    /** Receives one completion. */
+    @FunctionalInterface
+    public interface CompletionHandler {
+        /**
+         * One CQE.
+         *
+         * @param off   {@code area token | buffer offset in the area}; pass it back to {@link #refill}
+         * @param len   bytes received ({@code res})
+         * @param flags CQE flags ({@code IORING_CQE_F_MORE})
+         */
+        void onCompletion(long off, int len, int flags);
+    }
+
+    private final ShmFile regionFile;
+    private final ShmFile areaFile;
+    private final ZcrxRegion region;
+    private final MemorySegment area;
+    private final long token;
+    private final int rqMask;
+    private final int cqMask;
+    private int rqTail;
+    private int cqHead;
+
+    private ZcrxUserRing(ShmFile regionFile, ShmFile areaFile, MemorySegment area) {
+        this.regionFile = regionFile;
+        this.areaFile = areaFile;
+        this.region = ZcrxRegion.attach(regionFile.segment(), regionFile.path().toString());
+        if (region.areaLen() != area.byteSize()) {
+            throw new IllegalArgumentException("zcrx area is " + area.byteSize() + " B, the region says "
+                    + region.areaLen() + " B");
+        }
+        this.area = area;
+        this.token = region.areaToken();
+        this.rqMask = region.rqEntries() - 1;
+        this.cqMask = region.cqEntries() - 1;
+        this.rqTail = region.rqTailAcquire();
+        this.cqHead = region.cqHeadAcquire();
+    }
+
+    /**
+     * Maps the region file and the area's dma-buf file: the view of another process.
+     *
+     * @throws IllegalArgumentException if the region file is not a zcrx region or the area size differs
+     * @throws java.io.UncheckedIOException if a file cannot be mapped
+     */
+    public static ZcrxUserRing open(Path region, Path area) {
+        ShmFile r = ShmFile.open(Objects.requireNonNull(region, "region"));
+        ShmFile a = null;
+        try {
+            a = ShmFile.open(Objects.requireNonNull(area, "area"));
+            return new ZcrxUserRing(r, a, a.segment());
+        } catch (RuntimeException e) {
+            r.close();
+            if (a != null) {
+                a.close();
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Maps the region file; the area is memory this process already has (user memory registered with
+     * {@link ZcrxArea#ofUserMemory}).
+     *
+     * @throws IllegalArgumentException if the region file is not a zcrx region or the area size differs
+     */
+    public static ZcrxUserRing open(Path region, MemorySegment area) {
+        ShmFile r = ShmFile.open(Objects.requireNonNull(region, "region"));
+        try {
+            return new ZcrxUserRing(r, null, Objects.requireNonNull(area, "area"));
+        } catch (RuntimeException e) {
+            r.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Reads every completion posted so far (acquire on the completion tail), hands each to
+     * {@code handler}, then frees their slots (release on the completion head).
+     *
+     * @return how many completions were read
+     */
+    public int poll(CompletionHandler handler) {
+        int tail = region.cqTailAcquire(); // partner: ZcrxIfq.postCompletion's cqTailRelease
+        int head = cqHead;
+        int n = 0;
+        while (head != tail) {
+            int slot = head & cqMask;
+            handler.onCompletion(region.cqeOff(slot), region.cqeRes(slot), region.cqeFlags(slot));
+            head++;
+            n++;
+        }
+        cqHead = head;
+        region.cqHeadRelease(head); // partner: ZcrxIfq.postCompletion's cqHeadAcquire (ring-full check)
+        return n;
+    }
+
+    /** Completions posted and not yet read. */
+    public int completionsReady() {
+        return region.cqTailAcquire() - cqHead;
+    }
+
+    /** Completions the provider dropped because the ring was full. */
+    public int overflow() {
+        return region.cqOverflowOpaque();
+    }
+
+    /**
+     * The received bytes of a completion, in place in the area.
+     *
+     * @throws IndexOutOfBoundsException if {@code off} and {@code len} do not name bytes of the area
+     */
+    public MemorySegment data(long off, int len) {
+        return area.asSlice(off & ~ZcrxArea.IORING_ZCRX_AREA_MASK, len);
+    }
+
+    /**
+     * Returns the buffer of a completion ({@code off = (cqe.off & ~IORING_ZCRX_AREA_MASK) |
+     * rq_area_token}) and store-releases the refill tail.
+     *
+     * @return {@code false} if the refill ring is full
+     */
+    public boolean refill(long off, int len) {
+        return postRefillEntry((off & ~ZcrxArea.IORING_ZCRX_AREA_MASK) | token, len, 0);
+    }
+
+    /**
+     * Writes one raw refill entry ({@code io_uring_zcrx_rqe}) and store-releases the refill tail. The
+     * provider validates every field; this is how a misbehaving or fuzzing user is modelled.
+     *
+     * @return {@code false} if the refill ring is full
+     */
+    public boolean postRefillEntry(long off, int len, int pad) {
+        int tail = rqTail;
+        // partner: ZcrxIfq.ringRefill's rqHeadRelease; a slot below the head is consumed and reusable.
+        if (tail - region.rqHeadAcquire() > rqMask) {
+            return false;
+        }
+        region.putRqe(tail & rqMask, off, len, pad);
+        rqTail = tail + 1;
+        region.rqTailRelease(tail + 1); // partner: ZcrxIfq.ringRefill's rqTailAcquire
+        return true;
+    }
+
+    /** Free refill slots. */
+    public int refillSpace() {
+        return rqMask + 1 - (rqTail - region.rqHeadAcquire());
+    }
+
+    /** {@code rq_area_token}. */
+    public long areaToken() {
+        return token;
+    }
+
+    /** The area as mapped here. */
+    public MemorySegment area() {
+        return area;
+    }
+
+    /** The buffer size ({@code PAGE_SIZE}). */
+    public int bufferSize() {
+        return NetIov.PAGE_SIZE;
+    }
+
+    /** Unmaps the region and, when this ring mapped it, the area. The files are not deleted. */
+    @Override
+    public void close() {
+        regionFile.close();
+        if (areaFile != null) {
+            areaFile.close();
+        }
+    }
+}

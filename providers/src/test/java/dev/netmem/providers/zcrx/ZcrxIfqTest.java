@@ -1,0 +1,356 @@
+package dev.netmem.providers.zcrx;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.netmem.api.DmaDevice;
+import dev.netmem.api.DmaDirection;
+import dev.netmem.api.NetIov;
+import dev.netmem.api.NetdevRxQueue;
+import dev.netmem.api.PagePool;
+import dev.netmem.api.PagePoolParams;
+import dev.netmem.api.spi.ProviderInfo;
+import dev.netmem.providers.TestQueue;
+import dev.netmem.providers.dmabuf.Dmabuf;
+import dev.netmem.providers.internal.ShmFile;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ZcrxIfqTest {
+    private static final int PAGES = 4;
+
+    @TempDir
+    Path dir;
+    private final Arena arena = Arena.ofShared();
+    private final DmaDevice device = new DmaDevice("zcrx0", false);
+    private final List<NetdevRxQueue> closed = new ArrayList<>();
+    private final List<PagePool> pools = new ArrayList<>();
+    private MemorySegment memory;
+    private ZcrxIfq ifq;
+    private ZcrxUserRing user;
+
+    /** One completion as the user saw it. */
+    private record Cqe(long off, int len, int flags) {
+    }
+
+    @BeforeEach
+    void register() {
+        memory = arena.allocate((long) PAGES * NetIov.PAGE_SIZE, NetIov.PAGE_SIZE);
+        ifq = ZcrxIfq.register(ZcrxArea.ofUserMemory(memory), device, 16, 8, dir, closed::add);
+        user = ZcrxUserRing.open(ifq.regionPath(), memory);
+    }
+
+    @AfterEach
+    void tearDown() {
+        user.close();
+        for (PagePool p : pools) {
+            if (p.state() == PagePool.State.ACTIVE) {
+                p.destroy();
+            }
+        }
+        arena.close();
+    }
+
+    private PagePoolParams.Builder params() {
+        return PagePoolParams.builder()
+                .flags(PagePoolParams.PP_FLAG_DMA_MAP | PagePoolParams.PP_FLAG_DMA_SYNC_DEV
+                        | PagePoolParams.PP_FLAG_ALLOW_UNREADABLE_NETMEM)
+                .device(device)
+                .maxLen(NetIov.PAGE_SIZE)
+                .queue(TestQueue.of(ifq));
+    }
+
+    private PagePool newPool() {
+        PagePool p = PagePool.create(params().build());
+        pools.add(p);
+        return p;
+    }
+
+    private static List<NetIov> allocAll(PagePool pool) {
+        List<NetIov> out = new ArrayList<>();
+        for (int i = 0; i < PAGES; i++) {
+            out.add(pool.alloc());
+        }
+        return out;
+    }
+
+    private List<Cqe> poll() {
+        List<Cqe> out = new ArrayList<>();
+        user.poll((off, len, flags) -> out.add(new Cqe(off, len, flags)));
+        return out;
+    }
+
+    /** Teardown in the kernel's order: close the ifq (scrub, close the queue), then the pool goes. */
+    private void closeAndExpectFreed(PagePool... toDestroy) {
+        Path region = ifq.regionPath();
+        ifq.close();
+        for (PagePool p : toDestroy) {
+            p.destroy();
+            assertEquals(PagePool.State.RELEASED, p.state());
+        }
+        assertTrue(ifq.isFreed());
+        assertFalse(Files.exists(region));
+        assertEquals(PAGES, ifq.area().freeCount());
+        assertEquals(0, device.liveMappings());
+    }
+
+    @Test
+    void shouldDeliverACompletionInPlaceAndTakeTheBufferBackThroughTheRefillRing() {
+        PagePool pool = newPool();
+        List<NetIov> bufs = allocAll(pool);
+        NetIov n = bufs.get(2);
+        byte[] payload = new byte[50];
+        for (int i = 0; i < payload.length; i++) {
+            payload[i] = (byte) (i * 3 + 1);
+        }
+        MemorySegment.copy(payload, 0, n.segment(), ValueLayout.JAVA_BYTE, 100, payload.length);
+        assertTrue(ifq.postCompletion(n, 100, 50));
+        assertEquals(2, n.ppRefCount());
+        assertEquals(1, ifq.area().userRefs(n.index()));
+        pool.putNetmem(n, -1, false); // the stack drops the skb's reference; the user's remains
+        assertTrue(n.isAllocated());
+        assertEquals(1, n.ppRefCount());
+
+        List<Cqe> cqes = poll();
+        long off = ifq.area().token() | ((long) n.index() << NetIov.PAGE_SHIFT) + 100;
+        assertEquals(List.of(new Cqe(off, 50, ZcrxIfq.IORING_CQE_F_MORE)), cqes);
+        assertArrayEquals(payload, user.data(off, 50).toArray(ValueLayout.JAVA_BYTE));
+        assertTrue(user.refill(off, 50));
+
+        assertSame(n, pool.alloc(), "cache and ring are empty, so the provider refills from the refill ring");
+        assertEquals(0, ifq.area().userRefs(n.index()));
+        assertEquals(1, n.ppRefCount());
+        assertEquals(PAGES, pool.holdCount());
+        assertEquals(new ZcrxStats(1, 0, 1, 0, 0, 0, 0, 0, 0), ifq.stats());
+        for (NetIov b : bufs) {
+            pool.putNetmem(b, -1, false);
+        }
+        assertEquals(new ProviderInfo("io-uring", 0), ifq.fill(null));
+        closeAndExpectFreed(pool);
+    }
+
+    @Test
+    void shouldRejectGarbageDuplicatesOutOfRangeForeignAndUnheldRefillEntriesAndCountEach() {
+        PagePool pool = newPool();
+        List<NetIov> bufs = allocAll(pool);
+        NetIov n = bufs.get(1);
+        assertTrue(ifq.postCompletion(n, 0, 10));
+        pool.putNetmem(n, -1, false);
+        long off = poll().get(0).off();
+        long token = user.areaToken();
+
+        assertTrue(user.refill(off, 10));                                   // valid
+        assertTrue(user.refill(off, 10));                                   // duplicate: no user ref left
+        assertTrue(user.postRefillEntry(off, 10, 1));                       // nonzero __pad
+        assertTrue(user.postRefillEntry((1L << ZcrxArea.IORING_ZCRX_AREA_SHIFT) | off, 10, 0)); // foreign area
+        assertTrue(user.postRefillEntry(token | ((long) PAGES << NetIov.PAGE_SHIFT), 10, 0));   // past the area
+        assertTrue(user.refill((long) bufs.get(3).index() << NetIov.PAGE_SHIFT, 10)); // never handed to the user
+        assertTrue(user.postRefillEntry(-1L, -1, 0));                       // garbage: area bits all ones
+
+        assertSame(n, pool.alloc());
+        assertEquals(new ZcrxStats(1, 0, 1, 1, 2, 1, 2, 0, 0), ifq.stats());
+        assertEquals(7, ifq.stats().entriesConsumed());
+        assertEquals(PAGES, pool.holdCount());
+        assertEquals(0, pool.releaseCount());
+        for (NetIov b : bufs) {
+            assertTrue(b.isAllocated());
+            assertEquals(1, b.ppRefCount());
+            assertSame(pool, b.pool());
+            assertEquals(0, ifq.area().userRefs(b.index()));
+            pool.putNetmem(b, -1, false);
+        }
+        closeAndExpectFreed(pool);
+    }
+
+    @Test
+    void shouldCapRefillAtTheRingSizeWhenTheUserWritesAGarbageTail() {
+        PagePool pool = newPool();
+        List<NetIov> bufs = allocAll(pool);
+        try (ShmFile raw = ShmFile.open(ifq.regionPath())) {
+            ZcrxRegion.attach(raw.segment(), "raw").rqTailRelease(0x7fff_0000);
+        }
+        assertNull(pool.alloc());
+        assertEquals(new ZcrxStats(0, 0, 0, 0, 0, 0, ifq.rqEntries(), 0, 0), ifq.stats());
+        assertEquals(PAGES, pool.inflight());
+        for (NetIov b : bufs) {
+            assertEquals(1, b.ppRefCount());
+            pool.putNetmem(b, -1, false);
+        }
+        closeAndExpectFreed(pool);
+    }
+
+    @Test
+    void shouldRefuseACompletionWhenTheCompletionRingIsFullWithoutTakingReferences() {
+        PagePool pool = newPool();
+        List<NetIov> bufs = allocAll(pool);
+        for (int i = 0; i < ifq.cqEntries(); i++) {
+            assertTrue(ifq.postCompletion(bufs.get(0), i * 64, 64));
+        }
+        NetIov b = bufs.get(1);
+        assertFalse(ifq.postCompletion(b, 0, 64));
+        assertEquals(1, b.ppRefCount());
+        assertEquals(0, ifq.area().userRefs(b.index()));
+        assertEquals(1, user.overflow());
+        assertEquals(new ZcrxStats(ifq.cqEntries(), 1, 0, 0, 0, 0, 0, 0, 0), ifq.stats());
+        assertEquals(ifq.cqEntries(), poll().size());
+        assertTrue(ifq.postCompletion(b, 0, 64), "reading the completions frees their slots");
+        for (NetIov x : bufs) {
+            pool.putNetmem(x, -1, false);
+        }
+        closeAndExpectFreed(pool); // the scrub drops the user references still held
+        assertEquals(ifq.cqEntries() + 1, ifq.stats().scrubbed());
+    }
+
+    @Test
+    void shouldSendAnOlderPoolsBufferHomeThroughThatPool() {
+        PagePool old = newPool();
+        List<NetIov> bufs = allocAll(old);
+        NetIov n = bufs.get(0);
+        assertTrue(ifq.postCompletion(n, 0, 1));
+        for (NetIov b : bufs) {
+            old.putNetmem(b, -1, false);
+        }
+        old.destroy(); // the queue restarted: the old pool waits for the buffer the user holds
+        assertEquals(PagePool.State.DESTROYING, old.state());
+        assertEquals(1, old.inflight());
+        PagePool fresh = newPool();
+        assertEquals(2, ifq.poolCount());
+        assertTrue(user.refill(poll().get(0).off(), 1));
+
+        NetIov got = fresh.alloc();
+        assertSame(fresh, got.pool());
+        assertEquals(PagePool.State.RELEASED, old.state());
+        assertEquals(0, old.inflight());
+        assertEquals(1, ifq.poolCount());
+        assertEquals(PAGES, fresh.holdCount(), "the old pool's buffer reached the freelist, then the new pool");
+        fresh.putNetmem(got, -1, false);
+        closeAndExpectFreed(fresh);
+    }
+
+    @Test
+    void shouldScrubUserReferencesOnCloseAndFreeOnlyWhenNothingIsInFlight() {
+        TestQueue q = TestQueue.of(ifq);
+        ifq.addQueue(q);
+        PagePool pool = newPool();
+        List<NetIov> bufs = allocAll(pool);
+        NetIov a = bufs.get(0);
+        NetIov b = bufs.get(1);
+        assertTrue(ifq.postCompletion(a, 0, 100));
+        assertTrue(ifq.postCompletion(a, 2048, 100));
+        assertTrue(ifq.postCompletion(b, 0, 100));
+        for (NetIov x : bufs) {
+            pool.putNetmem(x, -1, false);
+        }
+        assertEquals(2, a.ppRefCount());
+        Path region = ifq.regionPath();
+
+        ifq.close();
+        assertEquals(3, ifq.stats().scrubbed());
+        assertFalse(a.isAllocated());
+        assertFalse(b.isAllocated());
+        assertEquals(0, ifq.area().totalUserRefs());
+        assertEquals(List.of(q), closed);
+        assertEquals(ZcrxIfq.State.CLOSED, ifq.state());
+        assertTrue(Files.exists(region), "the pool still owns buffers");
+        pool.destroy();
+        assertEquals(PagePool.State.RELEASED, pool.state());
+        assertEquals(ZcrxIfq.State.FREED, ifq.state());
+        assertFalse(Files.exists(region));
+        assertEquals(PAGES, ifq.area().freeCount());
+        assertEquals(0, device.liveMappings());
+        IllegalStateException e = assertThrows(IllegalStateException.class, ifq::close);
+        assertEquals("zcrx ifq " + ifq.id() + " is already closed", e.getMessage());
+    }
+
+    @Test
+    void shouldCheckThePoolLikeIoPpZcInit() {
+        DmaDevice other = new DmaDevice("other0", false);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> PagePool.create(params().device(other).build()));
+        assertEquals("EINVAL: zcrx ifq " + ifq.id() + " is registered on DmaDevice[zcrx0], the pool uses "
+                + "DmaDevice[other0]", e.getMessage());
+        UnsupportedOperationException u = assertThrows(UnsupportedOperationException.class,
+                () -> PagePool.create(params().order(1).build()));
+        assertEquals("EOPNOTSUPP: zcrx ifq " + ifq.id()
+                + " needs PP_FLAG_DMA_MAP, order 0 and FROM_DEVICE; the pool has order 1, FROM_DEVICE", u.getMessage());
+        u = assertThrows(UnsupportedOperationException.class,
+                () -> PagePool.create(params().dmaDir(DmaDirection.BIDIRECTIONAL).build()));
+        assertEquals("EOPNOTSUPP: zcrx ifq " + ifq.id()
+                + " needs PP_FLAG_DMA_MAP, order 0 and FROM_DEVICE; the pool has order 0, BIDIRECTIONAL",
+                u.getMessage());
+        assertEquals(0, ifq.poolCount());
+        assertEquals(0, device.liveMappings(), "a refused pool does not map the area");
+        closeAndExpectFreed();
+    }
+
+    @Test
+    void shouldRejectACompletionForAForeignBufferOrASpanThatDoesNotFit() {
+        PagePool pool = newPool();
+        NetIov n = pool.alloc();
+        Dmabuf d = Dmabuf.create(dir, NetIov.PAGE_SIZE);
+        ZcrxArea otherArea = ZcrxArea.ofDmabuf(d);
+        NetIov foreign = otherArea.niovs().niov(0);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ifq.postCompletion(foreign, 0, 1));
+        assertEquals("EFAULT: " + foreign + " is not a buffer of zcrx ifq " + ifq.id(), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> ifq.postCompletion(n, 4000, 200));
+        assertEquals("span [4000, +200) does not fit in a 4096 B buffer", e.getMessage());
+        assertEquals(1, n.ppRefCount());
+        assertEquals(new ZcrxStats(0, 0, 0, 0, 0, 0, 0, 0, 0), ifq.stats());
+        assertEquals(2, d.refCount());
+        otherArea.free();
+        assertEquals(1, d.refCount());
+        d.close();
+        pool.putNetmem(n, -1, false);
+        closeAndExpectFreed(pool);
+    }
+
+    @Test
+    void shouldValidateRingSizesAndAreaAlignment() {
+        ZcrxArea area = ZcrxArea.ofUserMemory(arena.allocate(NetIov.PAGE_SIZE, NetIov.PAGE_SIZE));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ZcrxIfq.register(area, device, 0, 8, dir, q -> { }));
+        assertEquals("EINVAL: rq_entries must be in [1, 32768]: 0", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> ZcrxIfq.register(area, device, 32769, 8, dir, q -> { }));
+        assertEquals("EINVAL: rq_entries must be in [1, 32768]: 32769", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> ZcrxIfq.register(area, device, 8, 65537, dir, q -> { }));
+        assertEquals("EINVAL: cq_entries must be in [1, 65536]: 65537", e.getMessage());
+        ZcrxIfq rounded = ZcrxIfq.register(area, device, 100, 3, dir, q -> { });
+        assertEquals(128, rounded.rqEntries());
+        assertEquals(4, rounded.cqEntries());
+        rounded.close();
+        assertTrue(rounded.isFreed());
+
+        MemorySegment unaligned = arena.allocate(3 * NetIov.PAGE_SIZE, NetIov.PAGE_SIZE).asSlice(64, NetIov.PAGE_SIZE);
+        e = assertThrows(IllegalArgumentException.class, () -> ZcrxArea.ofUserMemory(unaligned));
+        assertEquals("EINVAL: zcrx area must be page aligned and non-empty: address=0x"
+                + Long.toHexString(unaligned.address()) + ", len=4096", e.getMessage());
+        closeAndExpectFreed();
+    }
+
+    @Test
+    void shouldRefuseToOpenAFileThatIsNotARegionOrAnAreaOfAnotherSize() throws Exception {
+        Path junk = Files.write(dir.resolve("junk"), new byte[4096]);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ZcrxUserRing.open(junk, memory));
+        assertEquals("not a netmem zcrx region: " + junk, e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> ZcrxUserRing.open(ifq.regionPath(), memory.asSlice(0, NetIov.PAGE_SIZE)));
+        assertEquals("zcrx area is 4096 B, the region says " + PAGES * NetIov.PAGE_SIZE + " B", e.getMessage());
+        closeAndExpectFreed();
+    }
+}
