@@ -215,6 +215,7 @@ final class Demo {
             byte[] heap = new byte[IOV_BYTES];
             ZcrxUserRing ring = !zerocopy && ifq != null ? ZcrxUserRing.open(ifq.regionPath(), dmabuf.path()) : null;
             long copied = 0;
+            long lastProgress = System.nanoTime();
             try {
                 while (!consumerDied) {
                     int n;
@@ -241,15 +242,20 @@ final class Demo {
                     if (n > 0) {
                         bytes += n;
                         received.addAndGet(n);
+                        lastProgress = System.nanoTime();
                         continue;
-                    }
-                    if (!wire.await(Duration.ZERO) || sock.queuedBytes() > 0) {
-                        continue; // the wire still runs, or data is still queued
                     }
                     if (wire.failure() != null) {
                         throw new IOException("wire failed", wire.failure());
                     }
-                    break;
+                    // Done when the wire hit end of stream and every byte it handed the NIC was received.
+                    if (wire.await(Duration.ZERO) && bytes == wire.bytesSent()) {
+                        break;
+                    }
+                    if (System.nanoTime() - lastProgress > TimeUnit.SECONDS.toNanos(30)) {
+                        throw new IOException("no data for 30 s: received " + bytes + " of " + wire.bytesSent()
+                                + " bytes the NIC took");
+                    }
                 }
                 while (ring != null && copied < bytes && !consumerDied) {
                     copied += drainCopy(ring, heap, toConsumer);
