@@ -38,12 +38,14 @@ public final class DevmemSocket implements AutoCloseable {
 
     private static final VarHandle INCOMING;
     private static final VarHandle QUEUED;
+    private static final VarHandle QUEUED_LEN;
 
     static {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
             INCOMING = l.findVarHandle(DevmemSocket.class, "incoming", SkBuff.class);
             QUEUED = l.findVarHandle(DevmemSocket.class, "queued", long.class);
+            QUEUED_LEN = l.findVarHandle(DevmemSocket.class, "queuedLen", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -54,9 +56,12 @@ public final class DevmemSocket implements AutoCloseable {
     /** Lock-free stack of skbs pushed by NAPIs, newest first. */
     @SuppressWarnings("unused")
     private volatile SkBuff incoming;
-    /** Bytes of queued skbs (the receive window). */
+    /** truesize of queued skbs (the receive window). */
     @SuppressWarnings("unused")
     private volatile long queued;
+    /** len of queued skbs. */
+    @SuppressWarnings("unused")
+    private volatile long queuedLen;
     private volatile Thread waiter;
     private volatile boolean closed;
 
@@ -81,8 +86,16 @@ public final class DevmemSocket implements AutoCloseable {
         return port;
     }
 
-    /** Bytes received by the stack and not yet read. */
+    /** Payload bytes received by the stack and not yet fully read ({@link SkBuff#len()} of queued skbs). */
     public long queuedBytes() {
+        return (long) QUEUED_LEN.getVolatile(this);
+    }
+
+    /**
+     * Memory charged to the receive buffer ({@code sk_rmem_alloc}): the {@link SkBuff#truesize()} of
+     * every queued skb. The device stops taking packets for this socket at {@link NetDevice#rcvbuf()}.
+     */
+    public long rmemAlloc() {
         return (long) QUEUED.getVolatile(this);
     }
 
@@ -107,7 +120,8 @@ public final class DevmemSocket implements AutoCloseable {
         if (closed || (long) QUEUED.getVolatile(this) >= device.rcvbuf()) {
             return false;
         }
-        QUEUED.getAndAdd(this, (long) skb.len());
+        QUEUED.getAndAdd(this, (long) skb.truesize());
+        QUEUED_LEN.getAndAdd(this, (long) skb.len());
         SkBuff h;
         do {
             h = (SkBuff) INCOMING.getVolatile(this);
@@ -150,7 +164,8 @@ public final class DevmemSocket implements AutoCloseable {
         while (s != null) {
             SkBuff n = s.next;
             s.next = null;
-            QUEUED.getAndAdd(this, (long) -s.len());
+            QUEUED.getAndAdd(this, (long) -s.truesize());
+            QUEUED_LEN.getAndAdd(this, (long) -s.len());
             s.free();
             s = n;
         }
@@ -339,7 +354,8 @@ public final class DevmemSocket implements AutoCloseable {
             rxTail = null;
         }
         skb.next = null;
-        QUEUED.getAndAdd(this, (long) -skb.len());
+        QUEUED.getAndAdd(this, (long) -skb.truesize());
+        QUEUED_LEN.getAndAdd(this, (long) -skb.len());
         skb.free();
     }
 
@@ -398,13 +414,8 @@ public final class DevmemSocket implements AutoCloseable {
         synchronized (rxLock) {
             takeIncoming();
             while (rxHead != null) {
-                SkBuff skb = rxHead;
-                rxHead = skb.next;
-                skb.next = null;
-                QUEUED.getAndAdd(this, (long) -skb.len());
-                skb.free();
+                popAndFree(rxHead);
             }
-            rxTail = null;
         }
         synchronized (tokenLock) {
             int n;

@@ -286,7 +286,7 @@ public final class NetDevice implements AutoCloseable {
             return false;
         }
         DevmemSocket s = sockets.get(dstPort);
-        if (s != null && s.queuedBytes() >= rcvbuf) {
+        if (s != null && s.rmemAlloc() >= rcvbuf) {
             return false;
         }
         return queues[steer(srcPort, dstPort)].nicReceive(srcPort, dstPort, payload);

@@ -21,8 +21,10 @@ import javax.management.MBeanServer;
 import javax.management.ObjectName;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** bind-rx checks and lifecycle, introspection records, notifications and MXBeans. */
+@Timeout(30)
 class BindingTest {
     private final List<NetDevice> devices = new ArrayList<>();
 

@@ -22,8 +22,10 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** The devmem socket: records, tokens, dontneed limits, close, and the never-mix rule. */
+@Timeout(30)
 class DevmemSocketTest {
     private static final Duration T = Duration.ofSeconds(2);
     private static final PayloadPattern P = PayloadPattern.repeating(7);

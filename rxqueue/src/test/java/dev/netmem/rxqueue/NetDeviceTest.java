@@ -19,8 +19,10 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** The device, its queues and the kernel's nl_netdev / pp_alloc_fail selftest behaviours. */
+@Timeout(30)
 class NetDeviceTest {
     private final List<NetDevice> devices = new ArrayList<>();
 

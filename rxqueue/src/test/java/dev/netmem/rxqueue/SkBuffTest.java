@@ -18,8 +18,10 @@ import java.lang.foreign.ValueLayout;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** SkBuff: readability, the single put path, clone references, and the seed-003 coalescing rule. */
+@Timeout(30)
 class SkBuffTest {
     private HostPageProvider host;
     private PagePool hostPool;
