@@ -34,8 +34,9 @@ final class Errors {
                 + pool.id());
     }
 
-    static IllegalStateException bulkDuplicate(NetIov netmem) {
-        return new IllegalStateException("double put of " + netmem + ": it appears twice in one bulk put");
+    static IllegalStateException bulkDuplicate(NetIov netmem, int times, long refs) {
+        return new IllegalStateException("double put of " + netmem + ": it appears " + times
+                + " times in one bulk put but holds " + refs + " reference(s)");
     }
 
     static IllegalStateException refAtRest(NetIov netmem) {

@@ -1,5 +1,6 @@
 package dev.netmem.api;
 
+import dev.netmem.api.internal.LeakTracker;
 import dev.netmem.api.internal.MpscArrayRing;
 import dev.netmem.api.internal.PoolCounters;
 import dev.netmem.api.internal.ReleaseScheduler;
@@ -11,6 +12,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -125,6 +127,7 @@ public final class PagePool {
     private final int bufferSize;
     private final MpscArrayRing<NetIov> ring;
     private final PoolCounters counters;
+    private final LeakTracker leaks;
     private final Mp mp = new Mp();
     private final Object drainLock = new Object();
     /** PP_FLAG_DMA_SYNC_DEV on a device that needs syncs, unless the provider turned it off in init. */
@@ -150,6 +153,7 @@ public final class PagePool {
     private volatile Instant detachTime;
     private volatile ScheduledFuture<?> retry;
     private long deferWarnAt;
+    private volatile int stallWarnings;
 
     private PagePool(int id, PagePoolParams params, MemoryProvider provider, boolean unreadable) {
         this.id = id;
@@ -162,6 +166,7 @@ public final class PagePool {
         this.bufferSize = params.bufferSize();
         this.ring = new MpscArrayRing<>(params.ringSize());
         this.counters = PoolCounters.create(params.stats());
+        this.leaks = params.leakTracking() ? LeakTracker.recording() : LeakTracker.NONE;
         this.nid = params.nid();
         this.napi = params.napi();
     }
@@ -241,6 +246,7 @@ public final class PagePool {
             allocCount = n;
             niov.allocated = true;
             counters.fast();
+            leaks.allocated(niov);
             return niov;
         }
         return allocSlowPath();
@@ -251,7 +257,13 @@ public final class PagePool {
             throw Errors.destroyed(this);
         }
         NetIov niov = refillAllocCache();
-        return niov != null ? niov : allocFromProvider();
+        if (niov == null) {
+            niov = allocFromProvider();
+        }
+        if (niov != null) {
+            leaks.allocated(niov);
+        }
+        return niov;
     }
 
     /** {@code page_pool_refill_alloc_cache}: move up to REFILL buffers from the ring to the cache. */
@@ -367,6 +379,7 @@ public final class PagePool {
             return page;
         }
         page.allocated = false;
+        leaks.returned(page);
         returnNetmem(page);
         return null;
     }
@@ -379,6 +392,7 @@ public final class PagePool {
             return;
         }
         page.allocated = false;
+        leaks.returned(page);
         returnNetmem(page);
     }
 
@@ -451,6 +465,7 @@ public final class PagePool {
      * @throws IllegalStateException    if the buffer is already back in the pool (double put)
      */
     public void putNetmem(NetIov netmem, int dmaSyncSize, boolean allowDirect) {
+        assert !allowDirect || allocContext() : notAllocContext();
         if (netmem.pp != this || !netmem.allocated) {
             throw Errors.badPut(this, netmem);
         }
@@ -478,6 +493,7 @@ public final class PagePool {
      * @throws IllegalStateException    if it is already back in the pool
      */
     public void putUnrefedNetmem(NetIov netmem, int dmaSyncSize, boolean allowDirect) {
+        assert !allowDirect || allocContext() : notAllocContext();
         if (netmem.pp != this || !netmem.allocated) {
             throw Errors.badPut(this, netmem);
         }
@@ -486,14 +502,13 @@ public final class PagePool {
 
     private void putUnrefed(NetIov netmem, int dmaSyncSize, boolean allowDirect) {
         netmem.allocated = false;
+        leaks.returned(netmem);
         if ((int) STATE.getAcquire(this) != ACTIVE) {
             returnNetmem(netmem); // a late put on a destroyed pool: straight to the release path
             return;
         }
         if (!allowDirect) {
             allowDirect = napiLocal();
-        } else {
-            assert allocContext() : notAllocContext();
         }
         if (!recyclable(netmem)) {
             counters.releasedRefcnt();
@@ -532,11 +547,13 @@ public final class PagePool {
      * {@code page_pool_put_netmem_bulk}: drops one reference on each of {@code data[0..count)}, which
      * may belong to different pools, and recycles or releases the buffers whose last reference went.
      * Buffers of one pool are handled in one round with one NAPI-locality check and one ring claim.
-     * Every entry is validated before any reference changes. The caller must not use {@code data}
+     * A buffer may appear once per reference the caller holds on it (frags of one page). Every entry
+     * is validated before any reference changes. The caller must not use {@code data}
      * afterwards. Any thread.
      *
      * @throws IllegalArgumentException if an entry is foreign, or {@code count} is out of range
-     * @throws IllegalStateException    if an entry is already back in its pool, or appears twice
+     * @throws IllegalStateException    if an entry is already back in its pool, or appears more often
+     *                                  than it has references
      */
     public static void putBulk(NetIov[] data, int count) {
         Objects.checkFromIndexSize(0, count, data.length);
@@ -571,21 +588,40 @@ public final class PagePool {
                 throw Errors.badPut(niov == null ? null : niov.pp, niov);
             }
         }
+        // The same buffer may appear once per reference the caller holds (frags of one page);
+        // more occurrences than references is a double put.
         if (count <= 64) {
             for (int i = 1; i < count; i++) {
                 for (int j = 0; j < i; j++) {
                     if (data[i] == data[j]) {
-                        throw Errors.bulkDuplicate(data[i]);
+                        checkOccurrences(data[i], occurrences(data, count, data[i]));
+                        break;
                     }
                 }
             }
         } else {
-            IdentityHashMap<NetIov, Boolean> seen = new IdentityHashMap<>(count * 2);
+            IdentityHashMap<NetIov, Integer> seen = new IdentityHashMap<>(count * 2);
             for (int i = 0; i < count; i++) {
-                if (seen.put(data[i], Boolean.TRUE) != null) {
-                    throw Errors.bulkDuplicate(data[i]);
-                }
+                seen.merge(data[i], 1, Integer::sum);
             }
+            seen.forEach(PagePool::checkOccurrences);
+        }
+    }
+
+    private static int occurrences(NetIov[] data, int count, NetIov niov) {
+        int n = 0;
+        for (int i = 0; i < count; i++) {
+            if (data[i] == niov) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private static void checkOccurrences(NetIov niov, int times) {
+        long refs = niov.ppRefCount();
+        if (times > refs) {
+            throw Errors.bulkDuplicate(niov, times, refs);
         }
     }
 
@@ -594,6 +630,7 @@ public final class PagePool {
         if ((int) STATE.getAcquire(this) != ACTIVE) {
             for (int i = from; i < to; i++) {
                 data[i].allocated = false;
+                leaks.returned(data[i]);
                 returnNetmem(data[i]);
             }
             return;
@@ -603,6 +640,7 @@ public final class PagePool {
         for (int i = from; i < to; i++) {
             NetIov niov = data[i];
             niov.allocated = false;
+            leaks.returned(niov);
             if (!recyclable(niov)) {
                 counters.releasedRefcnt();
                 returnNetmem(niov);
@@ -814,9 +852,11 @@ public final class PagePool {
         long now = System.nanoTime();
         if (now - deferWarnAt >= 0) {
             long sec = java.time.Duration.between(detachTime, Instant.now()).toSeconds();
-            LOG.log(System.Logger.Level.WARNING, "stalled pool shutdown: id {0}, {1} inflight {2} sec",
-                    id, inflight, sec);
+            Map<String, Long> sites = leaks.outstandingBySite();
+            LOG.log(System.Logger.Level.WARNING, "stalled pool shutdown: id {0}, {1} inflight {2} sec{3}",
+                    id, inflight, sec, sites.isEmpty() ? "" : "; outstanding buffers allocated at " + sites);
             deferWarnAt = now + params.stallWarn().toNanos();
+            stallWarnings++; // single writer: the release scheduler thread
         }
     }
 
@@ -896,6 +936,19 @@ public final class PagePool {
     /** When destroy left buffers in flight, or empty while attached ({@code detach_time}). */
     public Optional<Instant> detachTime() {
         return Optional.ofNullable(detachTime);
+    }
+
+    /** How many "stalled pool shutdown" warnings this pool has logged. */
+    public int stallWarnings() {
+        return stallWarnings;
+    }
+
+    /**
+     * With {@code leakTracking}: outstanding buffers (handed out, not yet home) grouped by the code
+     * that allocated them, most first. Empty without leak tracking.
+     */
+    public Map<String, Long> outstandingAllocationSites() {
+        return leaks.outstandingBySite();
     }
 
     /** Buffers that entered the pool ({@code pages_state_hold_cnt}). */
@@ -988,6 +1041,11 @@ public final class PagePool {
         }
 
         @Override
+        public int nid() {
+            return nid;
+        }
+
+        @Override
         public int allocCacheCount() {
             return allocCount;
         }
@@ -1002,6 +1060,7 @@ public final class PagePool {
                 throw new IllegalStateException("page pool " + id + ": alloc cache is full");
             }
             netmem.allocated = false;
+            leaks.returned(netmem);
             cache[allocCount++] = netmem;
         }
 

@@ -25,7 +25,9 @@ import java.util.Objects;
  *   <li>{@code releaseRetry}: how often a destroyed pool with buffers in flight re-checks
  *       ({@code DEFER_TIME}, 1 s);</li>
  *   <li>{@code stallWarn}: after how long, and then how often, a stalled shutdown is logged
- *       ({@code DEFER_WARN_INTERVAL}, 60 s).</li>
+ *       ({@code DEFER_WARN_INTERVAL}, 60 s);</li>
+ *   <li>{@code leakTracking}: record where every outstanding buffer was allocated, and name those
+ *       sites in stall warnings (a debugging mode: a stack walk per allocation).</li>
  * </ul>
  *
  * @param order        buffer order
@@ -42,10 +44,11 @@ import java.util.Objects;
  * @param stats        keep statistics
  * @param releaseRetry deferred-release retry period
  * @param stallWarn    stalled-shutdown warning interval
+ * @param leakTracking record allocation sites of outstanding buffers
  */
 public record PagePoolParams(int order, int poolSize, int nid, DmaDevice device, Napi napi, DmaDirection dmaDir,
                              int maxLen, int offset, int flags, NetdevRxQueue queue, MemoryProvider hostPages,
-                             boolean stats, Duration releaseRetry, Duration stallWarn) {
+                             boolean stats, Duration releaseRetry, Duration stallWarn, boolean leakTracking) {
 
     /** {@code PP_FLAG_DMA_MAP}: the pool maps buffers for DMA when they enter and unmaps them when they leave. */
     public static final int PP_FLAG_DMA_MAP = 1 << 0;
@@ -158,6 +161,7 @@ public record PagePoolParams(int order, int poolSize, int nid, DmaDevice device,
         b.stats = stats;
         b.releaseRetry = releaseRetry;
         b.stallWarn = stallWarn;
+        b.leakTracking = leakTracking;
         return b;
     }
 
@@ -177,6 +181,7 @@ public record PagePoolParams(int order, int poolSize, int nid, DmaDevice device,
         private boolean stats = true;
         private Duration releaseRetry = Duration.ofSeconds(1);
         private Duration stallWarn = Duration.ofSeconds(60);
+        private boolean leakTracking;
 
         private Builder() {
         }
@@ -265,6 +270,12 @@ public record PagePoolParams(int order, int poolSize, int nid, DmaDevice device,
             return this;
         }
 
+        /** Sets {@code leakTracking}. */
+        public Builder leakTracking(boolean v) {
+            leakTracking = v;
+            return this;
+        }
+
         /**
          * Validates and builds.
          *
@@ -272,7 +283,7 @@ public record PagePoolParams(int order, int poolSize, int nid, DmaDevice device,
          */
         public PagePoolParams build() {
             return new PagePoolParams(order, poolSize, nid, device, napi, dmaDir, maxLen, offset, flags, queue,
-                    hostPages, stats, releaseRetry, stallWarn);
+                    hostPages, stats, releaseRetry, stallWarn, leakTracking);
         }
     }
 }

@@ -10,7 +10,7 @@ import java.util.ArrayDeque;
  * A minimal readable provider for the core's own tests: a fixed number of pages per node, handed
  * out one per slow-path call or in REFILL batches like the kernel's bulk allocator. Single lock.
  */
-final class TestPages implements MemoryProvider {
+class TestPages implements MemoryProvider {
     final int pagesPerNode;
     final boolean bulk;
     private final ArrayDeque<NetIov>[] free;
@@ -67,7 +67,7 @@ final class TestPages implements MemoryProvider {
     @Override
     public NetIov allocNetmems(PoolContext pool) {
         allocCalls++;
-        int nid = pool.params().nid() < 0 ? 0 : pool.params().nid();
+        int nid = pool.nid() < 0 ? 0 : pool.nid();
         int want = bulk && pool.params().order() == 0 ? PagePool.PP_ALLOC_CACHE_REFILL : 1;
         NetIov last = null;
         for (int i = 0; i < want; i++) {

@@ -42,10 +42,7 @@ class CrossProcessTest {
     private final DmaDevice device = new DmaDevice("xproc0", false);
 
     private PagePool pool(MemoryProvider provider) {
-        return PagePool.create(PagePoolParams.builder()
-                .flags(PagePoolParams.PP_FLAG_DMA_MAP | PagePoolParams.PP_FLAG_DMA_SYNC_DEV
-                        | PagePoolParams.PP_FLAG_ALLOW_UNREADABLE_NETMEM)
-                .device(device).maxLen(NetIov.PAGE_SIZE).queue(TestQueue.of(provider)).build());
+        return PagePool.create(TestQueue.poolParams(provider, device).build());
     }
 
     /** Writes the pattern over a whole buffer, keyed by its offset in the shared memory. */

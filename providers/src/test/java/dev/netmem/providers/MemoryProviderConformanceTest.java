@@ -37,19 +37,24 @@ public abstract class MemoryProviderConformanceTest {
     /** A non-coherent device: syncs are counted, so a provider that disables them can be checked. */
     protected final DmaDevice device = new DmaDevice("conformance0", false);
     private final List<PagePool> pools = new ArrayList<>();
+    private final int capacity;
+    private final int batch;
+    private final NetIovType type;
     private MemoryProvider provider;
 
-    /** Creates the provider under test, with room for {@link #capacity()} buffers. */
+    /**
+     * @param capacity buffers the provider can hand out in total
+     * @param batch    buffers one slow-path call accounts to the pool (the provider's batch)
+     * @param type     the type of the buffers
+     */
+    protected MemoryProviderConformanceTest(int capacity, int batch, NetIovType type) {
+        this.capacity = capacity;
+        this.batch = batch;
+        this.type = type;
+    }
+
+    /** Creates the provider under test, with room for {@link #capacity} buffers. */
     protected abstract MemoryProvider newProvider();
-
-    /** Buffers the provider can hand out in total. */
-    protected abstract int capacity();
-
-    /** Buffers one slow-path call accounts to the pool (the provider's batch). */
-    protected abstract int batch();
-
-    /** The type of the buffers. */
-    protected abstract NetIovType type();
 
     /** Buffers out of the provider's own allocator (in pools or in flight). */
     protected abstract int buffersOut();
@@ -59,12 +64,7 @@ public abstract class MemoryProviderConformanceTest {
 
     /** Pool parameters that make {@link PagePool#create} use the provider. */
     protected PagePoolParams.Builder poolParams(MemoryProvider p) {
-        return PagePoolParams.builder()
-                .flags(PagePoolParams.PP_FLAG_DMA_MAP | PagePoolParams.PP_FLAG_DMA_SYNC_DEV
-                        | PagePoolParams.PP_FLAG_ALLOW_UNREADABLE_NETMEM)
-                .device(device)
-                .maxLen(NetIov.PAGE_SIZE)
-                .queue(TestQueue.of(p));
+        return TestQueue.poolParams(p, device);
     }
 
     /** The provider of the current test. */
@@ -108,12 +108,12 @@ public abstract class MemoryProviderConformanceTest {
             assertEquals(1, n.ppRefCount());
             assertTrue(n.isAllocated());
             assertTrue(n.isPp());
-            assertEquals(type(), n.type());
+            assertEquals(type, n.type());
             got.add(n);
         }
-        int calls = ceilDiv(k, batch());
-        int held = calls * batch();
-        boolean readable = type().readable();
+        int calls = ceilDiv(k, batch);
+        int held = calls * batch;
+        boolean readable = type.readable();
         assertEquals(new PagePoolStats(k - calls, readable ? calls : 0, 0, calls, 0, 0, 0, 0, 0, 0, 0), pool.stats());
         assertEquals(held, pool.holdCount());
         assertEquals(held, pool.inflight());
@@ -211,20 +211,20 @@ public abstract class MemoryProviderConformanceTest {
     void shouldHandOutEveryBufferOnceThenReturnNull() {
         PagePool pool = newPool();
         Map<NetIov, Boolean> seen = new IdentityHashMap<>();
-        for (int i = 0; i < capacity(); i++) {
+        for (int i = 0; i < capacity; i++) {
             NetIov n = pool.alloc();
             assertNotNull(n, "buffer " + i);
             assertNull(seen.put(n, Boolean.TRUE), "handed out twice: " + n);
         }
         assertNull(pool.alloc());
-        assertEquals(capacity(), pool.inflight());
-        assertEquals(capacity(), buffersOut());
+        assertEquals(capacity, pool.inflight());
+        assertEquals(capacity, buffersOut());
         for (NetIov n : seen.keySet()) {
             pool.putNetmem(n, -1, false);
         }
         pool.destroy();
         assertEquals(PagePool.State.RELEASED, pool.state());
-        assertEquals(capacity(), pool.releaseCount());
+        assertEquals(capacity, pool.releaseCount());
         assertEquals(0, buffersOut());
         shutdownAndAssertFreed();
     }
@@ -242,7 +242,7 @@ public abstract class MemoryProviderConformanceTest {
             if (op < 5 || live.isEmpty()) {
                 NetIov n = pool.alloc();
                 if (n == null) {
-                    assertEquals(capacity(), live.size(), "seed " + seed + ": null alloc with buffers left");
+                    assertEquals(capacity, live.size(), "seed " + seed + ": null alloc with buffers left");
                     continue;
                 }
                 assertEquals(1, n.ppRefCount(), "seed " + seed);
@@ -266,7 +266,7 @@ public abstract class MemoryProviderConformanceTest {
                 }
             }
             assertEquals(pool.holdCount() - pool.releaseCount(), pool.inflight(), "seed " + seed);
-            assertTrue(pool.inflight() <= capacity(), "seed " + seed);
+            assertTrue(pool.inflight() <= capacity, "seed " + seed);
         }
         pool.destroy();
         for (NetIov n : live) {

@@ -30,6 +30,11 @@ public final class RecordingPoolContext implements PoolContext {
     }
 
     @Override
+    public int nid() {
+        return params().nid();
+    }
+
+    @Override
     public int allocCacheCount() {
         return 0;
     }

@@ -18,6 +18,12 @@ public interface PoolContext {
     /** The pool's parameters. */
     PagePoolParams params();
 
+    /**
+     * The NUMA node to allocate host pages from now: {@code pool->p.nid}, which
+     * {@link PagePool#updateNid} changes ({@link NetIov#NUMA_NO_NODE} = the local node).
+     */
+    int nid();
+
     /** {@code pool->alloc.count}. Caller: allocation context. */
     int allocCacheCount();
 

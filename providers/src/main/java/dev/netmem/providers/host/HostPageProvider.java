@@ -95,10 +95,9 @@ public final class HostPageProvider implements MemoryProvider, AutoCloseable {
 
     @Override
     public NetIov allocNetmems(PoolContext pool) {
-        PagePoolParams p = pool.params();
-        int nid = p.nid();
+        int nid = pool.nid();
         Node node = nodes[nid == NetIov.NUMA_NO_NODE ? PagePool.LOCAL_NODE : Math.min(nid, nodes.length - 1)];
-        int order = p.order();
+        int order = pool.params().order();
         int want = order > 0 ? 1 : PagePool.PP_ALLOC_CACHE_REFILL - pool.allocCacheCount();
         NetIov last = null;
         for (int i = 0; i < want; i++) {

@@ -12,6 +12,7 @@ import dev.netmem.api.spi.PoolContext;
 import dev.netmem.api.spi.ProviderInfo;
 import dev.netmem.providers.internal.CyclicIds;
 import dev.netmem.providers.internal.ShmFile;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
@@ -59,6 +60,10 @@ public final class ZcrxIfq implements MemoryProvider {
     public static final int IORING_MAX_CQ_ENTRIES = 2 * IO_RQ_MAX_ENTRIES;
     /** {@code IORING_CQE_F_MORE}: more completions follow (multishot receive). */
     public static final int IORING_CQE_F_MORE = 1 << 1;
+    /** {@code ENOMEM}: {@link #postCopyCompletion} found no free buffer. */
+    public static final int ENOMEM = 12;
+    /** {@code ENOSPC}: {@link #postCopyCompletion} found the completion ring full. */
+    public static final int ENOSPC = 28;
 
     /** The lifecycle state. */
     public enum State {
@@ -257,7 +262,7 @@ public final class ZcrxIfq implements MemoryProvider {
                 }
                 PagePool owner = niov.pool();
                 if (owner != pp) {
-                    owner.putUnrefedNetmem(niov, -1, false); // an older pool's buffer goes home to it
+                    returnNiov(niov, owner); // an older pool's buffer, or a copy-fallback one
                     continue;
                 }
                 syncForDevice(pool, niov);
@@ -298,6 +303,18 @@ public final class ZcrxIfq implements MemoryProvider {
         }
         refilled++;
         return niovs.niov((int) idx);
+    }
+
+    /**
+     * {@code io_zcrx_return_niov}: a buffer whose last reference went back to where it belongs: its
+     * pool, or the freelist for a copy-fallback buffer no pool owns.
+     */
+    private void returnNiov(NetIov niov, PagePool owner) {
+        if (owner == null) {
+            area.freelist().push(niov.index());
+        } else {
+            owner.putUnrefedNetmem(niov, -1, false);
+        }
     }
 
     /** {@code io_zcrx_refill_slow}: fresh buffers from the freelist, accounted to the pool. */
@@ -401,20 +418,75 @@ public final class ZcrxIfq implements MemoryProvider {
             throw new IllegalStateException("zcrx ifq " + id + " is closed");
         }
         synchronized (cqLock) {
-            int tail = cqTail;
-            if (Integer.compareUnsigned(tail - region.cqHeadAcquire(), cqMask + 1) >= 0) {
-                region.cqOverflowOpaque(++cqOverflow);
+            if (cqFullLocked()) {
                 return false;
             }
             PagePool.refNetmem(niov); // pp_ref first: a user ref always has a pp_ref behind it
             area.userRefGetAndIncrement(niov.index());
-            region.putCqe(tail & cqMask, len, IORING_CQE_F_MORE,
-                    token | ((long) niov.index() << NetIov.PAGE_SHIFT) + offset);
-            cqTail = tail + 1;
-            completions++;
-            region.cqTailRelease(tail + 1); // partner: ZcrxUserRing.poll's cqTailAcquire
+            publishCqeLocked(len, token | ((long) niov.index() << NetIov.PAGE_SHIFT) + offset);
         }
         return true;
+    }
+
+    /** Whether the completion ring has no free slot; counts the overflow if so. Caller holds cqLock. */
+    private boolean cqFullLocked() {
+        // partner of cqHeadAcquire: ZcrxUserRing.poll's cqHeadRelease, after it read the slots
+        if (Integer.compareUnsigned(cqTail - region.cqHeadAcquire(), cqMask + 1) >= 0) {
+            region.cqOverflowOpaque(++cqOverflow);
+            return true;
+        }
+        return false;
+    }
+
+    /** Writes the next CQE and publishes it. Caller holds cqLock and checked for room. */
+    private void publishCqeLocked(int len, long off) {
+        int tail = cqTail;
+        region.putCqe(tail & cqMask, len, IORING_CQE_F_MORE, off);
+        cqTail = tail + 1;
+        completions++;
+        region.cqTailRelease(tail + 1); // partner: ZcrxUserRing.poll's cqTailAcquire
+    }
+
+    /**
+     * The copy fallback ({@code io_zcrx_copy_chunk}), for data that did not land in this ifq's
+     * buffers (linear skb data, frags of host pages): takes a free buffer that no pool owns
+     * ({@code pp_ref_count = 1}), copies up to one buffer of {@code src} into it, takes a user
+     * reference and posts a CQE. When the user returns it, it goes straight back to the freelist.
+     * Any thread; serialised by the completion lock.
+     *
+     * @return the bytes copied ({@code min(src size, PAGE_SIZE)}), or {@code -ENOSPC} when the
+     *         completion ring is full (counted as {@code cqOverflow}), or {@code -ENOMEM} when no
+     *         buffer is free
+     * @throws IllegalArgumentException if the area is a dma-buf, which the CPU must not write
+     *                                  ({@code -EFAULT}), or {@code src} is empty
+     * @throws IllegalStateException    if the ifq is closed
+     */
+    public int postCopyCompletion(MemorySegment src) {
+        if (area.dmabuf() != null) {
+            throw new IllegalArgumentException("EFAULT: zcrx ifq " + id + " cannot copy into a dma-buf area");
+        }
+        if (src.byteSize() == 0) {
+            throw new IllegalArgumentException("nothing to copy");
+        }
+        if (state != State.ACTIVE) {
+            throw new IllegalStateException("zcrx ifq " + id + " is closed");
+        }
+        synchronized (cqLock) {
+            if (cqFullLocked()) {
+                return -ENOSPC;
+            }
+            int idx = area.freelist().pop();
+            if (idx < 0) {
+                return -ENOMEM;
+            }
+            NetIov niov = niovs.niov(idx);
+            PagePool.fragmentNetmem(niov, 1);
+            int len = (int) Math.min(src.byteSize(), niov.size());
+            MemorySegment.copy(src, 0, niov.segment(), 0, len);
+            area.userRefGetAndIncrement(idx);
+            publishCqeLocked(len, token | ((long) idx << NetIov.PAGE_SHIFT));
+            return len;
+        }
     }
 
     // =====================================================================================
@@ -460,7 +532,7 @@ public final class ZcrxIfq implements MemoryProvider {
             dropped += n;
             NetIov niov = niovs.niov(i);
             if (PagePool.unrefNetmem(niov, n) == 0) {
-                niov.pool().putUnrefedNetmem(niov, -1, false);
+                returnNiov(niov, niov.pool());
             }
         }
         synchronized (this) {

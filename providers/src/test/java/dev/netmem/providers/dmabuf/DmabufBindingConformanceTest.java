@@ -22,6 +22,10 @@ class DmabufBindingConformanceTest extends MemoryProviderConformanceTest {
     private Dmabuf dmabuf;
     private DmabufBinding binding;
 
+    DmabufBindingConformanceTest() {
+        super(PAGES, 1, NetIovType.DMABUF);
+    }
+
     @Override
     protected MemoryProvider newProvider() {
         dmabuf = Dmabuf.create(dir, (long) PAGES * NetIov.PAGE_SIZE);
@@ -32,21 +36,6 @@ class DmabufBindingConformanceTest extends MemoryProviderConformanceTest {
     @AfterEach
     void closeOwnerHandle() {
         dmabuf.close();
-    }
-
-    @Override
-    protected int capacity() {
-        return PAGES;
-    }
-
-    @Override
-    protected int batch() {
-        return 1;
-    }
-
-    @Override
-    protected NetIovType type() {
-        return NetIovType.DMABUF;
     }
 
     @Override

@@ -49,13 +49,8 @@ class DmabufBindingTest {
     }
 
     private PagePool pool(int order) {
-        return PagePool.create(PagePoolParams.builder()
-                .flags(PagePoolParams.PP_FLAG_DMA_MAP | PagePoolParams.PP_FLAG_DMA_SYNC_DEV
-                        | PagePoolParams.PP_FLAG_ALLOW_UNREADABLE_NETMEM)
+        return PagePool.create(TestQueue.poolParams(binding, device)
                 .order(order)
-                .device(device)
-                .maxLen(NetIov.PAGE_SIZE)
-                .queue(TestQueue.of(binding))
                 .build());
     }
 
@@ -127,10 +122,7 @@ class DmabufBindingTest {
     void shouldRefuseToReleaseAChunkOfAnotherBinding() {
         Dmabuf d2 = Dmabuf.create(dir, NetIov.PAGE_SIZE);
         DmabufBinding b2 = DmabufBinding.bind(d2, device, q -> { });
-        PagePool p2 = PagePool.create(PagePoolParams.builder()
-                .flags(PagePoolParams.PP_FLAG_DMA_MAP | PagePoolParams.PP_FLAG_DMA_SYNC_DEV
-                        | PagePoolParams.PP_FLAG_ALLOW_UNREADABLE_NETMEM)
-                .device(device).maxLen(NetIov.PAGE_SIZE).queue(TestQueue.of(b2)).build());
+        PagePool p2 = PagePool.create(TestQueue.poolParams(b2, device).build());
         NetIov foreign = p2.alloc();
         assertFalse(binding.releaseNetmem(new RecordingPoolContext(p2), foreign));
         assertEquals(1, binding.releaseErrors());

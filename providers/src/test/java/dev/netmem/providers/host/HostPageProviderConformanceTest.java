@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.netmem.api.NetIov;
 import dev.netmem.api.NetIovType;
+import dev.netmem.api.PagePool;
 import dev.netmem.api.PagePoolParams;
 import dev.netmem.api.spi.MemoryProvider;
 import dev.netmem.providers.MemoryProviderConformanceTest;
@@ -11,6 +12,10 @@ import dev.netmem.providers.MemoryProviderConformanceTest;
 /** The conformance suite on the default provider: host pages, mapped by the pool itself. */
 class HostPageProviderConformanceTest extends MemoryProviderConformanceTest {
     private static final int PAGES = (int) (HostPageProvider.SLAB_BYTES / NetIov.PAGE_SIZE);
+
+    HostPageProviderConformanceTest() {
+        super(PAGES, PagePool.PP_ALLOC_CACHE_REFILL, NetIovType.PAGE);
+    }
 
     @Override
     protected MemoryProvider newProvider() {
@@ -28,21 +33,6 @@ class HostPageProviderConformanceTest extends MemoryProviderConformanceTest {
 
     private HostPageProvider host() {
         return (HostPageProvider) provider();
-    }
-
-    @Override
-    protected int capacity() {
-        return PAGES;
-    }
-
-    @Override
-    protected int batch() {
-        return 64;
-    }
-
-    @Override
-    protected NetIovType type() {
-        return NetIovType.PAGE;
     }
 
     @Override

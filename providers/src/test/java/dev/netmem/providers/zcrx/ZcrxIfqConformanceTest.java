@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.netmem.api.NetIov;
 import dev.netmem.api.NetIovType;
+import dev.netmem.api.PagePool;
 import dev.netmem.api.spi.MemoryProvider;
 import dev.netmem.providers.MemoryProviderConformanceTest;
 import java.lang.foreign.Arena;
@@ -23,6 +24,10 @@ class ZcrxIfqConformanceTest extends MemoryProviderConformanceTest {
     private final Arena arena = Arena.ofShared();
     private ZcrxIfq ifq;
 
+    ZcrxIfqConformanceTest() {
+        super(PAGES, PagePool.PP_ALLOC_CACHE_REFILL, NetIovType.IOURING);
+    }
+
     @Override
     protected MemoryProvider newProvider() {
         ZcrxArea area = ZcrxArea.ofUserMemory(arena.allocate((long) PAGES * NetIov.PAGE_SIZE, NetIov.PAGE_SIZE));
@@ -33,21 +38,6 @@ class ZcrxIfqConformanceTest extends MemoryProviderConformanceTest {
     @AfterEach
     void freeMemory() {
         arena.close();
-    }
-
-    @Override
-    protected int capacity() {
-        return PAGES;
-    }
-
-    @Override
-    protected int batch() {
-        return 64;
-    }
-
-    @Override
-    protected NetIovType type() {
-        return NetIovType.IOURING;
     }
 
     @Override

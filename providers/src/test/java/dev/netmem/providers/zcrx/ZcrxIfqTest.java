@@ -66,12 +66,7 @@ class ZcrxIfqTest {
     }
 
     private PagePoolParams.Builder params() {
-        return PagePoolParams.builder()
-                .flags(PagePoolParams.PP_FLAG_DMA_MAP | PagePoolParams.PP_FLAG_DMA_SYNC_DEV
-                        | PagePoolParams.PP_FLAG_ALLOW_UNREADABLE_NETMEM)
-                .device(device)
-                .maxLen(NetIov.PAGE_SIZE)
-                .queue(TestQueue.of(ifq));
+        return TestQueue.poolParams(ifq, device);
     }
 
     private PagePool newPool() {
@@ -204,8 +199,9 @@ class ZcrxIfqTest {
         assertFalse(ifq.postCompletion(b, 0, 64));
         assertEquals(1, b.ppRefCount());
         assertEquals(0, ifq.area().userRefs(b.index()));
-        assertEquals(1, user.overflow());
-        assertEquals(new ZcrxStats(ifq.cqEntries(), 1, 0, 0, 0, 0, 0, 0, 0), ifq.stats());
+        assertEquals(-ZcrxIfq.ENOSPC, ifq.postCopyCompletion(MemorySegment.ofArray(new byte[1])));
+        assertEquals(2, user.overflow());
+        assertEquals(new ZcrxStats(ifq.cqEntries(), 2, 0, 0, 0, 0, 0, 0, 0), ifq.stats());
         assertEquals(ifq.cqEntries(), poll().size());
         assertTrue(ifq.postCompletion(b, 0, 64), "reading the completions frees their slots");
         for (NetIov x : bufs) {
@@ -351,6 +347,59 @@ class ZcrxIfqTest {
         e = assertThrows(IllegalArgumentException.class,
                 () -> ZcrxUserRing.open(ifq.regionPath(), memory.asSlice(0, NetIov.PAGE_SIZE)));
         assertEquals("zcrx area is 4096 B, the region says " + PAGES * NetIov.PAGE_SIZE + " B", e.getMessage());
+        closeAndExpectFreed();
+    }
+
+    @Test
+    void shouldCopyIntoAFreeBufferNoPoolOwnsAndTakeItStraightBackToTheFreelist() {
+        byte[] data = new byte[300];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = (byte) (7 * i);
+        }
+        assertEquals(300, ifq.postCopyCompletion(MemorySegment.ofArray(data)));
+        assertEquals(1, ifq.buffersOut());
+        Cqe cqe = poll().get(0);
+        assertEquals(new Cqe(cqe.off() & ~ZcrxArea.IORING_ZCRX_AREA_MASK & ~(NetIov.PAGE_SIZE - 1L), 300,
+                ZcrxIfq.IORING_CQE_F_MORE), cqe);
+        NetIov copy = ifq.area().niovs().niov((int) (cqe.off() >>> NetIov.PAGE_SHIFT));
+        assertNull(copy.pool(), "a copy-fallback buffer belongs to no pool");
+        assertEquals(1, ifq.area().userRefs(copy.index()));
+        assertArrayEquals(data, user.data(cqe.off(), 300).toArray(ValueLayout.JAVA_BYTE));
+        assertTrue(user.refill(cqe.off(), 300));
+
+        PagePool pool = newPool();
+        List<NetIov> bufs = allocAll(pool);
+        assertEquals(new ZcrxStats(1, 0, 1, 0, 0, 0, 0, 0, 0), ifq.stats());
+        assertEquals(PAGES, pool.holdCount(), "the refill put the copy buffer back in the freelist first");
+        assertEquals(-ZcrxIfq.ENOMEM, ifq.postCopyCompletion(MemorySegment.ofArray(data)));
+        byte[] big = new byte[NetIov.PAGE_SIZE + 1];
+        for (NetIov b : bufs) {
+            pool.putNetmem(b, -1, false);
+        }
+        pool.destroy();
+        assertEquals(NetIov.PAGE_SIZE, ifq.postCopyCompletion(MemorySegment.ofArray(big)));
+        for (int i = 1; i < PAGES; i++) {
+            assertEquals(1, ifq.postCopyCompletion(MemorySegment.ofArray(new byte[1])), "copy " + i);
+        }
+        assertEquals(-ZcrxIfq.ENOMEM, ifq.postCopyCompletion(MemorySegment.ofArray(data)));
+        assertEquals(new ZcrxStats(1 + PAGES, 0, 1, 0, 0, 0, 0, 0, 0), ifq.stats());
+        ifq.close(); // no pool left: the scrub returns the copies to the freelist and the ifq is freed
+        assertEquals(PAGES, ifq.stats().scrubbed());
+        assertTrue(ifq.isFreed());
+        assertEquals(PAGES, ifq.area().freeCount());
+    }
+
+    @Test
+    void shouldRefuseToCopyIntoADmabufArea() {
+        Dmabuf d = Dmabuf.create(dir, NetIov.PAGE_SIZE);
+        ZcrxIfq onDmabuf = ZcrxIfq.register(ZcrxArea.ofDmabuf(d), device, 4, 4, dir, q -> { });
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> onDmabuf.postCopyCompletion(MemorySegment.ofArray(new byte[1])));
+        assertEquals("EFAULT: zcrx ifq " + onDmabuf.id() + " cannot copy into a dma-buf area", e.getMessage());
+        onDmabuf.close();
+        assertTrue(onDmabuf.isFreed());
+        assertEquals(1, d.refCount());
+        d.close();
         closeAndExpectFreed();
     }
 }
