@@ -114,10 +114,11 @@ public final class DevmemSocket implements AutoCloseable {
     /**
      * The stack queues a received skb (headers already pulled). Caller: a NAPI thread.
      *
-     * @return false if the socket is closed or its receive buffer is full (the caller drops the skb)
+     * @return false if the socket is closed or its queue is past {@link NetDevice#rmemHardLimit()}
+     *         (the caller drops the skb)
      */
     boolean enqueue(SkBuff skb) {
-        if (closed || (long) QUEUED.getVolatile(this) >= device.rcvbuf()) {
+        if (closed || (long) QUEUED.getVolatile(this) >= device.rmemHardLimit()) {
             return false;
         }
         QUEUED.getAndAdd(this, (long) skb.truesize());

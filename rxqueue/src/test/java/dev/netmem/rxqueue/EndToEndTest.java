@@ -101,12 +101,12 @@ class EndToEndTest {
         return SyntheticWire.builder(dev, 40000, PORT).count(count).sizes(1, 4096).seed(seed).pattern(P).start();
     }
 
-    private static void verify(MemorySegment seg, long segOff, long streamOff, int len) {
+    private void verify(MemorySegment seg, long segOff, long streamOff, int len) {
         for (int i = 0; i < len; i++) {
             byte b = seg.get(ValueLayout.JAVA_BYTE, segOff + i);
             if (b != P.at(streamOff + i)) {
                 throw new AssertionError("stream byte " + (streamOff + i) + ": expected " + P.at(streamOff + i)
-                        + " but was " + b);
+                        + " but was " + b + "; " + diagnostics());
             }
         }
     }
