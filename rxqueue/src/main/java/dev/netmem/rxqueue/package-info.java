@@ -9,7 +9,8 @@
  *    |                   payload (main pool: the bound provider's memory, else host pages)
  *    | NAPI thread: poll(64) → SkBuff {head, frags, ppRecycle, unreadable} → re-post the slot
  *    v
- *  DevmemSocket: recvmsg → LINEAR / DMABUF{fragOffset, fragSize, token, dmabufId}; dontneed; recvZc
+ *  DevmemSocket: recvmsg → LINEAR / DMABUF{fragOffset, fragSize, token, dmabufId}; dontneed;
+ *                recvZc → zcrx completions (zero copy, or the copy fallback for linear bytes)
  *
  *  Netdev (netdev netlink family): NetdevNlSock.bindRx / bindRxUserRing → RxBinding;
  *  queueGet, pagePoolGet/Dump, pagePoolStats, NetdevListener (ADD/CHANGE/DEL), MXBeans
@@ -32,7 +33,6 @@
  *       the posted buffers as in flight (netdevsim posts nothing, so its pools start at 0).</li>
  *   <li>bind-rx validates every queue (range, then header split, then not bound, then a non-empty
  *       list) before binding any, where the kernel binds queue by queue and unwinds.</li>
- *   <li>The zcrx copy fallback for linear bytes is not modelled: {@code recvZc} reports EFAULT.</li>
  *   <li>{@code hds-thresh} above 0 is allowed on bound queues, so small payloads arrive as
  *       readable, linear skbs.</li>
  * </ul>

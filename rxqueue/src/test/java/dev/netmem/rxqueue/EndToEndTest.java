@@ -214,6 +214,36 @@ class EndToEndTest {
     }
 
     @Test
+    void shouldCopyLinearPayloadIntoFreeUserRingBuffers(@TempDir Path dir) {
+        dev.setHeaderSplit(true, 100); // payloads up to 100 bytes stay linear
+        dev.restartQueue(1);
+        MemorySegment mem = Arena.ofShared().allocate(1 << 20, 4096);
+        NetdevNlSock nl = Netdev.open();
+        RxBinding b = nl.bindRxUserRing(dev, ZcrxArea.ofUserMemory(mem), 1, 64, 64, dir);
+        ZcrxIfq ifq = (ZcrxIfq) b.provider();
+        DevmemSocket sock = dev.openSocket(PORT);
+        TestSupport.send(dev, 40000, PORT, TestSupport.payload(P, 0, 60)); // linear: copy fallback
+        TestSupport.send(dev, 40000, PORT, TestSupport.payload(P, 60, 3000)); // split: zero copy
+        await("both queued", () -> sock.queuedBytes() == 3060);
+        assertEquals(3060, sock.recvZc(ifq, T));
+        List<long[]> cqes = new ArrayList<>();
+        try (ZcrxUserRing ring = ZcrxUserRing.open(ifq.regionPath(), mem)) {
+            assertEquals(2, ring.poll((off, len, flags) -> cqes.add(new long[] {off, len})));
+            assertEquals(60, cqes.get(0)[1]);
+            assertEquals(3000, cqes.get(1)[1]);
+            verify(ring.data(cqes.get(0)[0], 60), 0, 0, 60);
+            verify(ring.data(cqes.get(1)[0], 3000), 0, 60, 3000);
+            for (long[] c : cqes) {
+                assertTrue(ring.refill(c[0], (int) c[1]));
+            }
+        }
+        sock.close();
+        b.close();
+        assertAllPoolsReleased();
+        await("the ifq is freed", ifq::isFreed);
+    }
+
+    @Test
     void shouldSegmentARealTcpStreamIntoPacketsAndDeliverItInOrder() throws Exception {
         int total = 512 * 1024;
         try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
