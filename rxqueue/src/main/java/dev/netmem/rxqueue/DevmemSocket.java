@@ -388,6 +388,24 @@ public final class DevmemSocket implements AutoCloseable {
                 : new NetdevException(Errno.ENOMEM, "zcrx has no free buffer for the copy fallback");
     }
 
+    /** Test hook: dequeues the oldest skb without freeing it (the caller now owns it), or null. */
+    SkBuff takeForTest() {
+        synchronized (rxLock) {
+            takeIncoming();
+            SkBuff skb = rxHead;
+            if (skb != null) {
+                rxHead = skb.next;
+                if (rxHead == null) {
+                    rxTail = null;
+                }
+                skb.next = null;
+                QUEUED.getAndAdd(this, (long) -skb.truesize());
+                QUEUED_LEN.getAndAdd(this, (long) -skb.len());
+            }
+            return skb;
+        }
+    }
+
     private void popAndFree(SkBuff skb) {
         rxHead = skb.next;
         if (rxHead == null) {

@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.netmem.api.PagePool;
+import dev.netmem.providers.dmabuf.Dmabuf;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,6 +71,39 @@ class BindingTest {
             assertEquals("designated queue already memory provider bound", e.getMessage());
             assertNull(dev.rxQueue(0).memoryProvider(), "a failed check binds nothing");
         }
+    }
+
+    @Test
+    void shouldReleaseTheDmabufBindingWhenADmabufBindFails() {
+        NetDevice dev = device(NetDevice.builder("dmafail").ringSize(8).headerSplit(false, 0));
+        try (Dmabuf dmabuf = Dmabuf.create(64 * 4096L); NetdevNlSock nl = Netdev.open()) {
+            int refs = dmabuf.refCount();
+            NetdevException e = assertThrows(NetdevException.class, () -> nl.bindRx(dev, dmabuf, 0));
+            assertEquals("tcp-data-split is disabled", e.getMessage());
+            dev.setHeaderSplit(true, 0);
+            e = assertThrows(NetdevException.class, () -> nl.bindRx(dev, dmabuf));
+            assertEquals("no rx queues to bind", e.getMessage());
+            assertEquals(refs, dmabuf.refCount(), "the failed bindings dropped their dma-buf references");
+            assertEquals(List.of(), nl.bindings());
+        }
+    }
+
+    @Test
+    void shouldOrphanDetachedPoolsWhenTheirDeviceUnregisters() {
+        NetDevice dev = NetDevice.builder("orphan").ringSize(8).build();
+        dev.open();
+        DevmemSocket s = dev.openSocket(80);
+        send(dev, 1, 80, payload(PayloadPattern.repeating(7), 0, 1000));
+        await("queued", () -> s.queuedBytes() == 1000);
+        int id = dev.rxQueue(0).pagePool().id();
+        SkBuff held = s.takeForTest();
+        dev.unregister(); // closes the socket too; the skb we took keeps the buffers out
+        PagePoolInfo info = Netdev.pagePoolGet(id);
+        assertTrue(info.ifindex().isEmpty(), "an orphan has no ifindex");
+        assertTrue(info.detachTime().isPresent());
+        assertEquals(1, info.inflight());
+        held.free();
+        await("released", () -> PagePool.byId(id).isEmpty());
     }
 
     @Test
