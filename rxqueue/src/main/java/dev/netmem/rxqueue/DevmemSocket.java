@@ -392,21 +392,18 @@ public final class DevmemSocket implements AutoCloseable {
     SkBuff takeForTest() {
         synchronized (rxLock) {
             takeIncoming();
-            SkBuff skb = rxHead;
-            if (skb != null) {
-                rxHead = skb.next;
-                if (rxHead == null) {
-                    rxTail = null;
-                }
-                skb.next = null;
-                QUEUED.getAndAdd(this, (long) -skb.truesize());
-                QUEUED_LEN.getAndAdd(this, (long) -skb.len());
-            }
-            return skb;
+            return rxHead == null ? null : unlinkHead();
         }
     }
 
     private void popAndFree(SkBuff skb) {
+        assert skb == rxHead;
+        unlinkHead().free();
+    }
+
+    /** Removes the head skb from the FIFO and uncharges it. rxLock. */
+    private SkBuff unlinkHead() {
+        SkBuff skb = rxHead;
         rxHead = skb.next;
         if (rxHead == null) {
             rxTail = null;
@@ -414,7 +411,7 @@ public final class DevmemSocket implements AutoCloseable {
         skb.next = null;
         QUEUED.getAndAdd(this, (long) -skb.truesize());
         QUEUED_LEN.getAndAdd(this, (long) -skb.len());
-        skb.free();
+        return skb;
     }
 
     /**

@@ -33,22 +33,7 @@ class SkBuffTest {
         DmaDevice dma = new DmaDevice("skb", true);
         hostPool = PagePool.create(PagePoolParams.builder().hostPages(host).build());
         MemoryProvider mp = new TestDmabufProvider(8);
-        NetdevRxQueue q = new NetdevRxQueue() {
-            @Override
-            public int queueIndex() {
-                return 0;
-            }
-
-            @Override
-            public int ifindex() {
-                return 1;
-            }
-
-            @Override
-            public MemoryProvider memoryProvider() {
-                return mp;
-            }
-        };
+        NetdevRxQueue q = TestSupport.stubQueue(mp);
         devmemPool = PagePool.create(PagePoolParams.builder().device(dma).queue(q).maxLen(NetIov.PAGE_SIZE)
                 .flags(PagePoolParams.PP_FLAG_DMA_MAP | PagePoolParams.PP_FLAG_DMA_SYNC_DEV
                         | PagePoolParams.PP_FLAG_ALLOW_UNREADABLE_NETMEM).build());
