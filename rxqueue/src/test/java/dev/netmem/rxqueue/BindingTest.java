@@ -131,6 +131,24 @@ class BindingTest {
     }
 
     @Test
+    void shouldUnbindWhenTheOwnerGoesAwayWithoutClosing() {
+        NetDevice dev = device(NetDevice.builder("gc").ringSize(8));
+        dev.open();
+        TestDmabufProvider mp = new TestDmabufProvider(64);
+        bindAndForget(dev, mp);
+        assertSame(mp, dev.rxQueue(0).memoryProvider());
+        await("the unreachable owner's binding is closed", () -> {
+            System.gc();
+            return dev.rxQueue(0).memoryProvider() == null;
+        });
+        assertFalse(dev.rxQueue(0).pagePool().isUnreadable(), "restarted on host pages");
+    }
+
+    private static void bindAndForget(NetDevice dev, TestDmabufProvider mp) {
+        Netdev.open().bindRx(dev, mp, 0); // neither the socket nor the binding is kept
+    }
+
+    @Test
     void shouldFailWithEnodataWhenTheDriverIgnoresTheProvider() {
         NetDevice dev = device(NetDevice.builder("nodata").ringSize(8).allowUnreadable(false));
         dev.open();
