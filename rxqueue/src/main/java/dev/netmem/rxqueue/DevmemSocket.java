@@ -3,6 +3,7 @@ package dev.netmem.rxqueue;
 import dev.netmem.api.NetIov;
 import dev.netmem.api.NetIovType;
 import dev.netmem.api.PagePool;
+import dev.netmem.providers.zcrx.ZcrxIfq;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -32,6 +33,8 @@ public final class DevmemSocket implements AutoCloseable {
     public static final int MAX_DONTNEED_TOKENS = 128;
     /** {@code MAX_DONTNEED_FRAGS}: most tokens inspected per {@link #dontneed} call. */
     public static final int MAX_DONTNEED_FRAGS = 1024;
+    /** {@code IO_SKBS_PER_CALL_LIMIT}: most skbs one {@link #recvZc} call consumes. */
+    public static final int IO_SKBS_PER_CALL_LIMIT = 20;
 
     private static final VarHandle INCOMING;
     private static final VarHandle QUEUED;
@@ -195,13 +198,7 @@ public final class DevmemSocket implements AutoCloseable {
                 if (skb.consumed < skb.len()) {
                     break;
                 }
-                rxHead = skb.next;
-                if (rxHead == null) {
-                    rxTail = null;
-                }
-                skb.next = null;
-                QUEUED.getAndAdd(this, (long) -skb.len());
-                skb.free();
+                popAndFree(skb);
                 if (n == 0) {
                     break;
                 }
@@ -284,6 +281,66 @@ public final class DevmemSocket implements AutoCloseable {
             pos = fEnd;
         }
         return done;
+    }
+
+    /**
+     * {@code IORING_OP_RECV_ZC} ({@code io_zcrx_recv}): hands queued devmem data to the io_uring
+     * user ring of {@code ifq}: each frag becomes a completion ({@link ZcrxIfq#postCompletion}, which
+     * takes the buffer's {@code pp_ref_count} and user references); the user returns buffers through
+     * the refill ring. At most {@link #IO_SKBS_PER_CALL_LIMIT} skbs per call.
+     *
+     * @return bytes handed over, 0 if none arrived in time
+     * @throws NetdevException {@link Errno#EFAULT} for a frag that is not this ifq's memory, or for
+     *                         linear bytes (the copy fallback is not modelled);
+     *                         {@link Errno#ENOSPC} when the completion ring is full before anything
+     *                         was posted; {@link Errno#ENOTCONN} once closed
+     */
+    public int recvZc(ZcrxIfq ifq, Duration timeout) {
+        synchronized (rxLock) {
+            if (!awaitData(timeout.toNanos())) {
+                return 0;
+            }
+            int done = 0;
+            for (int skbs = 0; skbs < IO_SKBS_PER_CALL_LIMIT && rxHead != null; skbs++) {
+                SkBuff skb = rxHead;
+                if (skb.headlen() > skb.consumed) {
+                    throw new NetdevException(Errno.EFAULT, "linear bytes need the zcrx copy fallback, not modelled");
+                }
+                int pos = skb.headlen();
+                for (int i = 0; i < skb.nrFrags(); i++) {
+                    int fEnd = pos + skb.fragSize(i);
+                    if (skb.consumed < fEnd) {
+                        NetIov niov = skb.fragNetmem(i);
+                        if (niov.owner() != ifq.area().niovs()) {
+                            throw new NetdevException(Errno.EFAULT, "frag " + i + " is not memory of zcrx ifq "
+                                    + ifq.id());
+                        }
+                        int n = fEnd - skb.consumed;
+                        if (!ifq.postCompletion(niov, skb.fragOffset(i) + (skb.consumed - pos), n)) {
+                            if (done == 0) {
+                                throw new NetdevException(Errno.ENOSPC, "zcrx completion ring is full");
+                            }
+                            return done;
+                        }
+                        skb.consumed += n;
+                        done += n;
+                    }
+                    pos = fEnd;
+                }
+                popAndFree(skb);
+            }
+            return done;
+        }
+    }
+
+    private void popAndFree(SkBuff skb) {
+        rxHead = skb.next;
+        if (rxHead == null) {
+            rxTail = null;
+        }
+        skb.next = null;
+        QUEUED.getAndAdd(this, (long) -skb.len());
+        skb.free();
     }
 
     /**

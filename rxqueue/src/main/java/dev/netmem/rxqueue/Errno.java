@@ -21,6 +21,8 @@ public enum Errno {
     ENODEV(-19),
     /** {@code -EINVAL}: invalid argument or configuration. */
     EINVAL(-22),
+    /** {@code -ENOSPC}: the completion ring is full. */
+    ENOSPC(-28),
     /** {@code -ERANGE}: index out of range. */
     ERANGE(-34),
     /** {@code -ENODATA}: the new page pool does not honour the queue's memory provider. */

@@ -1,9 +1,17 @@
 package dev.netmem.rxqueue;
 
+import dev.netmem.api.NetdevRxQueue;
 import dev.netmem.api.spi.MemoryProvider;
+import dev.netmem.providers.dmabuf.Dmabuf;
+import dev.netmem.providers.dmabuf.DmabufBinding;
+import dev.netmem.providers.zcrx.ZcrxArea;
+import dev.netmem.providers.zcrx.ZcrxIfq;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 /**
  * Models a netlink socket of the netdev family ({@code struct netdev_nl_sock}): the handle that owns
@@ -35,17 +43,74 @@ public final class NetdevNlSock implements AutoCloseable {
     public RxBinding bindRx(NetDevice device, MemoryProvider provider, int... queues) {
         long pid = provider.fill(null).id();
         return bind(device, provider, queues, pid > 0 ? pid : NEXT_GENERIC_ID.getAndIncrement(),
-                RxBinding::closeQueues);
+                RxBinding::closeQueues, q -> { });
     }
 
-    RxBinding bind(NetDevice device, MemoryProvider provider, int[] queues, long id, RxBinding.Unbinder unbinder) {
+    /**
+     * {@code bind-rx} with a dma-buf ({@code netdev_nl_bind_rx_doit}): imports {@code dmabuf} for the
+     * device's DMA device as a {@link DmabufBinding}, then binds it to {@code queues} with the checks
+     * of {@link #bindRx(NetDevice, MemoryProvider, int...)}. Closing the returned binding (or this
+     * socket) unbinds the dma-buf, which restarts every bound queue without it.
+     *
+     * @return the binding; its id is the devmem binding id that devmem records carry
+     */
+    public RxBinding bindRx(NetDevice device, Dmabuf dmabuf, int... queues) {
+        AtomicReference<DmabufBinding> self = new AtomicReference<>();
+        DmabufBinding binding = DmabufBinding.bind(dmabuf, device.dmaDevice(), closeHook(device, self::get));
+        self.set(binding);
+        try {
+            return bind(device, binding, queues, binding.id(), b -> binding.unbind(), binding::addQueue);
+        } catch (RuntimeException e) {
+            binding.unbind();
+            throw e;
+        }
+    }
+
+    /**
+     * The user-ring equivalent ({@code IORING_REGISTER_ZCRX_IFQ}): registers a {@link ZcrxIfq} over
+     * {@code area} with refill and completion rings in a shared-memory region under {@code dir}, and
+     * binds it to RX queue {@code queue} with the same checks. Receive into it with
+     * {@link DevmemSocket#recvZc}; a {@link dev.netmem.providers.zcrx.ZcrxUserRing} opened on
+     * {@link ZcrxIfq#regionPath()} consumes the completions. Closing the binding closes the ifq
+     * (scrubbing user references), which restarts the queue without it.
+     */
+    public RxBinding bindRxUserRing(NetDevice device, ZcrxArea area, int queue, int rqEntries, int cqEntries,
+                                    Path dir) {
+        AtomicReference<ZcrxIfq> self = new AtomicReference<>();
+        ZcrxIfq ifq = ZcrxIfq.register(area, device.dmaDevice(), rqEntries, cqEntries, dir,
+                closeHook(device, self::get));
+        self.set(ifq);
+        try {
+            return bind(device, ifq, new int[] {queue}, ifq.id(), b -> {
+                if (ifq.state() == ZcrxIfq.State.ACTIVE) {
+                    ifq.close();
+                }
+            }, ifq::addQueue);
+        } catch (RuntimeException e) {
+            ifq.close();
+            throw e;
+        }
+    }
+
+    /** The provider's queue-close hook: {@code __net_mp_close_rxq} on this device. */
+    private static Consumer<NetdevRxQueue> closeHook(NetDevice device,
+                                                     java.util.function.Supplier<? extends MemoryProvider> mp) {
+        return q -> device.closeRxQueue(q.queueIndex(), mp.get());
+    }
+
+    private RxBinding bind(NetDevice device, MemoryProvider provider, int[] queues, long id,
+                           RxBinding.Unbinder unbinder, Consumer<RxQueue> onBound) {
         synchronized (this) {
             if (closed) {
                 throw new IllegalStateException("netdev netlink socket is closed");
             }
         }
-        device.openRxQueues(provider, queues.clone());
-        RxBinding b = new RxBinding(id, device, provider, queues.clone(), unbinder, this);
+        int[] qs = queues.clone();
+        device.openRxQueues(provider, qs);
+        for (int q : qs) {
+            onBound.accept(device.rxQueue(q));
+        }
+        RxBinding b = new RxBinding(id, device, provider, qs, unbinder, this);
         boolean lateClose;
         synchronized (this) {
             lateClose = closed;

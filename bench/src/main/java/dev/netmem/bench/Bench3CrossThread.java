@@ -1,0 +1,119 @@
+package dev.netmem.bench;
+
+import dev.netmem.api.NetIov;
+import dev.netmem.api.PagePool;
+import java.util.concurrent.TimeUnit;
+import org.jctools.queues.SpscArrayQueue;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Group;
+import org.openjdk.jmh.annotations.GroupThreads;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+/**
+ * Cross-thread recycling: the NAPI thread allocates and hands each buffer to an application thread
+ * through a bounded queue; the application thread frees it with {@code allowDirect=false}, so it
+ * returns through the pool's ring and the NAPI thread's refills bring it back (the kernel's
+ * {@code bench_page_pool_cross_cpu}). The per-buffer figure is the {@link #napiAlloc} score.
+ *
+ * <p>Neither side waits for the other, so an iteration can always end: when the hand-off queue is
+ * full the NAPI thread recycles the buffer directly; when it is empty the application thread polls
+ * again. The pool counters logged at tear-down show how often each happened.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+public class Bench3CrossThread {
+    /** Hand-off queue capacity: one pool ring's worth. */
+    static final int HANDOFF = PoolFixture.POOL_SIZE;
+
+    /** Creates the benchmark (JMH instantiates it). */
+    public Bench3CrossThread() {
+    }
+
+    /** The pool and the hand-off queue, shared by the two threads of one group. */
+    @State(Scope.Group)
+    public static class Pipeline {
+        /** The memory provider ({@link PoolMemory}). */
+        @Param({PoolMemory.HOST})
+        public String provider;
+        PoolFixture fixture;
+        PagePool pool;
+        SpscArrayQueue<NetIov> handoff;
+
+        /** Creates the state (JMH instantiates it). */
+        public Pipeline() {
+        }
+
+        /** Creates the pool and the queue. */
+        @Setup(Level.Trial)
+        public void createPool() {
+            fixture = PoolFixture.create("crossThread", provider, true, true);
+            pool = fixture.pool;
+            handoff = new SpscArrayQueue<>(HANDOFF);
+        }
+
+        /** Frees what is still in the queue, then destroys the pool. */
+        @TearDown(Level.Trial)
+        public void destroyPool() {
+            NetIov n;
+            while ((n = handoff.poll()) != null) {
+                pool.putFullPage(n, false);
+            }
+            fixture.close();
+        }
+    }
+
+    /** Makes the thread that runs {@link #napiAlloc} the pool's NAPI thread, one iteration at a time. */
+    @State(Scope.Thread)
+    public static class NapiThread {
+        private Pipeline pipeline;
+
+        /** Creates the state (JMH instantiates it). */
+        public NapiThread() {
+        }
+
+        /** This thread starts running the NAPI. */
+        @Setup(Level.Iteration)
+        public void enterNapi(Pipeline p) {
+            pipeline = p;
+            p.fixture.enterNapi();
+        }
+
+        /** This thread stops running the NAPI. */
+        @TearDown(Level.Iteration)
+        public void exitNapi() {
+            pipeline.fixture.exitNapi();
+        }
+    }
+
+    /** The NAPI side: allocate (cache, else a refill from the ring) and hand the buffer over. */
+    @Benchmark
+    @Group("crossThread")
+    @GroupThreads(1)
+    public NetIov napiAlloc(Pipeline p, NapiThread napi) {
+        NetIov n = p.pool.alloc();
+        if (n != null && !p.handoff.offer(n)) {
+            p.pool.recycleDirect(n);
+        }
+        return n;
+    }
+
+    /** The application side: free a handed-over buffer from outside NAPI (it goes to the ring). */
+    @Benchmark
+    @Group("crossThread")
+    @GroupThreads(1)
+    public NetIov appFree(Pipeline p) {
+        NetIov n = p.handoff.poll();
+        if (n != null) {
+            p.pool.putFullPage(n, false);
+        }
+        return n;
+    }
+}

@@ -1,0 +1,424 @@
+package dev.netmem.bench.report;
+
+import dev.netmem.bench.report.JmhResults.Metric;
+import dev.netmem.bench.report.JmhResults.Result;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Turns one JMH JSON result into the published figures: {@code summary.json} (the issue's keys),
+ * {@code latest.md} (the table with ratios against the baselines, and the targets), the chart
+ * ({@link Chart}), and {@code performance-section.md}, the README's {@code ## Performance} section.
+ * Every figure is read from the JSON here; none is typed by hand.
+ *
+ * <p>Pool benchmarks are reported per {@code provider} value found in the JSON, so a run with more
+ * providers ({@code -p provider=host,dmabuf,user_ring}) fills {@code fast_path_dmabuf_ns} and the
+ * others without a change here. A key the run could not measure is {@code null} with a reason under
+ * {@code pending}.
+ */
+public final class Report {
+    /** The summary keys the issue asks for, in its order. */
+    public static final List<String> REQUIRED_KEYS = List.of("baseline_atomic_ns", "fast_path_host_ns",
+            "fast_path_dmabuf_ns", "fast_path_user_ring_ns", "ring_path_host_ns", "slow_path_host_ns",
+            "jctools_spsc_ns", "jctools_mpsc_ns", "netty_pooled_4k_ns", "netty_adaptive_4k_ns",
+            "alloc_bytes_per_op_fast_path", "rx_path_mpps_host", "demo_zerocopy_gbps", "demo_copy_gbps");
+
+    /** Why a required key can be missing from a run of this branch. */
+    static final Map<String, String> PENDING_REASONS = Map.of(
+            "fast_path_dmabuf_ns", "dmabuf provider not on this branch yet (issue 3); add it to PoolMemory and run "
+                    + "with -p provider=host,dmabuf",
+            "fast_path_user_ring_ns", "user-ring provider not on this branch yet (issue 3); add it to PoolMemory and "
+                    + "run with -p provider=host,user_ring",
+            "rx_path_mpps_host", "the RX path (packet -> skb -> app free -> ring -> refill) needs the rxqueue (issue 4)",
+            "demo_zerocopy_gbps", "read from the demo's JSON summary, which does not exist yet",
+            "demo_copy_gbps", "read from the demo's JSON summary, which does not exist yet");
+
+    /** Below this many bytes per operation, JMH's GC profiler is reporting no allocation. */
+    static final double ZERO_BYTES = 0.1;
+
+    /** What a row is compared as. */
+    public enum Kind {
+        /** Measured first; the ratios are against these. */
+        BASELINE,
+        /** A path of the page pool. */
+        NETMEM,
+        /** What a user would pick instead. */
+        ALTERNATIVE
+    }
+
+    /**
+     * A benchmark to report: {@code {p}} in the key and label stands for the provider.
+     *
+     * @param key    summary key without the {@code _ns} suffix
+     * @param label  the table's and chart's name
+     * @param kind   baseline, page pool path, or alternative
+     * @param bench  {@code Class.method} or {@code Class.group}
+     * @param params parameters the result must have ({@code provider} is added per provider)
+     * @param member for a group, the member method whose score is the figure; otherwise {@code null}
+     * @param what   what one operation is
+     */
+    record Spec(String key, String label, Kind kind, String bench, Map<String, String> params, String member,
+                String what) {
+        boolean perProvider() {
+            return key.contains("{p}");
+        }
+    }
+
+    /**
+     * One measured row.
+     *
+     * @param key   summary key without {@code _ns}
+     * @param label display name
+     * @param kind  its kind
+     * @param what  what one operation is
+     * @param ns    ns/op and error
+     * @param bytes B/op, or {@code null} without the GC profiler
+     */
+    public record Row(String key, String label, Kind kind, String what, Metric ns, Metric bytes) {
+    }
+
+    static final List<Spec> SPECS = List.of(
+            new Spec("baseline_empty_loop", "empty loop", Kind.BASELINE, "Bench1Baselines.emptyLoop", Map.of(), null,
+                    "JMH's invocation loop, nothing in it"),
+            new Spec("baseline_atomic", "atomic increment", Kind.BASELINE, "Bench1Baselines.atomicIncrement",
+                    Map.of(), null, "AtomicLong.incrementAndGet, uncontended"),
+            new Spec("baseline_lock", "lock/unlock", Kind.BASELINE, "Bench1Baselines.lockUnlock", Map.of(), null,
+                    "ReentrantLock lock + unlock, uncontended"),
+            new Spec("fast_path_{p}", "fast path ({p})", Kind.NETMEM, "Bench2PagePoolPaths.fastPath",
+                    Map.of("stats", "true"), null, "alloc + recycleDirect in NAPI context, stats on"),
+            new Spec("fast_path_{p}_stats_off", "fast path, stats off ({p})", Kind.NETMEM,
+                    "Bench2PagePoolPaths.fastPath", Map.of("stats", "false"), null, "the same, stats off"),
+            new Spec("ring_path_{p}", "ring path ({p})", Kind.NETMEM, "Bench2PagePoolPaths.ringPath", Map.of(), null,
+                    "alloc + put(allowDirect=false) outside NAPI; refill from the ring"),
+            new Spec("slow_path_host", "slow path (host)", Kind.NETMEM, "Bench2PagePoolPaths.slowPath", Map.of(), null,
+                    "alloc from the provider + release (extra page ref)"),
+            new Spec("frag_alloc_{p}", "frag alloc 2 KiB ({p})", Kind.NETMEM, "Bench2PagePoolPaths.fragAlloc",
+                    Map.of("fragSize", "2048"), null, "allocFrag(2048) + put of the fragment"),
+            new Spec("bulk_put_{p}", "bulk put ({p})", Kind.NETMEM, "Bench2PagePoolPaths.bulkPut", Map.of(), null,
+                    "alloc, then putBulk of 64 outside NAPI; per buffer"),
+            new Spec("cross_thread_{p}", "cross-thread recycle ({p})", Kind.NETMEM, "Bench3CrossThread.crossThread",
+                    Map.of(), "napiAlloc", "NAPI thread allocs and hands off; app thread frees to the ring"),
+            new Spec("jctools_spsc", "JCTools SPSC", Kind.ALTERNATIVE, "Bench4Alternatives.jctoolsSpsc", Map.of(), null,
+                    "SpscArrayQueue offer + poll"),
+            new Spec("jctools_mpsc", "JCTools MPSC", Kind.ALTERNATIVE, "Bench4Alternatives.jctoolsMpsc", Map.of(), null,
+                    "MpscArrayQueue offer + poll"),
+            new Spec("netty_pooled_4k", "Netty pooled 4 KiB", Kind.ALTERNATIVE, "Bench4Alternatives.nettyPooled4k",
+                    Map.of(), null, "PooledByteBufAllocator directBuffer(4096) + release"),
+            new Spec("netty_adaptive_4k", "Netty adaptive 4 KiB", Kind.ALTERNATIVE,
+                    "Bench4Alternatives.nettyAdaptive4k", Map.of(), null,
+                    "AdaptiveByteBufAllocator directBuffer(4096) + release"),
+            new Spec("allocate_direct_4k", "ByteBuffer.allocateDirect", Kind.ALTERNATIVE,
+                    "Bench4Alternatives.allocateDirect4k", Map.of(), null, "allocateDirect(4096), freed by the GC"),
+            new Spec("arena_confined_4k", "confined Arena 4 KiB", Kind.ALTERNATIVE,
+                    "Bench4Alternatives.arenaConfined4k", Map.of(), null, "Arena.ofConfined, allocate(4096), close"));
+
+    private final JmhResults results;
+    private final Map<String, Object> machine;
+    private final List<Row> rows;
+    private final Map<String, Row> byKey = new LinkedHashMap<>();
+
+    /**
+     * A report of {@code results}.
+     *
+     * @param machine the machine and run description (see {@code BenchMain}); {@code description} is shown
+     */
+    public Report(JmhResults results, Map<String, Object> machine) {
+        this.results = results;
+        this.machine = machine;
+        this.rows = measure(results);
+        for (Row r : rows) {
+            byKey.put(r.key(), r);
+        }
+    }
+
+    /** The rows found in the results, baselines first. */
+    public List<Row> rows() {
+        return rows;
+    }
+
+    static List<Row> measure(JmhResults results) {
+        List<Row> out = new ArrayList<>();
+        for (Spec s : SPECS) {
+            if (!s.perProvider()) {
+                results.find(s.bench(), s.params()).ifPresent(r -> out.add(row(s, s.key(), s.label(), r)));
+                continue;
+            }
+            for (String p : providers(results, s.bench())) {
+                Map<String, String> params = new LinkedHashMap<>(s.params());
+                params.put("provider", p);
+                results.find(s.bench(), params).ifPresent(r -> out.add(
+                        row(s, s.key().replace("{p}", p), s.label().replace("{p}", p), r)));
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    /** The providers a benchmark ran with, host first. */
+    private static Set<String> providers(JmhResults results, String bench) {
+        Set<String> out = new LinkedHashSet<>();
+        out.add("host");
+        for (Result r : results.results()) {
+            String p = r.params().get("provider");
+            if (p != null && r.shortName().equals(bench)) {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
+    private static Row row(Spec s, String key, String label, Result r) {
+        Metric ns = s.member() == null ? new Metric(r.score(), r.error(), r.unit()) : r.secondary().get(s.member());
+        if (ns == null) {
+            throw new IllegalArgumentException(r.benchmark() + " has no member " + s.member());
+        }
+        return new Row(key, label, s.kind(), s.what(), ns, r.bytesPerOp().orElse(null));
+    }
+
+    /** ns/op of a row, or {@code null} if the run has no such row. */
+    public Double ns(String key) {
+        Row r = byKey.get(key);
+        return r == null ? null : r.ns().score();
+    }
+
+    /** B/op of a row, or {@code null}. */
+    public Double bytes(String key) {
+        Row r = byKey.get(key);
+        return r == null || r.bytes() == null ? null : r.bytes().score();
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Targets
+    // ---------------------------------------------------------------------------------------------
+
+    /**
+     * One target of the issue.
+     *
+     * @param name     what is compared
+     * @param measured the measured ratio or B/op, or {@code null} while pending
+     * @param unit     "x" for a ratio, "B/op"
+     * @param limit    the limit as the issue writes it
+     * @param met      whether it is met, or {@code null} while pending
+     * @param pending  why it cannot be measured yet, or {@code null}
+     */
+    public record Target(String name, Double measured, String unit, String limit, Boolean met, String pending) {
+    }
+
+    /** The issue's targets, evaluated on this run. */
+    public List<Target> targets() {
+        List<Target> t = new ArrayList<>();
+        t.add(atMost("fast path (host) / JCTools SPSC", ratio("fast_path_host", "jctools_spsc"), 1.5));
+        t.add(atMost("ring path (host) / JCTools MPSC", ratio("ring_path_host", "jctools_mpsc"), 3.0));
+        t.add(atLeast("Netty pooled 4 KiB / fast path (host)", ratio("netty_pooled_4k", "fast_path_host"), 10));
+        t.add(atLeast("Netty adaptive 4 KiB / fast path (host)", ratio("netty_adaptive_4k", "fast_path_host"), 10));
+        t.add(zeroBytes("fast path (host) allocation", bytes("fast_path_host")));
+        t.add(zeroBytes("ring path (host) allocation", bytes("ring_path_host")));
+        t.add(providerTarget("dmabuf"));
+        t.add(providerTarget("user_ring"));
+        t.add(new Target("RX path (host) allocation", null, "B/op", "0", null, PENDING_REASONS.get("rx_path_mpps_host")));
+        t.add(new Target("zero-copy demo / copy demo", null, "x", ">= 1.4", null, PENDING_REASONS.get("demo_copy_gbps")));
+        return t;
+    }
+
+    private Target providerTarget(String p) {
+        Double r = ratio("fast_path_" + p, "fast_path_host");
+        String name = "fast path (" + p + ") / fast path (host)";
+        return r == null ? new Target(name, null, "x", "<= 1.10", null, PENDING_REASONS.get("fast_path_" + p + "_ns"))
+                : atMost(name, r, 1.10);
+    }
+
+    private Double ratio(String a, String b) {
+        Double x = ns(a);
+        Double y = ns(b);
+        return x == null || y == null ? null : x / y;
+    }
+
+    private static Target atMost(String name, Double v, double limit) {
+        return new Target(name, v, "x", "<= " + fmt(limit), v == null ? null : v <= limit, v == null ? "not measured" : null);
+    }
+
+    private static Target atLeast(String name, Double v, double limit) {
+        return new Target(name, v, "x", ">= " + fmt(limit), v == null ? null : v >= limit, v == null ? "not measured" : null);
+    }
+
+    private static Target zeroBytes(String name, Double v) {
+        return new Target(name, v, "B/op", "0", v == null ? null : v < ZERO_BYTES, v == null ? "not measured" : null);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // summary.json
+    // ---------------------------------------------------------------------------------------------
+
+    /** The summary: the issue's keys first (ns/op; {@code null} and a {@code pending} reason when not measured). */
+    public Map<String, Object> summary() {
+        Map<String, Object> all = new LinkedHashMap<>();
+        for (Row r : rows) {
+            all.put(r.key() + "_ns", round(r.ns().score()));
+        }
+        all.put("alloc_bytes_per_op_fast_path", round(bytes("fast_path_host")));
+        Map<String, Object> s = new LinkedHashMap<>();
+        Map<String, Object> pending = new LinkedHashMap<>();
+        for (String k : REQUIRED_KEYS) {
+            Object v = all.remove(k);
+            s.put(k, v);
+            if (v == null) {
+                pending.put(k, PENDING_REASONS.getOrDefault(k, "not in this run"));
+            }
+        }
+        s.put("machine", machine);
+        s.put("pending", pending);
+        s.putAll(all);
+        Map<String, Object> bytes = new LinkedHashMap<>();
+        for (Row r : rows) {
+            if (r.bytes() != null) {
+                bytes.put(r.key(), round(r.bytes().score()));
+            }
+        }
+        s.put("alloc_bytes_per_op", bytes);
+        List<Object> targets = new ArrayList<>();
+        for (Target t : targets()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("target", t.name());
+            m.put("measured", round(t.measured()));
+            m.put("unit", t.unit());
+            m.put("limit", t.limit());
+            m.put("met", t.met());
+            if (t.pending() != null) {
+                m.put("pending", t.pending());
+            }
+            targets.add(m);
+        }
+        s.put("targets", targets);
+        return s;
+    }
+
+    private static Double round(Double v) {
+        return v == null || v.isNaN() ? null : Math.round(v * 1000.0) / 1000.0;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Markdown
+    // ---------------------------------------------------------------------------------------------
+
+    /** The full table, as {@code latest.md}. */
+    public String markdown() {
+        StringBuilder b = new StringBuilder();
+        b.append("# netmem benchmarks: latest run\n\n");
+        b.append("Generated from `latest.json` by `dev.netmem.bench.report.Report`; do not edit.\n\n");
+        runDescription(b);
+        b.append("| Benchmark | One operation | ns/op | ± 99.9% | B/op | × atomic inc | × lock/unlock |\n");
+        b.append("|---|---|---:|---:|---:|---:|---:|\n");
+        Double atomic = ns("baseline_atomic");
+        Double lock = ns("baseline_lock");
+        for (Row r : rows) {
+            b.append("| ").append(r.label()).append(" | ").append(r.what()).append(" | ")
+                    .append(fmt(r.ns().score())).append(" | ").append(fmt(r.ns().error())).append(" | ")
+                    .append(r.bytes() == null ? "n/a" : fmtBytes(r.bytes().score())).append(" | ")
+                    .append(times(r.ns().score(), atomic)).append(" | ").append(times(r.ns().score(), lock))
+                    .append(" |\n");
+        }
+        b.append('\n');
+        targetsTable(b);
+        b.append("\n![netmem vs alternatives](latest.png)\n");
+        return b.toString();
+    }
+
+    /** The README's {@code ## Performance} section; {@code resultsDir} is the results folder as the README links it. */
+    public String readmeSection(String resultsDir) {
+        StringBuilder b = new StringBuilder();
+        b.append("## Performance\n\n");
+        b.append("Measured with JMH in one run (baselines first, then the page pool's paths, then what a Java user\n")
+                .append("would pick instead), `-prof gc` for allocation. Reproduce with `./netmem bench` (full run,\n")
+                .append("about ten minutes) or `./netmem bench --quick` (a few minutes); both write `")
+                .append(resultsDir).append("/`.\n\n");
+        runDescription(b);
+        b.append("| Benchmark | ns/op | B/op | × atomic inc |\n|---|---:|---:|---:|\n");
+        Double atomic = ns("baseline_atomic");
+        for (Row r : rows) {
+            b.append("| ").append(r.label()).append(" | ").append(fmt(r.ns().score())).append(" | ")
+                    .append(r.bytes() == null ? "n/a" : fmtBytes(r.bytes().score())).append(" | ")
+                    .append(times(r.ns().score(), atomic)).append(" |\n");
+        }
+        b.append('\n');
+        targetsTable(b);
+        b.append("\n![netmem vs alternatives](").append(resultsDir).append("/latest.png)\n\n");
+        b.append("Full table with errors and what each operation is: [`").append(resultsDir).append("/latest.md`](")
+                .append(resultsDir).append("/latest.md); machine-readable: [`").append(resultsDir)
+                .append("/summary.json`](").append(resultsDir).append("/summary.json).\n");
+        return b.toString();
+    }
+
+    private void runDescription(StringBuilder b) {
+        Object desc = machine.get("description");
+        if (desc != null) {
+            b.append("Machine: ").append(desc).append(".\n\n");
+        }
+        Object load = machine.get("load");
+        if (load instanceof Map<?, ?> l) {
+            b.append("Load average (1 min) at start ").append(l.get("start_1m")).append(", at end ")
+                    .append(l.get("end_1m")).append(", highest sampled ").append(l.get("max_1m"))
+                    .append(" on ").append(machine.get("cores")).append(" cores");
+            b.append(": a load above the benchmark's own threads means other work shared the cores.\n\n");
+        }
+        if (!results.results().isEmpty()) {
+            Result r = results.results().getFirst();
+            b.append("JVM: ").append(results.jvm()).append("; JMH average time, ").append(r.forks())
+                    .append(" fork(s), warm-up ").append(r.warmup()).append(", measurement ").append(r.measure())
+                    .append(", mode `").append(machine.getOrDefault("mode", "?")).append("`.\n\n");
+        }
+    }
+
+    private void targetsTable(StringBuilder b) {
+        b.append("| Target | Measured | Limit | Met |\n|---|---:|---:|---|\n");
+        for (Target t : targets()) {
+            String measured = t.measured() == null ? "pending"
+                    : "B/op".equals(t.unit()) ? fmtBytes(t.measured()) + " B/op" : fmt(t.measured()) + "x";
+            String met = t.met() == null ? "pending: " + t.pending() : t.met() ? "yes" : "**no**";
+            b.append("| ").append(t.name()).append(" | ").append(measured).append(" | ").append(t.limit())
+                    .append("B/op".equals(t.unit()) ? " B/op" : "x").append(" | ").append(met).append(" |\n");
+        }
+    }
+
+    private static String times(double v, Double base) {
+        return base == null || base <= 0 ? "n/a" : fmt(v / base) + "x";
+    }
+
+    /** Three significant figures, at most two decimals past the point for values above 1. */
+    static String fmt(double v) {
+        if (Double.isNaN(v)) {
+            return "n/a";
+        }
+        double a = Math.abs(v);
+        String f = a >= 100 ? "%.0f" : a >= 10 ? "%.1f" : a >= 0.1 ? "%.2f" : "%.3f";
+        return String.format(Locale.ROOT, f, v);
+    }
+
+    private static String fmtBytes(double v) {
+        return v < ZERO_BYTES ? "≈0" : fmt(v);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Files
+    // ---------------------------------------------------------------------------------------------
+
+    /**
+     * Writes {@code summary.json}, {@code latest.md}, {@code latest.png} and
+     * {@code performance-section.md} into {@code dir}.
+     *
+     * @param readmeLink the results folder as the README links it (from the repository root)
+     */
+    public void writeAll(Path dir, String readmeLink) throws IOException {
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("summary.json"), Json.write(summary()));
+        Files.writeString(dir.resolve("latest.md"), markdown());
+        Files.writeString(dir.resolve("performance-section.md"), readmeSection(readmeLink));
+        Chart.write(this, String.valueOf(machine.getOrDefault("chart_caption", "")), dir.resolve("latest.png"));
+    }
+}

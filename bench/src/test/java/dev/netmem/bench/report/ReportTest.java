@@ -1,0 +1,167 @@
+package dev.netmem.bench.report;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.lang.reflect.Method;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.Group;
+
+/** The report is derived from the JMH JSON alone; synthetic figures, no timing measured. */
+class ReportTest {
+
+    /** One JMH JSON entry as JMH 1.37 writes it (trimmed to the fields the report reads). */
+    private static String entry(String bench, String params, double score, Object error, double bytes,
+                                String extraSecondary) {
+        return String.format(Locale.ROOT, """
+                {
+                  "jmhVersion" : "1.37", "benchmark" : "dev.netmem.bench.%s", "mode" : "avgt", "threads" : 1,
+                  "forks" : 2, "jvm" : "/usr/bin/java", "jdkVersion" : "25.0.3", "vmName" : "OpenJDK 64-Bit Server VM",
+                  "vmVersion" : "25.0.3+9-LTS", "warmupIterations" : 4, "warmupTime" : "1 s",
+                  "measurementIterations" : 8, "measurementTime" : "1 s", "params" : { %s },
+                  "primaryMetric" : { "score" : %s, "scoreError" : %s, "scoreUnit" : "ns/op", "rawData" : [ [ 1.0 ] ] },
+                  "secondaryMetrics" : { %s "gc.alloc.rate.norm" : { "score" : %s, "scoreError" : 0.01, "scoreUnit" : "B/op" } }
+                }""", bench, params, score, error instanceof String s ? "\"" + s + "\"" : error, extraSecondary,
+                bytes);
+    }
+
+    static String sampleJson(boolean withDmabuf) {
+        List<String> e = new ArrayList<>();
+        e.add(entry("Bench1Baselines.atomicIncrement", "", 5.0, 0.1, 0.0001, ""));
+        e.add(entry("Bench1Baselines.emptyLoop", "", 0.3, "NaN", 0.0001, ""));
+        e.add(entry("Bench1Baselines.lockUnlock", "", 10.0, 0.2, 0.0001, ""));
+        e.add(entry("Bench2PagePoolPaths.bulkPut", "\"provider\" : \"host\"", 12.0, 0.5, 0.02, ""));
+        e.add(entry("Bench2PagePoolPaths.fastPath", "\"provider\" : \"host\", \"stats\" : \"true\"", 4.0, 0.1, 0.001, ""));
+        e.add(entry("Bench2PagePoolPaths.fastPath", "\"provider\" : \"host\", \"stats\" : \"false\"", 3.5, 0.1, 0.001, ""));
+        if (withDmabuf) {
+            e.add(entry("Bench2PagePoolPaths.fastPath", "\"provider\" : \"dmabuf\", \"stats\" : \"true\"", 4.2, 0.1, 0.001, ""));
+        }
+        e.add(entry("Bench2PagePoolPaths.fragAlloc", "\"fragSize\" : \"2048\", \"provider\" : \"host\"", 6.0, 0.1, 0.001, ""));
+        e.add(entry("Bench2PagePoolPaths.ringPath", "\"provider\" : \"host\"", 20.0, 0.1, 0.5, ""));
+        e.add(entry("Bench2PagePoolPaths.slowPath", "", 40.0, 1.0, 0.001, ""));
+        e.add(entry("Bench3CrossThread.crossThread", "\"provider\" : \"host\"", 15.0, 1.0, 0.001,
+                "\"appFree\" : { \"score\" : 9.0, \"scoreError\" : 1.0, \"scoreUnit\" : \"ns/op\" }, "
+                        + "\"napiAlloc\" : { \"score\" : 21.0, \"scoreError\" : 2.0, \"scoreUnit\" : \"ns/op\" },"));
+        e.add(entry("Bench4Alternatives.allocateDirect4k", "", 900.0, 50.0, 136.0, ""));
+        e.add(entry("Bench4Alternatives.arenaConfined4k", "", 150.0, 5.0, 0.001, ""));
+        e.add(entry("Bench4Alternatives.jctoolsMpsc", "", 5.0, 0.1, 0.0001, ""));
+        e.add(entry("Bench4Alternatives.jctoolsSpsc", "", 2.0, 0.1, 0.0001, ""));
+        e.add(entry("Bench4Alternatives.nettyAdaptive4k", "", 60.0, 3.0, 0.001, ""));
+        e.add(entry("Bench4Alternatives.nettyPooled4k", "", 30.0, 3.0, 0.001, ""));
+        return "[" + String.join(",\n", e) + "]";
+    }
+
+    private static Report report(boolean withDmabuf) {
+        return new Report(JmhResults.parse(sampleJson(withDmabuf)),
+                Map.of("description", "test machine", "cores", 2, "mode", "quick",
+                        "load", Map.of("start_1m", 0.5, "end_1m", 0.7, "max_1m", 1.0)));
+    }
+
+    @Test
+    void shouldWriteEveryRequiredKeyWithNullAndAReasonWhenNotMeasured() {
+        Map<String, Object> s = report(false).summary();
+        assertEquals(Report.REQUIRED_KEYS, List.copyOf(s.keySet()).subList(0, Report.REQUIRED_KEYS.size()));
+        assertEquals(5.0, s.get("baseline_atomic_ns"));
+        assertEquals(4.0, s.get("fast_path_host_ns"));
+        assertEquals(20.0, s.get("ring_path_host_ns"));
+        assertEquals(40.0, s.get("slow_path_host_ns"));
+        assertEquals(30.0, s.get("netty_pooled_4k_ns"));
+        assertEquals(0.001, s.get("alloc_bytes_per_op_fast_path"));
+        assertEquals(21.0, s.get("cross_thread_host_ns"), "a group reports its NAPI member's score");
+        assertNull(s.get("fast_path_dmabuf_ns"));
+        assertNull(s.get("rx_path_mpps_host"));
+        Map<?, ?> pending = (Map<?, ?>) s.get("pending");
+        assertEquals(List.of("fast_path_dmabuf_ns", "fast_path_user_ring_ns", "rx_path_mpps_host",
+                "demo_zerocopy_gbps", "demo_copy_gbps"), List.copyOf(pending.keySet()));
+        assertNotNull(s.get("machine"));
+    }
+
+    @Test
+    void shouldFillAProviderKeyWhenTheRunHasThatProvider() {
+        Report r = report(true);
+        assertEquals(4.2, r.summary().get("fast_path_dmabuf_ns"));
+        Report.Target dmabuf = r.targets().stream().filter(t -> t.name().startsWith("fast path (dmabuf)"))
+                .findFirst().orElseThrow();
+        assertEquals(1.05, dmabuf.measured(), 1e-9);
+        assertEquals(Boolean.TRUE, dmabuf.met());
+    }
+
+    @Test
+    void shouldEvaluateTheTargetsFromTheRatios() {
+        List<Report.Target> t = report(false).targets();
+        assertEquals(2.0, t.get(0).measured(), 1e-9);
+        assertEquals(Boolean.FALSE, t.get(0).met(), "fast 4.0 / spsc 2.0 = 2.0 > 1.5");
+        assertEquals(4.0, t.get(1).measured(), 1e-9);
+        assertEquals(Boolean.FALSE, t.get(1).met(), "ring 20 / mpsc 5 = 4 > 3");
+        assertEquals(7.5, t.get(2).measured(), 1e-9);
+        assertEquals(Boolean.FALSE, t.get(2).met(), "netty pooled 30 / fast 4 = 7.5 < 10");
+        assertEquals(15.0, t.get(3).measured(), 1e-9);
+        assertEquals(Boolean.TRUE, t.get(3).met());
+        assertEquals(Boolean.TRUE, t.get(4).met(), "0.001 B/op is no allocation");
+        assertEquals(Boolean.FALSE, t.get(5).met(), "0.5 B/op is allocation");
+        assertNull(t.get(6).met());
+        assertNotNull(t.get(6).pending());
+    }
+
+    @Test
+    void shouldPutBaselinesFirstAndShowRatiosInTheTable() {
+        Report r = report(false);
+        assertEquals("baseline_empty_loop", r.rows().get(0).key());
+        assertEquals("baseline_atomic", r.rows().get(1).key());
+        String md = r.markdown();
+        assertTrue(md.contains("| fast path (host) | alloc + recycleDirect in NAPI context, stats on | 4.00 | 0.10 | ≈0 | 0.80x | 0.40x |"),
+                md);
+        assertTrue(md.contains("| ring path (host) / JCTools MPSC | 4.00x | <= 3.00x | **no** |"), md);
+        assertTrue(md.contains("| empty loop | JMH's invocation loop, nothing in it | 0.30 | n/a |"), md);
+        String section = r.readmeSection("bench/results");
+        assertTrue(section.startsWith("## Performance\n"));
+        assertTrue(section.contains("![netmem vs alternatives](bench/results/latest.png)"));
+    }
+
+    @Test
+    void shouldWriteAllFilesAndADecodablePng(@TempDir Path dir) throws Exception {
+        report(false).writeAll(dir, "bench/results");
+        for (String f : List.of("summary.json", "latest.md", "latest.png", "performance-section.md")) {
+            assertTrue(Files.size(dir.resolve(f)) > 0, f);
+        }
+        BufferedImage png = ImageIO.read(dir.resolve("latest.png").toFile());
+        assertEquals(1100, png.getWidth());
+        assertTrue(png.getHeight() > 400);
+        Object back = Json.parse(Files.readString(dir.resolve("summary.json")));
+        assertEquals(4.0, ((Map<?, ?>) back).get("fast_path_host_ns"));
+    }
+
+    @Test
+    void shouldNameOnlyBenchmarksThatExist() throws ClassNotFoundException {
+        for (Report.Spec s : Report.SPECS) {
+            String[] cm = s.bench().split("\\.");
+            Class<?> c = Class.forName("dev.netmem.bench." + cm[0]);
+            boolean found = false;
+            for (Method m : c.getMethods()) {
+                Group g = m.getAnnotation(Group.class);
+                boolean named = m.getName().equals(cm[1]) || g != null && g.value().equals(cm[1]);
+                if (named && m.isAnnotationPresent(Benchmark.class)) {
+                    found = true;
+                    if (s.member() != null) {
+                        assertTrue(Arrays.stream(c.getMethods()).anyMatch(x -> x.getName().equals(s.member())
+                                && x.getAnnotation(Group.class) != null), s.member());
+                    }
+                }
+            }
+            assertTrue(found, s.bench());
+        }
+    }
+}

@@ -1,0 +1,231 @@
+package dev.netmem.rxqueue;
+
+import static dev.netmem.rxqueue.TestSupport.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.netmem.api.PagePool;
+import dev.netmem.api.PagePoolListener;
+import dev.netmem.providers.dmabuf.Dmabuf;
+import dev.netmem.providers.dmabuf.DmabufBinding;
+import dev.netmem.providers.zcrx.ZcrxArea;
+import dev.netmem.providers.zcrx.ZcrxIfq;
+import dev.netmem.providers.zcrx.ZcrxUserRing;
+import java.io.OutputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Synthetic (and real-socket) traffic through a queue bound to each provider, payload verified
+ * against the pattern, and every pool of the device released with inflight 0 at teardown.
+ */
+class EndToEndTest {
+    private static final PayloadPattern P = PayloadPattern.repeating(7);
+    private static final int PORT = 5201;
+    private static final Duration T = Duration.ofSeconds(10);
+
+    private final List<PagePool> pools = new CopyOnWriteArrayList<>();
+    private final PagePoolListener recorder = new PagePoolListener() {
+        @Override
+        public void added(PagePool pool) {
+            RxQueue q = Netdev.rxQueueOf(pool);
+            if (q != null && q.device() == dev) {
+                pools.add(pool);
+            }
+        }
+    };
+    private NetDevice dev;
+    private final MemorySegment iov = Arena.ofAuto().allocate(1 << 20);
+    private long seed;
+
+    @BeforeEach
+    void setUp() {
+        seed = System.nanoTime();
+        System.out.println("EndToEndTest seed=" + seed);
+        dev = NetDevice.builder("e2e").rxQueues(2).ringSize(64).build();
+        PagePool.addListener(recorder);
+        dev.addFlowRule(PORT, 1);
+        dev.open();
+    }
+
+    @AfterEach
+    void tearDown() {
+        dev.unregister();
+        PagePool.removeListener(recorder);
+    }
+
+    /** Closes the device and checks every pool it ever had came home. */
+    private void assertAllPoolsReleased() {
+        dev.close();
+        await("every pool of the device is released", () -> pools.stream()
+                .allMatch(p -> p.state() == PagePool.State.RELEASED));
+        for (PagePool p : pools) {
+            assertEquals(0, p.inflight(), p.toString());
+        }
+        assertEquals(List.of(), Netdev.pagePoolDump(dev.ifindex()));
+        assertTrue(pools.size() >= 4, "two pools per queue at least: " + pools);
+    }
+
+    private SyntheticWire wire(int count) {
+        return SyntheticWire.builder(dev, 40000, PORT).count(count).sizes(1, 4096).seed(seed).pattern(P).start();
+    }
+
+    private static void verify(MemorySegment seg, long segOff, long streamOff, int len) {
+        for (int i = 0; i < len; i++) {
+            byte b = seg.get(ValueLayout.JAVA_BYTE, segOff + i);
+            if (b != P.at(streamOff + i)) {
+                throw new AssertionError("stream byte " + (streamOff + i) + ": expected " + P.at(streamOff + i)
+                        + " but was " + b);
+            }
+        }
+    }
+
+    @Test
+    void shouldDeliverVerifiedPayloadThroughAHostPageQueue() throws InterruptedException {
+        DevmemSocket sock = dev.openSocket(PORT);
+        long got = 0;
+        try (SyntheticWire w = wire(400)) {
+            while (!(w.await(Duration.ZERO) && got == w.bytesSent())) {
+                int n = sock.recvmsg(iov, new ArrayList<>(), 0, Duration.ofMillis(50));
+                verify(iov, 0, got, n);
+                got += n;
+            }
+            assertEquals(400, w.packetsSent());
+        }
+        assertEquals(400, dev.rxQueue(1).rxPackets());
+        sock.close();
+        assertAllPoolsReleased();
+    }
+
+    @Test
+    void shouldDeliverDmabufRecordsVerifiedInPlaceThroughADevmemQueue() throws InterruptedException {
+        Dmabuf dmabuf = Dmabuf.create(2L << 20);
+        NetdevNlSock nl = Netdev.open();
+        RxBinding b = nl.bindRx(dev, dmabuf, 1);
+        DmabufBinding binding = assertInstanceOf(DmabufBinding.class, b.provider());
+        assertEquals(binding.id(), b.id());
+        DevmemSocket sock = dev.openSocket(PORT);
+        long got = 0;
+        int records = 0;
+        try (SyntheticWire w = wire(400)) {
+            List<DevmemRecord> recs = new ArrayList<>();
+            while (!(w.await(Duration.ZERO) && got == w.bytesSent())) {
+                recs.clear();
+                sock.recvmsg(iov, recs, DevmemSocket.MSG_SOCK_DEVMEM, Duration.ofMillis(50));
+                List<DmabufToken> tokens = new ArrayList<>();
+                for (DevmemRecord r : recs) {
+                    DevmemRecord.Dmabuf d = assertInstanceOf(DevmemRecord.Dmabuf.class, r, "no linear data");
+                    assertEquals(b.id(), d.dmabufId());
+                    verify(dmabuf.segment(), d.fragOffset(), got, d.fragSize());
+                    got += d.fragSize();
+                    tokens.add(DmabufToken.of(d.fragToken()));
+                    records++;
+                }
+                for (int i = 0; i < tokens.size(); i += DevmemSocket.MAX_DONTNEED_TOKENS) {
+                    List<DmabufToken> chunk = tokens.subList(i, Math.min(tokens.size(),
+                            i + DevmemSocket.MAX_DONTNEED_TOKENS));
+                    assertEquals(chunk.size(), sock.dontneed(chunk.toArray(DmabufToken[]::new)));
+                }
+            }
+        }
+        assertEquals(400, records, "one frag per packet");
+        assertEquals(0, sock.outstandingTokens());
+        sock.close();
+        nl.close();
+        assertNull(dev.rxQueue(1).memoryProvider());
+        assertAllPoolsReleased();
+        assertTrue(binding.isFreed(), "every chunk came home and the binding was freed");
+        dmabuf.close();
+    }
+
+    @Test
+    void shouldDeliverCompletionsToTheUserRingAndRecycleRefilledBuffers(@TempDir Path dir)
+            throws InterruptedException {
+        MemorySegment mem = Arena.ofShared().allocate(1L << 20, 4096);
+        ZcrxArea area = ZcrxArea.ofUserMemory(mem);
+        NetdevNlSock nl = Netdev.open();
+        RxBinding b = nl.bindRxUserRing(dev, area, 1, 256, 512, dir);
+        ZcrxIfq ifq = assertInstanceOf(ZcrxIfq.class, b.provider());
+        assertTrue(Netdev.queueGet(dev.ifindex(), 1).ioUring());
+        assertTrue(Netdev.pagePoolGet(dev.rxQueue(1).pagePool().id()).ioUring());
+        DevmemSocket sock = dev.openSocket(PORT);
+        long[] got = {0};
+        int[] completions = {0};
+        try (ZcrxUserRing ring = ZcrxUserRing.open(ifq.regionPath(), mem);
+             SyntheticWire w = wire(600)) {
+            while (!(w.await(Duration.ZERO) && got[0] == w.bytesSent())) {
+                sock.recvZc(ifq, Duration.ofMillis(50));
+                ring.poll((off, len, flags) -> {
+                    verify(ring.data(off, len), 0, got[0], len);
+                    got[0] += len;
+                    completions[0]++;
+                    assertTrue(ring.refill(off, len), "refill ring has room");
+                });
+            }
+        }
+        assertEquals(600, completions[0]);
+        assertTrue(600 > 1L << 20 >> 12, "more packets than buffers: refilled buffers were reused");
+        sock.close();
+        b.close();
+        assertNull(dev.rxQueue(1).memoryProvider());
+        assertAllPoolsReleased();
+        await("the ifq is freed", ifq::isFreed);
+        assertTrue(Files.notExists(ifq.regionPath()), "region file removed");
+    }
+
+    @Test
+    void shouldSegmentARealTcpStreamIntoPacketsAndDeliverItInOrder() throws Exception {
+        int total = 512 * 1024;
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            DevmemSocket sock = dev.openSocket(server.getLocalPort());
+            Thread client = Thread.ofPlatform().daemon().start(() -> {
+                try (Socket s = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
+                     OutputStream out = s.getOutputStream()) {
+                    byte[] buf = new byte[8192];
+                    for (int off = 0; off < total; off += buf.length) {
+                        for (int i = 0; i < buf.length; i++) {
+                            buf[i] = P.at(off + i);
+                        }
+                        out.write(buf);
+                    }
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            try (Socket accepted = server.accept(); StreamWire w = StreamWire.fromSocket(dev, accepted, 4000)) {
+                long got = 0;
+                long deadline = System.nanoTime() + T.toNanos();
+                while (got < total && System.nanoTime() < deadline) {
+                    int n = sock.recvmsg(iov, new ArrayList<>(), 0, Duration.ofMillis(50));
+                    verify(iov, 0, got, n);
+                    got += n;
+                }
+                assertEquals(total, got);
+                assertTrue(w.await(T));
+                assertNull(w.failure());
+                assertEquals(total, w.bytesSent());
+            }
+            client.join(T);
+            sock.close();
+        }
+        assertSame(null, dev.rxQueue(0).memoryProvider());
+        assertAllPoolsReleased();
+    }
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# netmem-help: run the JMH benchmarks (--quick: a few minutes) and write bench/results/
+#
+# usage: ./netmem bench [--quick] [--report-only] [--include REGEX] [-p NAME=V1,V2]...
+#   (no option)    the full run, about ten minutes on 2 cores
+#   --quick        every benchmark, 1 fork, short iterations: a few minutes
+#   --report-only  regenerate latest.md, latest.png, summary.json from bench/results/latest.json
+# Writes bench/results/latest.json (JMH JSON), latest.md, latest.png, summary.json and
+# performance-section.md; the console log also goes to bench/results/tmp/latest.log.
+# Builds through Maven, which selects JDK 25 (maven-toolchains-plugin) and runs
+# dev.netmem.bench.BenchMain from the reactor's class directories (the build makes no jars).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+args=()
+for a in "$@"; do
+  case "$a" in
+    -h|--help) sed -n '2,11s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    *) args+=("$a") ;;
+  esac
+done
+
+mkdir -p bench/results/tmp
+start=$(date +%s)
+# bench.args is one Maven property; BenchMain splits it on spaces (no argument here contains one).
+mvn -B -q -pl bench -am package exec:exec@jmh -DskipTests "-Dbench.args=${args[*]:-}" 2>&1 \
+  | tee bench/results/tmp/latest.log
+echo "[netmem-bench] done in $(( $(date +%s) - start )) s"
