@@ -26,7 +26,7 @@ import java.util.function.Consumer;
  * io_uring/zcrx.c): a {@link ZcrxArea} handed to one RX queue's page pool, a completion ring through
  * which received buffers reach the user, and a refill ring through which the user gives them back.
  * The rings live in one mode-0600 shared-memory file ({@link #regionPath()}, laid out by
- * {@link ZcrxRegionDescriptor}), so the user side ({@link ZcrxUserRing}) can run in another process.
+ * {@code ZcrxRegionDescriptor}), so the user side ({@link ZcrxUserRing}) can run in another process.
  *
  * <h2>A buffer's references</h2>
  * While a pool owns a buffer it is accounted once ({@code hold++} when it leaves the freelist). A
