@@ -244,6 +244,22 @@ class EndToEndTest {
     }
 
     @Test
+    void shouldRefuseUserRingMemoryInADevmemReceive(@TempDir Path dir) {
+        MemorySegment mem = Arena.ofShared().allocate(1 << 20, 4096);
+        try (NetdevNlSock nl = Netdev.open(); DevmemSocket sock = dev.openSocket(PORT)) {
+            RxBinding b = nl.bindRxUserRing(dev, ZcrxArea.ofUserMemory(mem), 1, 64, 64, dir);
+            TestSupport.send(dev, 40000, PORT, TestSupport.payload(P, 0, 2000));
+            await("queued", () -> sock.queuedBytes() == 2000);
+            NetdevException e = org.junit.jupiter.api.Assertions.assertThrows(NetdevException.class,
+                    () -> sock.recvmsg(iov, new ArrayList<>(), DevmemSocket.MSG_SOCK_DEVMEM, T));
+            assertEquals(Errno.ENODEV, e.errno());
+            assertEquals("frag 0 is IOURING memory, not a dma-buf", e.getMessage());
+            assertEquals(2000, sock.recvZc((ZcrxIfq) b.provider(), T), "the right receive path takes it");
+        }
+        assertAllPoolsReleased();
+    }
+
+    @Test
     void shouldSegmentARealTcpStreamIntoPacketsAndDeliverItInOrder() throws Exception {
         int total = 512 * 1024;
         try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
