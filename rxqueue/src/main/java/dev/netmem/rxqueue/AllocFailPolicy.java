@@ -4,9 +4,10 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Fault injection for the RX engine's buffer allocation, modelling the kernel's page_pool fault
- * injection used by the {@code pp_alloc_fail.py} selftest. Consulted once per received packet
- * before replacement buffers are allocated; a failure drops the packet and counts
- * {@link RxQueue#rxAllocFail()}.
+ * injection used by the {@code pp_alloc_fail.py} selftest. Consulted once per descriptor refill,
+ * before fresh buffers are allocated; a failure counts {@link RxQueue#rxAllocFail()} and leaves
+ * the slot unposted until a later poll, so the NIC drops packets ({@link RxQueue#rxMissed()})
+ * while buffers are short and traffic resumes as soon as a refill succeeds.
  *
  * <p>Caller: the queue's NAPI. Implementations must not allocate or block.
  */

@@ -38,12 +38,14 @@ public final class DevmemSocket implements AutoCloseable {
 
     private static final VarHandle INCOMING;
     private static final VarHandle QUEUED;
+    private static final VarHandle QUEUED_LEN;
 
     static {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
             INCOMING = l.findVarHandle(DevmemSocket.class, "incoming", SkBuff.class);
             QUEUED = l.findVarHandle(DevmemSocket.class, "queued", long.class);
+            QUEUED_LEN = l.findVarHandle(DevmemSocket.class, "queuedLen", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -54,9 +56,12 @@ public final class DevmemSocket implements AutoCloseable {
     /** Lock-free stack of skbs pushed by NAPIs, newest first. */
     @SuppressWarnings("unused")
     private volatile SkBuff incoming;
-    /** Bytes of queued skbs (the receive window). */
+    /** truesize of queued skbs (the receive window). */
     @SuppressWarnings("unused")
     private volatile long queued;
+    /** len of queued skbs. */
+    @SuppressWarnings("unused")
+    private volatile long queuedLen;
     private volatile Thread waiter;
     private volatile boolean closed;
 
@@ -81,8 +86,16 @@ public final class DevmemSocket implements AutoCloseable {
         return port;
     }
 
-    /** Bytes received by the stack and not yet read. */
+    /** Payload bytes received by the stack and not yet fully read ({@link SkBuff#len()} of queued skbs). */
     public long queuedBytes() {
+        return (long) QUEUED_LEN.getVolatile(this);
+    }
+
+    /**
+     * Memory charged to the receive buffer ({@code sk_rmem_alloc}): the {@link SkBuff#truesize()} of
+     * every queued skb. The device stops taking packets for this socket at {@link NetDevice#rcvbuf()}.
+     */
+    public long rmemAlloc() {
         return (long) QUEUED.getVolatile(this);
     }
 
@@ -101,13 +114,15 @@ public final class DevmemSocket implements AutoCloseable {
     /**
      * The stack queues a received skb (headers already pulled). Caller: a NAPI thread.
      *
-     * @return false if the socket is closed or its receive buffer is full (the caller drops the skb)
+     * @return false if the socket is closed or its queue is past {@link NetDevice#rmemHardLimit()}
+     *         (the caller drops the skb)
      */
     boolean enqueue(SkBuff skb) {
-        if (closed || (long) QUEUED.getVolatile(this) >= device.rcvbuf()) {
+        if (closed || (long) QUEUED.getVolatile(this) >= device.rmemHardLimit()) {
             return false;
         }
-        QUEUED.getAndAdd(this, (long) skb.len());
+        QUEUED.getAndAdd(this, (long) skb.truesize());
+        QUEUED_LEN.getAndAdd(this, (long) skb.len());
         SkBuff h;
         do {
             h = (SkBuff) INCOMING.getVolatile(this);
@@ -150,7 +165,8 @@ public final class DevmemSocket implements AutoCloseable {
         while (s != null) {
             SkBuff n = s.next;
             s.next = null;
-            QUEUED.getAndAdd(this, (long) -s.len());
+            QUEUED.getAndAdd(this, (long) -s.truesize());
+            QUEUED_LEN.getAndAdd(this, (long) -s.len());
             s.free();
             s = n;
         }
@@ -284,16 +300,18 @@ public final class DevmemSocket implements AutoCloseable {
     }
 
     /**
-     * {@code IORING_OP_RECV_ZC} ({@code io_zcrx_recv}): hands queued devmem data to the io_uring
-     * user ring of {@code ifq}: each frag becomes a completion ({@link ZcrxIfq#postCompletion}, which
-     * takes the buffer's {@code pp_ref_count} and user references); the user returns buffers through
-     * the refill ring. At most {@link #IO_SKBS_PER_CALL_LIMIT} skbs per call.
+     * {@code IORING_OP_RECV_ZC} ({@code io_zcrx_recv}): hands queued data to the io_uring user ring
+     * of {@code ifq}. Each frag in the ifq's memory becomes a completion
+     * ({@link ZcrxIfq#postCompletion}, which takes the buffer's {@code pp_ref_count} and user
+     * references); linear bytes and readable (host page) frags are copied into free ifq buffers
+     * ({@link ZcrxIfq#postCopyCompletion}, the copy fallback). At most
+     * {@link #IO_SKBS_PER_CALL_LIMIT} skbs per call; the user returns buffers through the refill ring.
      *
      * @return bytes handed over, 0 if none arrived in time
-     * @throws NetdevException {@link Errno#EFAULT} for a frag that is not this ifq's memory, or for
-     *                         linear bytes (the copy fallback is not modelled);
-     *                         {@link Errno#ENOSPC} when the completion ring is full before anything
-     *                         was posted; {@link Errno#ENOTCONN} once closed
+     * @throws NetdevException {@link Errno#EFAULT} for a frag in another provider's memory;
+     *                         {@link Errno#ENOSPC} (completion ring full) or {@link Errno#ENOMEM}
+     *                         (no free buffer for a copy) when nothing could be handed over;
+     *                         {@link Errno#ENOTCONN} once closed
      */
     public int recvZc(ZcrxIfq ifq, Duration timeout) {
         synchronized (rxLock) {
@@ -303,29 +321,22 @@ public final class DevmemSocket implements AutoCloseable {
             int done = 0;
             for (int skbs = 0; skbs < IO_SKBS_PER_CALL_LIMIT && rxHead != null; skbs++) {
                 SkBuff skb = rxHead;
-                if (skb.headlen() > skb.consumed) {
-                    throw new NetdevException(Errno.EFAULT, "linear bytes need the zcrx copy fallback, not modelled");
-                }
+                int before = skb.consumed;
+                int r = zcrxLinear(ifq, skb);
                 int pos = skb.headlen();
-                for (int i = 0; i < skb.nrFrags(); i++) {
+                for (int i = 0; i < skb.nrFrags() && r >= 0; i++) {
                     int fEnd = pos + skb.fragSize(i);
                     if (skb.consumed < fEnd) {
-                        NetIov niov = skb.fragNetmem(i);
-                        if (niov.owner() != ifq.area().niovs()) {
-                            throw new NetdevException(Errno.EFAULT, "frag " + i + " is not memory of zcrx ifq "
-                                    + ifq.id());
-                        }
-                        int n = fEnd - skb.consumed;
-                        if (!ifq.postCompletion(niov, skb.fragOffset(i) + (skb.consumed - pos), n)) {
-                            if (done == 0) {
-                                throw new NetdevException(Errno.ENOSPC, "zcrx completion ring is full");
-                            }
-                            return done;
-                        }
-                        skb.consumed += n;
-                        done += n;
+                        r = zcrxFrag(ifq, skb, i, skb.consumed - pos, fEnd - skb.consumed);
                     }
                     pos = fEnd;
+                }
+                done += skb.consumed - before;
+                if (r < 0) {
+                    if (done == 0) {
+                        throw zcrxError(r);
+                    }
+                    return done;
                 }
                 popAndFree(skb);
             }
@@ -333,14 +344,74 @@ public final class DevmemSocket implements AutoCloseable {
         }
     }
 
+    /** Copies the linear bytes into free ifq buffers; returns a negative errno when stuck. */
+    private static int zcrxLinear(ZcrxIfq ifq, SkBuff skb) {
+        while (skb.consumed < skb.headlen()) {
+            int r = ifq.postCopyCompletion(skb.head().segment().asSlice(skb.headOffset() + skb.consumed,
+                    skb.headlen() - skb.consumed));
+            if (r < 0) {
+                return r;
+            }
+            skb.consumed += r;
+        }
+        return 0;
+    }
+
+    /** Hands over bytes {@code [from, from + n)} of frag {@code i}; returns a negative errno when stuck. */
+    private static int zcrxFrag(ZcrxIfq ifq, SkBuff skb, int i, int from, int n) {
+        NetIov niov = skb.fragNetmem(i);
+        if (niov.owner() == ifq.area().niovs()) {
+            if (!ifq.postCompletion(niov, skb.fragOffset(i) + from, n)) {
+                return Errno.ENOSPC.value();
+            }
+            skb.consumed += n;
+            return 0;
+        }
+        if (!niov.type().readable()) {
+            throw new NetdevException(Errno.EFAULT, "frag " + i + " is not memory of zcrx ifq " + ifq.id());
+        }
+        while (n > 0) {
+            int r = ifq.postCopyCompletion(niov.segment().asSlice(skb.fragOffset(i) + from, n));
+            if (r < 0) {
+                return r;
+            }
+            skb.consumed += r;
+            from += r;
+            n -= r;
+        }
+        return 0;
+    }
+
+    private static NetdevException zcrxError(int errno) {
+        return errno == Errno.ENOSPC.value()
+                ? new NetdevException(Errno.ENOSPC, "zcrx completion ring is full")
+                : new NetdevException(Errno.ENOMEM, "zcrx has no free buffer for the copy fallback");
+    }
+
+    /** Test hook: dequeues the oldest skb without freeing it (the caller now owns it), or null. */
+    SkBuff takeForTest() {
+        synchronized (rxLock) {
+            takeIncoming();
+            return rxHead == null ? null : unlinkHead();
+        }
+    }
+
     private void popAndFree(SkBuff skb) {
+        assert skb == rxHead;
+        unlinkHead().free();
+    }
+
+    /** Removes the head skb from the FIFO and uncharges it. rxLock. */
+    private SkBuff unlinkHead() {
+        SkBuff skb = rxHead;
         rxHead = skb.next;
         if (rxHead == null) {
             rxTail = null;
         }
         skb.next = null;
-        QUEUED.getAndAdd(this, (long) -skb.len());
-        skb.free();
+        QUEUED.getAndAdd(this, (long) -skb.truesize());
+        QUEUED_LEN.getAndAdd(this, (long) -skb.len());
+        return skb;
     }
 
     /**
@@ -398,13 +469,8 @@ public final class DevmemSocket implements AutoCloseable {
         synchronized (rxLock) {
             takeIncoming();
             while (rxHead != null) {
-                SkBuff skb = rxHead;
-                rxHead = skb.next;
-                skb.next = null;
-                QUEUED.getAndAdd(this, (long) -skb.len());
-                skb.free();
+                popAndFree(rxHead);
             }
-            rxTail = null;
         }
         synchronized (tokenLock) {
             int n;

@@ -20,13 +20,15 @@ final class Headers {
     private static final int TCP_DATA_OFF = 46;
     private static final ValueLayout.OfShort BE_SHORT =
             ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    /** Copied over the header first, so writing one allocates nothing. */
+    private static final MemorySegment ZEROS = MemorySegment.ofArray(new byte[HEADER_LEN]);
 
     private Headers() {
     }
 
     /** Writes the headers of a TCP segment carrying {@code payloadLen} bytes at {@code off}. */
     static void write(MemorySegment seg, long off, int srcPort, int dstPort, int payloadLen) {
-        seg.asSlice(off, HEADER_LEN).fill((byte) 0);
+        MemorySegment.copy(ZEROS, 0, seg, off, HEADER_LEN);
         seg.set(BE_SHORT, off + ETHERTYPE, (short) 0x0800);
         seg.set(ValueLayout.JAVA_BYTE, off + IP_VERSION_IHL, (byte) 0x45);
         seg.set(BE_SHORT, off + IP_TOTAL_LEN, (short) (40 + payloadLen));

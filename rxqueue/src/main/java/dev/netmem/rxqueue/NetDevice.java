@@ -50,6 +50,7 @@ public final class NetDevice implements AutoCloseable {
     private final int ringSize;
     private final int skbPrealloc;
     private final long rcvbuf;
+    private final long rmemHardLimit;
     private final boolean poolStats;
     private final boolean allowUnreadable;
     private final Duration releaseRetry;
@@ -74,6 +75,8 @@ public final class NetDevice implements AutoCloseable {
         this.ringSize = b.ringSize;
         this.skbPrealloc = b.skbPrealloc;
         this.rcvbuf = b.rcvbuf;
+        this.rmemHardLimit = b.rcvbuf + (long) b.rxQueues * b.ringSize * (QueueMem.HEADER_BUF_SIZE
+                + dev.netmem.api.NetIov.PAGE_SIZE);
         this.poolStats = b.poolStats;
         this.allowUnreadable = b.allowUnreadable;
         this.releaseRetry = b.releaseRetry;
@@ -146,9 +149,20 @@ public final class NetDevice implements AutoCloseable {
         return hdsThresh;
     }
 
-    /** The receive buffer limit of sockets on this device, in bytes. */
+    /**
+     * The receive window of sockets on this device, in bytes of {@link SkBuff#truesize()}: past it
+     * {@link #receive} refuses packets for the socket (a zero window).
+     */
     public long rcvbuf() {
         return rcvbuf;
+    }
+
+    /**
+     * The most a socket's queue may hold before the stack drops: the window plus every packet the
+     * rings may already hold for it, so a sender that respects the window never loses a packet.
+     */
+    long rmemHardLimit() {
+        return rmemHardLimit;
     }
 
     /** The queue management ops in use (the driver's, possibly decorated). */
@@ -286,7 +300,7 @@ public final class NetDevice implements AutoCloseable {
             return false;
         }
         DevmemSocket s = sockets.get(dstPort);
-        if (s != null && s.queuedBytes() >= rcvbuf) {
+        if (s != null && s.rmemAlloc() >= rcvbuf) {
             return false;
         }
         return queues[steer(srcPort, dstPort)].nicReceive(srcPort, dstPort, payload);

@@ -6,6 +6,7 @@ import dev.netmem.providers.dmabuf.Dmabuf;
 import dev.netmem.providers.dmabuf.DmabufBinding;
 import dev.netmem.providers.zcrx.ZcrxArea;
 import dev.netmem.providers.zcrx.ZcrxIfq;
+import java.lang.ref.Cleaner;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,26 +16,65 @@ import java.util.function.Consumer;
 
 /**
  * Models a netlink socket of the netdev family ({@code struct netdev_nl_sock}): the handle that owns
- * RX bindings. Closing it unbinds everything it bound, as the kernel does when the process that
- * bound a dma-buf exits ({@code netdev_nl_sock_priv_destroy}).
+ * RX bindings. Closing it unbinds everything it bound ({@code netdev_nl_sock_priv_destroy}). If the
+ * owner goes away without closing it (the handle becomes unreachable, as a crashed process's
+ * sockets are closed by the kernel), a {@link Cleaner} unbinds the same way.
  *
  * <p>Thread safety: all methods may be called from any thread.
  */
 public final class NetdevNlSock implements AutoCloseable {
     private static final AtomicLong NEXT_GENERIC_ID = new AtomicLong(1);
+    private static final Cleaner CLEANER = Cleaner.create();
 
-    private final List<RxBinding> bindings = new ArrayList<>();
-    private boolean closed;
+    private final Owner owner = new Owner();
+    private final Cleaner.Cleanable cleanable;
 
     NetdevNlSock() {
+        cleanable = CLEANER.register(this, owner::closeAll); // owner never refers back to this handle
+    }
+
+    /** The bindings of one socket; what the cleaner keeps alive once the handle is gone. */
+    static final class Owner {
+        private final List<RxBinding> bindings = new ArrayList<>();
+        private boolean closed;
+
+        synchronized boolean add(RxBinding b) {
+            if (!closed) {
+                bindings.add(b);
+            }
+            return !closed;
+        }
+
+        synchronized boolean isClosed() {
+            return closed;
+        }
+
+        synchronized void forget(RxBinding b) {
+            bindings.remove(b);
+        }
+
+        synchronized List<RxBinding> bindings() {
+            return List.copyOf(bindings);
+        }
+
+        void closeAll() {
+            List<RxBinding> toClose;
+            synchronized (this) {
+                closed = true;
+                toClose = new ArrayList<>(bindings);
+            }
+            for (RxBinding b : toClose) {
+                b.close();
+            }
+        }
     }
 
     /**
      * {@code bind-rx} for any memory provider object: binds {@code provider} to {@code queues} of
-     * {@code device} and restarts them. The checks, in order, for each queue: index in range
+     * {@code device} and restarts them. The checks, in order: every index in range
      * ({@link Errno#ERANGE} "rx queue index out of range"), header split on ({@link Errno#EINVAL}
-     * "tcp-data-split is disabled"), not already bound ({@link Errno#EEXIST} "designated queue already
-     * memory provider bound"); then a non-empty list ({@link Errno#EINVAL} "no rx queues to bind").
+     * "tcp-data-split is disabled"), no queue already bound ({@link Errno#EEXIST} "designated queue
+     * already memory provider bound"), a non-empty list ({@link Errno#EINVAL} "no rx queues to bind").
      * A restart that fails ({@link Errno#ENODATA} if the new pool ignores the provider) unbinds the
      * queues bound so far and rethrows.
      *
@@ -100,50 +140,30 @@ public final class NetdevNlSock implements AutoCloseable {
 
     private RxBinding bind(NetDevice device, MemoryProvider provider, int[] queues, long id,
                            RxBinding.Unbinder unbinder, Consumer<RxQueue> onBound) {
-        synchronized (this) {
-            if (closed) {
-                throw new IllegalStateException("netdev netlink socket is closed");
-            }
+        if (owner.isClosed()) {
+            throw new IllegalStateException("netdev netlink socket is closed");
         }
         int[] qs = queues.clone();
         device.openRxQueues(provider, qs);
         for (int q : qs) {
             onBound.accept(device.rxQueue(q));
         }
-        RxBinding b = new RxBinding(id, device, provider, qs, unbinder, this);
-        boolean lateClose;
-        synchronized (this) {
-            lateClose = closed;
-            if (!lateClose) {
-                bindings.add(b);
-            }
-        }
-        if (lateClose) {
+        RxBinding b = new RxBinding(id, device, provider, qs, unbinder, owner);
+        if (!owner.add(b)) {
             b.close();
             throw new IllegalStateException("netdev netlink socket is closed");
         }
         return b;
     }
 
-    synchronized void forget(RxBinding b) {
-        bindings.remove(b);
-    }
-
     /** The live bindings this socket owns. */
-    public synchronized List<RxBinding> bindings() {
-        return List.copyOf(bindings);
+    public List<RxBinding> bindings() {
+        return owner.bindings();
     }
 
     /** Closes the socket and every binding it owns. Idempotent. */
     @Override
     public void close() {
-        List<RxBinding> toClose;
-        synchronized (this) {
-            closed = true;
-            toClose = new ArrayList<>(bindings);
-        }
-        for (RxBinding b : toClose) {
-            b.close();
-        }
+        cleanable.clean();
     }
 }

@@ -75,7 +75,7 @@ public final class QueueMem {
     /** Written by the NAPI (setRelease), read by the NIC (getAcquire). */
     @SuppressWarnings("unused")
     private volatile long posted;
-    /** Written by the NIC (setRelease), read by the NAPI (getAcquire). */
+    /** Written by the NIC (setVolatile), read by the NAPI (getAcquire; getVolatile before parking). */
     @SuppressWarnings("unused")
     private volatile long completed;
 
@@ -274,7 +274,9 @@ public final class QueueMem {
             hdrWritten[slot] = 0;
             bufWritten[slot] = Headers.HEADER_LEN + plen;
         }
-        COMPLETED.setRelease(this, c + 1); // the poll's getAcquire of completed is the partner
+        // Volatile, not just release: with the NAPI's volatile write of idle before its read of completed,
+        // this store-then-load is a Dekker pair, so either we see idle or the NAPI sees the packet.
+        COMPLETED.setVolatile(this, c + 1);
         if (idle) {
             LockSupport.unpark(thread);
         }
@@ -305,8 +307,8 @@ public final class QueueMem {
             }
             napi.complete();
             if (work < NAPI_POLL_WEIGHT) {
-                idle = true; // re-check after publishing idle: a NIC write racing with this unparks us
-                if (consumed == (long) COMPLETED.getAcquire(this) && running) {
+                idle = true; // Dekker partner of nicWrite: publish idle, then re-check completed
+                if (consumed == (long) COMPLETED.getVolatile(this) && running) {
                     LockSupport.parkNanos(1_000_000L);
                 }
                 idle = false;

@@ -22,11 +22,11 @@ public final class RxBinding implements AutoCloseable {
     private final MemoryProvider provider;
     private final List<Integer> queues;
     private final Unbinder unbinder;
-    private final NetdevNlSock owner;
+    private final NetdevNlSock.Owner owner;
     private boolean closed;
 
     RxBinding(long id, NetDevice device, MemoryProvider provider, int[] queues, Unbinder unbinder,
-              NetdevNlSock owner) {
+              NetdevNlSock.Owner owner) {
         this.id = id;
         this.device = device;
         this.provider = provider;

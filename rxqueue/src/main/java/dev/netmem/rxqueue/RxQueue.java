@@ -101,7 +101,7 @@ public final class RxQueue implements NetdevRxQueue {
         return read(BYTES);
     }
 
-    /** Packets dropped because replacement buffers could not be allocated ({@code rx-alloc-fail}). */
+    /** Descriptor refills that could not allocate a buffer ({@code rx-alloc-fail}). */
     public long rxAllocFail() {
         return read(ALLOC_FAIL);
     }

@@ -42,6 +42,7 @@ public final class SkBuff {
     private final int[] fragLen = new int[MAX_SKB_FRAGS];
     private int nrFrags;
     private int len;
+    private int truesize;
     private boolean ppRecycle;
     private boolean unreadable;
     private boolean cloned;
@@ -74,6 +75,7 @@ public final class SkBuff {
         data = offset;
         headlen = length;
         len = length;
+        truesize = headNetmem.size();
         nrFrags = 0;
         ppRecycle = recycle;
         unreadable = false;
@@ -112,6 +114,7 @@ public final class SkBuff {
         fragOff[i] = offset;
         fragLen[i] = size;
         len += size;
+        truesize += netmem.size();
         if (!netmem.type().readable()) {
             unreadable = true;
         }
@@ -120,6 +123,14 @@ public final class SkBuff {
     /** {@code skb->len}: linear plus frag bytes. */
     public int len() {
         return len;
+    }
+
+    /**
+     * {@code skb->truesize}: the memory the skb pins, the size of every buffer it references (a
+     * 4 KiB buffer holding 100 bytes costs 4 KiB). Socket receive buffers are charged this.
+     */
+    public int truesize() {
+        return truesize;
     }
 
     /** {@code skb_headlen}: the linear bytes. */
@@ -250,6 +261,7 @@ public final class SkBuff {
         c.data = data;
         c.headlen = headlen;
         c.len = len;
+        c.truesize = truesize;
         c.nrFrags = nrFrags;
         for (int i = 0; i < nrFrags; i++) {
             ref(fragNetmem[i]);

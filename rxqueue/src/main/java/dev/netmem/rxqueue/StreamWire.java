@@ -10,8 +10,9 @@ import java.util.Objects;
 /**
  * A stream source: reads bytes from an {@link InputStream} (typically a real TCP socket) and
  * segments them into packets of at most {@code mss} payload bytes for one flow of a device. Sends
- * are reliable: a refused segment is retried, so the bytes arrive in order. Note that a packet the
- * RX engine drops after the NIC took it (allocation failure) is lost, as there is no retransmission.
+ * are reliable: a refused segment (zero window, no posted descriptor, device down) is retried, so
+ * the bytes arrive in order; a packet the NIC took is never dropped by the RX engine for a sender
+ * that respects the window.
  */
 public final class StreamWire implements Wire {
     private final Reader reader;

@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.netmem.api.PagePool;
+import dev.netmem.providers.dmabuf.Dmabuf;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,8 +22,10 @@ import javax.management.MBeanServer;
 import javax.management.ObjectName;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** bind-rx checks and lifecycle, introspection records, notifications and MXBeans. */
+@Timeout(30)
 class BindingTest {
     private final List<NetDevice> devices = new ArrayList<>();
 
@@ -71,6 +74,39 @@ class BindingTest {
     }
 
     @Test
+    void shouldReleaseTheDmabufBindingWhenADmabufBindFails() {
+        NetDevice dev = device(NetDevice.builder("dmafail").ringSize(8).headerSplit(false, 0));
+        try (Dmabuf dmabuf = Dmabuf.create(64 * 4096L); NetdevNlSock nl = Netdev.open()) {
+            int refs = dmabuf.refCount();
+            NetdevException e = assertThrows(NetdevException.class, () -> nl.bindRx(dev, dmabuf, 0));
+            assertEquals("tcp-data-split is disabled", e.getMessage());
+            dev.setHeaderSplit(true, 0);
+            e = assertThrows(NetdevException.class, () -> nl.bindRx(dev, dmabuf));
+            assertEquals("no rx queues to bind", e.getMessage());
+            assertEquals(refs, dmabuf.refCount(), "the failed bindings dropped their dma-buf references");
+            assertEquals(List.of(), nl.bindings());
+        }
+    }
+
+    @Test
+    void shouldOrphanDetachedPoolsWhenTheirDeviceUnregisters() {
+        NetDevice dev = NetDevice.builder("orphan").ringSize(8).build();
+        dev.open();
+        DevmemSocket s = dev.openSocket(80);
+        send(dev, 1, 80, payload(PayloadPattern.repeating(7), 0, 1000));
+        await("queued", () -> s.queuedBytes() == 1000);
+        int id = dev.rxQueue(0).pagePool().id();
+        SkBuff held = s.takeForTest();
+        dev.unregister(); // closes the socket too; the skb we took keeps the buffers out
+        PagePoolInfo info = Netdev.pagePoolGet(id);
+        assertTrue(info.ifindex().isEmpty(), "an orphan has no ifindex");
+        assertTrue(info.detachTime().isPresent());
+        assertEquals(1, info.inflight());
+        held.free();
+        await("released", () -> PagePool.byId(id).isEmpty());
+    }
+
+    @Test
     void shouldRestartBoundQueuesOntoTheProviderAndBackWhenTheOwnerCloses() {
         NetDevice dev = device(NetDevice.builder("own").rxQueues(2).ringSize(16));
         dev.open();
@@ -92,6 +128,24 @@ class BindingTest {
         assertFalse(dev.rxQueue(1).pagePool().isUnreadable(), "back on host pages");
         assertEquals(0, mp.chunksOut(), "every chunk came home");
         assertEquals(0, mp.pools.get(), "the provider's pools were destroyed");
+    }
+
+    @Test
+    void shouldUnbindWhenTheOwnerGoesAwayWithoutClosing() {
+        NetDevice dev = device(NetDevice.builder("gc").ringSize(8));
+        dev.open();
+        TestDmabufProvider mp = new TestDmabufProvider(64);
+        bindAndForget(dev, mp);
+        assertSame(mp, dev.rxQueue(0).memoryProvider());
+        await("the unreachable owner's binding is closed", () -> {
+            System.gc();
+            return dev.rxQueue(0).memoryProvider() == null;
+        });
+        assertFalse(dev.rxQueue(0).pagePool().isUnreadable(), "restarted on host pages");
+    }
+
+    private static void bindAndForget(NetDevice dev, TestDmabufProvider mp) {
+        Netdev.open().bindRx(dev, mp, 0); // neither the socket nor the binding is kept
     }
 
     @Test

@@ -9,10 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.netmem.api.NetIov;
-import dev.netmem.api.NetdevRxQueue;
 import dev.netmem.api.PagePool;
 import dev.netmem.api.PagePoolParams;
-import dev.netmem.api.spi.MemoryProvider;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -22,8 +20,10 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** The devmem socket: records, tokens, dontneed limits, close, and the never-mix rule. */
+@Timeout(30)
 class DevmemSocketTest {
     private static final Duration T = Duration.ofSeconds(2);
     private static final PayloadPattern P = PayloadPattern.repeating(7);
@@ -106,7 +106,7 @@ class DevmemSocketTest {
         // The NIC failed to split: 10 payload bytes landed in the linear part, the rest in a frag.
         TestDmabufProvider other = new TestDmabufProvider(4);
         PagePool hostPool = PagePool.create(PagePoolParams.builder().hostPages(dev.hostPages()).build());
-        PagePool devPool = PagePool.create(PagePoolParams.builder().device(dev.dmaDevice()).queue(stubQueue(other))
+        PagePool devPool = PagePool.create(PagePoolParams.builder().device(dev.dmaDevice()).queue(TestSupport.stubQueue(other))
                 .maxLen(NetIov.PAGE_SIZE).flags(PagePoolParams.PP_FLAG_DMA_MAP | PagePoolParams.PP_FLAG_DMA_SYNC_DEV
                         | PagePoolParams.PP_FLAG_ALLOW_UNREADABLE_NETMEM).build());
         NetIov head = hostPool.alloc();
@@ -128,25 +128,6 @@ class DevmemSocketTest {
         devPool.destroy();
         assertEquals(0, devPool.inflight(), "closing the socket returned the token");
         assertEquals(0, other.chunksOut());
-    }
-
-    private static NetdevRxQueue stubQueue(MemoryProvider mp) {
-        return new NetdevRxQueue() {
-            @Override
-            public int queueIndex() {
-                return 0;
-            }
-
-            @Override
-            public int ifindex() {
-                return 1;
-            }
-
-            @Override
-            public MemoryProvider memoryProvider() {
-                return mp;
-            }
-        };
     }
 
     @Test

@@ -30,12 +30,14 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Synthetic (and real-socket) traffic through a queue bound to each provider, payload verified
  * against the pattern, and every pool of the device released with inflight 0 at teardown.
  */
+@Timeout(30)
 class EndToEndTest {
     private static final PayloadPattern P = PayloadPattern.repeating(7);
     private static final int PORT = 5201;
@@ -59,7 +61,7 @@ class EndToEndTest {
     void setUp() {
         seed = System.nanoTime();
         System.out.println("EndToEndTest seed=" + seed);
-        dev = NetDevice.builder("e2e").rxQueues(2).ringSize(64).build();
+        dev = NetDevice.builder("e2e").rxQueues(2).ringSize(64).rcvbuf(256 << 10).build();
         PagePool.addListener(recorder);
         dev.addFlowRule(PORT, 1);
         dev.open();
@@ -83,16 +85,28 @@ class EndToEndTest {
         assertTrue(pools.size() >= 4, "two pools per queue at least: " + pools);
     }
 
+    private String diagnostics() {
+        RxQueue q = dev.rxQueue(1);
+        return "rxPackets=" + q.rxPackets() + " rxAllocFail=" + q.rxAllocFail() + " rxDropped=" + q.rxDropped()
+                + " rxMissed=" + q.rxMissed();
+    }
+
+    /** No packet was lost after the NIC took it (a loss would leave a hole in the stream). */
+    private void assertNoLoss() {
+        RxQueue q = dev.rxQueue(1);
+        assertEquals(0, q.rxAllocFail() + q.rxDropped(), diagnostics());
+    }
+
     private SyntheticWire wire(int count) {
         return SyntheticWire.builder(dev, 40000, PORT).count(count).sizes(1, 4096).seed(seed).pattern(P).start();
     }
 
-    private static void verify(MemorySegment seg, long segOff, long streamOff, int len) {
+    private void verify(MemorySegment seg, long segOff, long streamOff, int len) {
         for (int i = 0; i < len; i++) {
             byte b = seg.get(ValueLayout.JAVA_BYTE, segOff + i);
             if (b != P.at(streamOff + i)) {
                 throw new AssertionError("stream byte " + (streamOff + i) + ": expected " + P.at(streamOff + i)
-                        + " but was " + b);
+                        + " but was " + b + "; " + diagnostics());
             }
         }
     }
@@ -102,7 +116,9 @@ class EndToEndTest {
         DevmemSocket sock = dev.openSocket(PORT);
         long got = 0;
         try (SyntheticWire w = wire(400)) {
+            long deadline = System.nanoTime() + T.toNanos();
             while (!(w.await(Duration.ZERO) && got == w.bytesSent())) {
+                assertTrue(System.nanoTime() < deadline, "timed out: " + diagnostics());
                 int n = sock.recvmsg(iov, new ArrayList<>(), 0, Duration.ofMillis(50));
                 verify(iov, 0, got, n);
                 got += n;
@@ -110,13 +126,14 @@ class EndToEndTest {
             assertEquals(400, w.packetsSent());
         }
         assertEquals(400, dev.rxQueue(1).rxPackets());
+        assertNoLoss();
         sock.close();
         assertAllPoolsReleased();
     }
 
     @Test
     void shouldDeliverDmabufRecordsVerifiedInPlaceThroughADevmemQueue() throws InterruptedException {
-        Dmabuf dmabuf = Dmabuf.create(2L << 20);
+        Dmabuf dmabuf = Dmabuf.create(4L << 20);
         NetdevNlSock nl = Netdev.open();
         RxBinding b = nl.bindRx(dev, dmabuf, 1);
         DmabufBinding binding = assertInstanceOf(DmabufBinding.class, b.provider());
@@ -126,7 +143,9 @@ class EndToEndTest {
         int records = 0;
         try (SyntheticWire w = wire(400)) {
             List<DevmemRecord> recs = new ArrayList<>();
+            long deadline = System.nanoTime() + T.toNanos();
             while (!(w.await(Duration.ZERO) && got == w.bytesSent())) {
+                assertTrue(System.nanoTime() < deadline, "timed out: " + diagnostics());
                 recs.clear();
                 sock.recvmsg(iov, recs, DevmemSocket.MSG_SOCK_DEVMEM, Duration.ofMillis(50));
                 List<DmabufToken> tokens = new ArrayList<>();
@@ -146,6 +165,7 @@ class EndToEndTest {
             }
         }
         assertEquals(400, records, "one frag per packet");
+        assertNoLoss();
         assertEquals(0, sock.outstandingTokens());
         sock.close();
         nl.close();
@@ -158,7 +178,7 @@ class EndToEndTest {
     @Test
     void shouldDeliverCompletionsToTheUserRingAndRecycleRefilledBuffers(@TempDir Path dir)
             throws InterruptedException {
-        MemorySegment mem = Arena.ofShared().allocate(1L << 20, 4096);
+        MemorySegment mem = Arena.ofShared().allocate(2L << 20, 4096);
         ZcrxArea area = ZcrxArea.ofUserMemory(mem);
         NetdevNlSock nl = Netdev.open();
         RxBinding b = nl.bindRxUserRing(dev, area, 1, 256, 512, dir);
@@ -170,7 +190,9 @@ class EndToEndTest {
         int[] completions = {0};
         try (ZcrxUserRing ring = ZcrxUserRing.open(ifq.regionPath(), mem);
              SyntheticWire w = wire(600)) {
+            long deadline = System.nanoTime() + T.toNanos();
             while (!(w.await(Duration.ZERO) && got[0] == w.bytesSent())) {
+                assertTrue(System.nanoTime() < deadline, "timed out: " + diagnostics());
                 sock.recvZc(ifq, Duration.ofMillis(50));
                 ring.poll((off, len, flags) -> {
                     verify(ring.data(off, len), 0, got[0], len);
@@ -181,13 +203,60 @@ class EndToEndTest {
             }
         }
         assertEquals(600, completions[0]);
-        assertTrue(600 > 1L << 20 >> 12, "more packets than buffers: refilled buffers were reused");
+        assertNoLoss();
+        assertTrue(600 > 2L << 20 >> 12, "more packets than buffers: refilled buffers were reused");
         sock.close();
         b.close();
         assertNull(dev.rxQueue(1).memoryProvider());
         assertAllPoolsReleased();
         await("the ifq is freed", ifq::isFreed);
         assertTrue(Files.notExists(ifq.regionPath()), "region file removed");
+    }
+
+    @Test
+    void shouldCopyLinearPayloadIntoFreeUserRingBuffers(@TempDir Path dir) {
+        dev.setHeaderSplit(true, 100); // payloads up to 100 bytes stay linear
+        dev.restartQueue(1);
+        MemorySegment mem = Arena.ofShared().allocate(1 << 20, 4096);
+        NetdevNlSock nl = Netdev.open();
+        RxBinding b = nl.bindRxUserRing(dev, ZcrxArea.ofUserMemory(mem), 1, 64, 64, dir);
+        ZcrxIfq ifq = (ZcrxIfq) b.provider();
+        DevmemSocket sock = dev.openSocket(PORT);
+        TestSupport.send(dev, 40000, PORT, TestSupport.payload(P, 0, 60)); // linear: copy fallback
+        TestSupport.send(dev, 40000, PORT, TestSupport.payload(P, 60, 3000)); // split: zero copy
+        await("both queued", () -> sock.queuedBytes() == 3060);
+        assertEquals(3060, sock.recvZc(ifq, T));
+        List<long[]> cqes = new ArrayList<>();
+        try (ZcrxUserRing ring = ZcrxUserRing.open(ifq.regionPath(), mem)) {
+            assertEquals(2, ring.poll((off, len, flags) -> cqes.add(new long[] {off, len})));
+            assertEquals(60, cqes.get(0)[1]);
+            assertEquals(3000, cqes.get(1)[1]);
+            verify(ring.data(cqes.get(0)[0], 60), 0, 0, 60);
+            verify(ring.data(cqes.get(1)[0], 3000), 0, 60, 3000);
+            for (long[] c : cqes) {
+                assertTrue(ring.refill(c[0], (int) c[1]));
+            }
+        }
+        sock.close();
+        b.close();
+        assertAllPoolsReleased();
+        await("the ifq is freed", ifq::isFreed);
+    }
+
+    @Test
+    void shouldRefuseUserRingMemoryInADevmemReceive(@TempDir Path dir) {
+        MemorySegment mem = Arena.ofShared().allocate(1 << 20, 4096);
+        try (NetdevNlSock nl = Netdev.open(); DevmemSocket sock = dev.openSocket(PORT)) {
+            RxBinding b = nl.bindRxUserRing(dev, ZcrxArea.ofUserMemory(mem), 1, 64, 64, dir);
+            TestSupport.send(dev, 40000, PORT, TestSupport.payload(P, 0, 2000));
+            await("queued", () -> sock.queuedBytes() == 2000);
+            NetdevException e = org.junit.jupiter.api.Assertions.assertThrows(NetdevException.class,
+                    () -> sock.recvmsg(iov, new ArrayList<>(), DevmemSocket.MSG_SOCK_DEVMEM, T));
+            assertEquals(Errno.ENODEV, e.errno());
+            assertEquals("frag 0 is IOURING memory, not a dma-buf", e.getMessage());
+            assertEquals(2000, sock.recvZc((ZcrxIfq) b.provider(), T), "the right receive path takes it");
+        }
+        assertAllPoolsReleased();
     }
 
     @Test
@@ -212,7 +281,8 @@ class EndToEndTest {
             try (Socket accepted = server.accept(); StreamWire w = StreamWire.fromSocket(dev, accepted, 4000)) {
                 long got = 0;
                 long deadline = System.nanoTime() + T.toNanos();
-                while (got < total && System.nanoTime() < deadline) {
+                while (got < total) {
+                    assertTrue(System.nanoTime() < deadline, "timed out: " + got + " of " + total);
                     int n = sock.recvmsg(iov, new ArrayList<>(), 0, Duration.ofMillis(50));
                     verify(iov, 0, got, n);
                     got += n;

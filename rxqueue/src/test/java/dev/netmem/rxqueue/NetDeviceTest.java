@@ -19,8 +19,10 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** The device, its queues and the kernel's nl_netdev / pp_alloc_fail selftest behaviours. */
+@Timeout(30)
 class NetDeviceTest {
     private final List<NetDevice> devices = new ArrayList<>();
 
@@ -89,6 +91,7 @@ class NetDeviceTest {
         await("10 packets received", () -> dev.rxQueue(0).rxPackets() == 10);
         await("10 frees recycled", () -> pool.stats().cached() == 10);
         assertEquals(0, pool.stats().ring(), "nothing went through the ring");
+        assertEquals(0, dev.rxQueue(0).memory().skbsGrown(), "the poll path used preallocated skbs only");
 
         DevmemSocket sock = dev.openSocket(80);
         for (int i = 0; i < 5; i++) {

@@ -18,8 +18,10 @@ import java.lang.foreign.ValueLayout;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** SkBuff: readability, the single put path, clone references, and the seed-003 coalescing rule. */
+@Timeout(30)
 class SkBuffTest {
     private HostPageProvider host;
     private PagePool hostPool;
@@ -31,22 +33,7 @@ class SkBuffTest {
         DmaDevice dma = new DmaDevice("skb", true);
         hostPool = PagePool.create(PagePoolParams.builder().hostPages(host).build());
         MemoryProvider mp = new TestDmabufProvider(8);
-        NetdevRxQueue q = new NetdevRxQueue() {
-            @Override
-            public int queueIndex() {
-                return 0;
-            }
-
-            @Override
-            public int ifindex() {
-                return 1;
-            }
-
-            @Override
-            public MemoryProvider memoryProvider() {
-                return mp;
-            }
-        };
+        NetdevRxQueue q = TestSupport.stubQueue(mp);
         devmemPool = PagePool.create(PagePoolParams.builder().device(dma).queue(q).maxLen(NetIov.PAGE_SIZE)
                 .flags(PagePoolParams.PP_FLAG_DMA_MAP | PagePoolParams.PP_FLAG_DMA_SYNC_DEV
                         | PagePoolParams.PP_FLAG_ALLOW_UNREADABLE_NETMEM).build());

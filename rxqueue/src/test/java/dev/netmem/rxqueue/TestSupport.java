@@ -2,6 +2,8 @@ package dev.netmem.rxqueue;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.netmem.api.NetdevRxQueue;
+import dev.netmem.api.spi.MemoryProvider;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -48,5 +50,14 @@ final class TestSupport {
 
     static long inflight(NetDevice dev) {
         return Netdev.pagePoolDump(dev.ifindex()).stream().mapToLong(PagePoolInfo::inflight).sum();
+    }
+
+    /** A queue of no device (ifindex 1) bound to {@code mp}, for pools outside a NetDevice. */
+    static NetdevRxQueue stubQueue(MemoryProvider mp) {
+        return new StubQueue(0, 1, mp);
+    }
+
+    /** A bare {@link NetdevRxQueue}. */
+    record StubQueue(int queueIndex, int ifindex, MemoryProvider memoryProvider) implements NetdevRxQueue {
     }
 }

@@ -27,7 +27,7 @@ import java.util.function.Consumer;
  * <p>Chunk {@code i} lives at offset {@code i * PAGE_SIZE} of the dma-buf
  * ({@link NetIov#virtualAddress()}, the {@code frag_offset} a devmem socket reports) and at device
  * address {@code base + i * PAGE_SIZE}, where {@code base} is the IOVA the device mapped the whole
- * dma-buf at. A genpool-like {@link IndexFreelist} hands chunks out; a chunk is either free or out,
+ * dma-buf at. A genpool-like index allocator hands chunks out; a chunk is either free or out,
  * never lost, never handed out twice.
  *
  * <h2>References</h2>

@@ -44,6 +44,7 @@ public final class ZcrxArea {
     private final Dmabuf dmabuf;
     private DmaDevice mappedOn;
     private long dmaBase;
+    private boolean claimed;
 
     private ZcrxArea(MemorySegment memory, Dmabuf dmabuf) {
         this.areaId = 0;
@@ -161,6 +162,19 @@ public final class ZcrxArea {
     /** {@code atomic_xchg(user_refs[idx], 0)} for the scrub. */
     int userRefGetAndSetZero(int idx) {
         return (int) USER_REFS.getAndSet(userRefs, idx, 0);
+    }
+
+    /** Marks the area as registered with an ifq: one ifq per area. */
+    synchronized void claim() {
+        if (claimed) {
+            throw new IllegalStateException("zcrx area is already registered with an ifq");
+        }
+        claimed = true;
+    }
+
+    /** Undoes {@link #claim()} when registration failed. */
+    synchronized void unclaim() {
+        claimed = false;
     }
 
     /** {@code io_zcrx_map_area}: maps once, on the first pool's init; later calls do nothing. */

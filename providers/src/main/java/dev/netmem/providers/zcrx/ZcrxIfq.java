@@ -26,7 +26,7 @@ import java.util.function.Consumer;
  * io_uring/zcrx.c): a {@link ZcrxArea} handed to one RX queue's page pool, a completion ring through
  * which received buffers reach the user, and a refill ring through which the user gives them back.
  * The rings live in one mode-0600 shared-memory file ({@link #regionPath()}, laid out by
- * {@link ZcrxRegionDescriptor}), so the user side ({@link ZcrxUserRing}) can run in another process.
+ * {@code ZcrxRegionDescriptor}), so the user side ({@link ZcrxUserRing}) can run in another process.
  *
  * <h2>A buffer's references</h2>
  * While a pool owns a buffer it is accounted once ({@code hold++} when it leaves the freelist). A
@@ -138,6 +138,7 @@ public final class ZcrxIfq implements MemoryProvider {
      * @param closeQueue called by {@link #close()} for the bound queue, to restart it without this
      *                   provider ({@code net_mp_close_rxq}); supplied by the RX-queue layer
      * @throws IllegalArgumentException if a ring size is out of range ({@code -EINVAL})
+     * @throws IllegalStateException    if the area is registered with another ifq
      */
     public static ZcrxIfq register(ZcrxArea area, DmaDevice device, int rqEntries, int cqEntries, Path dir,
                                    Consumer<NetdevRxQueue> closeQueue) {
@@ -154,7 +155,14 @@ public final class ZcrxIfq implements MemoryProvider {
         }
         int rq = roundUpPow2(rqEntries);
         int cq = roundUpPow2(cqEntries);
-        ShmFile file = ShmFile.create(dir, "netmem-zcrx", ZcrxRegion.byteSize(rq, cq));
+        area.claim();
+        ShmFile file;
+        try {
+            file = ShmFile.create(dir, "netmem-zcrx", ZcrxRegion.byteSize(rq, cq));
+        } catch (RuntimeException e) {
+            area.unclaim();
+            throw e;
+        }
         return new ZcrxIfq(area, device, file, rq, cq, closeQueue);
     }
 
@@ -241,39 +249,39 @@ public final class ZcrxIfq implements MemoryProvider {
         if (state != State.ACTIVE) {
             return null;
         }
-        NetIov niov = ringRefill(pool);
-        return niov != null ? niov : refillSlowPath(pool);
+        synchronized (rqLock) { // also serialises slowBatch if an old pool still allocates
+            NetIov niov = ringRefill(pool);
+            return niov != null ? niov : refillSlowPath(pool);
+        }
     }
 
-    /** {@code io_zcrx_ring_refill}: consume refill entries under the refill lock. */
+    /** {@code io_zcrx_ring_refill}: consume refill entries. Caller holds the refill lock. */
     private NetIov ringRefill(PoolContext pool) {
         PagePool pp = pool.pool();
         NetIov last = null;
-        synchronized (rqLock) {
-            int head = cachedRqHead;
-            int avail = region.rqTailAcquire() - head;
-            int room = PagePool.PP_ALLOC_CACHE_REFILL - pool.allocCacheCount();
-            int entries = (int) Math.min(Integer.toUnsignedLong(avail), Math.min(rqMask + 1, room));
-            for (int i = 0; i < entries; i++) {
-                int slot = head++ & rqMask;
-                NetIov niov = parseRqe(region.rqeOff(slot), region.rqePad(slot));
-                if (niov == null || PagePool.unrefNetmem(niov, 1) != 0) {
-                    continue;
-                }
-                PagePool owner = niov.pool();
-                if (owner != pp) {
-                    returnNiov(niov, owner); // an older pool's buffer, or a copy-fallback one
-                    continue;
-                }
-                syncForDevice(pool, niov);
-                if (last != null) {
-                    pool.placeInCache(last);
-                }
-                last = niov;
+        int head = cachedRqHead;
+        int avail = region.rqTailAcquire() - head;
+        int room = PagePool.PP_ALLOC_CACHE_REFILL - pool.allocCacheCount();
+        int entries = (int) Math.min(Integer.toUnsignedLong(avail), Math.min(rqMask + 1, room));
+        for (int i = 0; i < entries; i++) {
+            int slot = head++ & rqMask;
+            NetIov niov = parseRqe(region.rqeOff(slot), region.rqePad(slot));
+            if (niov == null || PagePool.unrefNetmem(niov, 1) != 0) {
+                continue;
             }
-            cachedRqHead = head;
-            region.rqHeadRelease(head); // partner: ZcrxUserRing's rqHeadAcquire before reusing a slot
+            PagePool owner = niov.pool();
+            if (owner != pp) {
+                returnNiov(niov, owner); // an older pool's buffer, or a copy-fallback one
+                continue;
+            }
+            syncForDevice(pool, niov);
+            if (last != null) {
+                pool.placeInCache(last);
+            }
+            last = niov;
         }
+        cachedRqHead = head;
+        region.rqHeadRelease(head); // partner: ZcrxUserRing's rqHeadAcquire before reusing a slot
         return last;
     }
 
@@ -317,7 +325,7 @@ public final class ZcrxIfq implements MemoryProvider {
         }
     }
 
-    /** {@code io_zcrx_refill_slow}: fresh buffers from the freelist, accounted to the pool. */
+    /** {@code io_zcrx_refill_slow}: fresh buffers from the freelist, accounted to the pool. Caller holds the refill lock. */
     private NetIov refillSlowPath(PoolContext pool) {
         int n = area.freelist().popBulk(slowBatch, PagePool.PP_ALLOC_CACHE_REFILL - pool.allocCacheCount());
         NetIov last = null;

@@ -23,6 +23,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -316,7 +317,7 @@ class ZcrxIfqTest {
     }
 
     @Test
-    void shouldValidateRingSizesAndAreaAlignment() {
+    void shouldValidateRingSizesAndAreaAlignment() throws Exception {
         ZcrxArea area = ZcrxArea.ofUserMemory(arena.allocate(NetIov.PAGE_SIZE, NetIov.PAGE_SIZE));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ZcrxIfq.register(area, device, 0, 8, dir, q -> { }));
@@ -328,6 +329,10 @@ class ZcrxIfqTest {
         ZcrxIfq rounded = ZcrxIfq.register(area, device, 100, 3, dir, q -> { });
         assertEquals(128, rounded.rqEntries());
         assertEquals(4, rounded.cqEntries());
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(rounded.regionPath())));
+        IllegalStateException twice = assertThrows(IllegalStateException.class,
+                () -> ZcrxIfq.register(area, device, 8, 8, dir, q -> { }));
+        assertEquals("zcrx area is already registered with an ifq", twice.getMessage());
         rounded.close();
         assertTrue(rounded.isFreed());
 
