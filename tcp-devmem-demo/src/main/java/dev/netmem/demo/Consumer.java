@@ -90,6 +90,7 @@ public final class Consumer {
     private void runUserRing(ZcrxUserRing ring, DataInputStream in, DataOutputStream out) throws IOException {
         long total = -1;
         IOException[] failure = new IOException[1];
+        java.util.ArrayDeque<long[]> deferred = new java.util.ArrayDeque<>();
         while (total < 0 || pos < total) {
             int n = ring.poll((off, len, flags) -> {
                 try {
@@ -97,10 +98,13 @@ public final class Consumer {
                 } catch (IOException e) {
                     failure[0] = e;
                 }
-                while (!ring.refill(off, len)) {
-                    Thread.onSpinWait(); // the refill ring is full until the NAPI thread consumes it
+                if (!ring.refill(off, len)) {
+                    deferred.addLast(new long[] {off, len}); // full until the NAPI side consumes it
                 }
             });
+            while (!deferred.isEmpty() && ring.refill(deferred.peekFirst()[0], (int) deferred.peekFirst()[1])) {
+                deferred.removeFirst();
+            }
             if (failure[0] != null) {
                 throw failure[0];
             }

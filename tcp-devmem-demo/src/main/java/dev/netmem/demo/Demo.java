@@ -72,6 +72,7 @@ final class Demo {
      */
     private final Semaphore window = new Semaphore((int) (DMABUF_BYTES / 4096 / 2));
     private volatile boolean consumerDied;
+    private volatile PagePool statsPool;
     private volatile String consumerFailure;
 
     Demo(DemoOptions o, PrintStream out, PrintStream err) {
@@ -100,10 +101,12 @@ final class Demo {
         List<ConnResult> conns = new ArrayList<>();
         PagePoolStats stats = null;
         int tokensOutstanding = 0;
+        int tokensReclaimed = 0;
         long inflightAfter;
         try (NetdevNlSock nl = Netdev.open();
              ServerSocket server = new ServerSocket(Math.max(o.listenPort(), 0), 50, InetAddress.getLoopbackAddress())) {
             int port = server.getLocalPort();
+            server.setSoTimeout(o.listenPort() < 0 ? 30_000 : 600_000); // never wait for a client forever
             dev.addFlowRule(port, 0);
             switch (o.provider()) {
                 case "dmabuf" -> {
@@ -112,7 +115,11 @@ final class Demo {
                 }
                 case "user-ring" -> {
                     dmabuf = Dmabuf.create(DMABUF_BYTES);
-                    binding = nl.bindRxUserRing(dev, ZcrxArea.ofDmabuf(dmabuf), 0, 1024, 4096, Dmabuf.DEFAULT_DIR);
+                    // The refill ring holds every buffer of the area, so returning buffers never blocks;
+                    // the completion ring has room for them all plus copy-fallback completions.
+                    int buffers = (int) (DMABUF_BYTES / 4096);
+                    binding = nl.bindRxUserRing(dev, ZcrxArea.ofDmabuf(dmabuf), 0, buffers, 2 * buffers,
+                            Dmabuf.DEFAULT_DIR);
                     ifq = (ZcrxIfq) binding.provider();
                 }
                 default -> { } // host pages: nothing to bind
@@ -128,23 +135,26 @@ final class Demo {
             long start = System.nanoTime();
             CompletableFuture<Sender.Result> sender = null;
             if (o.listenPort() < 0) {
-                sender = CompletableFuture.supplyAsync(() -> {
+                CompletableFuture<Sender.Result> f = new CompletableFuture<>();
+                Thread.ofPlatform().name("demo-sender").daemon().start(() -> {
                     try {
-                        return Sender.send("127.0.0.1", port, o.bytes(), o.seconds());
-                    } catch (IOException e) {
-                        throw new java.io.UncheckedIOException(e);
+                        f.complete(Sender.send("127.0.0.1", port, o.bytes(), o.seconds()));
+                    } catch (IOException | RuntimeException e) {
+                        f.completeExceptionally(e);
                     }
                 });
+                sender = f;
             } else if (!o.quiet()) {
                 err.printf("listening on 127.0.0.1:%d for %d connection(s), e.g. socat -u FILE:data TCP:127.0.0.1:%d%n",
                         port, o.connections(), port);
             }
-            Progress progress = o.quiet() ? null : new Progress(dev.rxQueue(0).pagePool(), start);
+            statsPool = dev.rxQueue(0).pagePool();
+            Progress progress = o.quiet() ? null : new Progress(statsPool, start);
             try {
                 int want = o.listenPort() < 0 ? 1 : o.connections();
                 for (int c = 0; c < want && !consumerDied; c++) {
-                    try (Socket accepted = server.accept();
-                         DevmemSocket sock = dev.openSocket(port)) {
+                    try (Socket accepted = server.accept()) {
+                        DevmemSocket sock = dev.openSocket(port);
                         StreamWire wire = StreamWire.fromSocket(dev, accepted, MSS);
                         try {
                             ConnResult r = receiveConnection(sock, wire, dmabuf, ifq);
@@ -154,8 +164,11 @@ final class Demo {
                                 out.printf("connection %d: %d bytes, sha256 %s%n", c + 1, r.bytes(), r.sha256Verified());
                             }
                         } finally {
-                            tokensOutstanding += sock.outstandingTokens();
                             wire.close();
+                            int held = sock.outstandingTokens();
+                            sock.close(); // returns every token still out (tcp_release_user_frags)
+                            tokensReclaimed += held;
+                            tokensOutstanding += sock.outstandingTokens();
                         }
                     }
                 }
@@ -166,9 +179,16 @@ final class Demo {
             }
             seconds = (System.nanoTime() - start) / 1e9;
             if (sender != null) {
-                Sender.Result s = sender.get(60, TimeUnit.SECONDS);
-                sentBytes = s.bytes();
-                shaSent = s.sha256();
+                try {
+                    Sender.Result s = sender.get(60, TimeUnit.SECONDS);
+                    sentBytes = s.bytes();
+                    shaSent = s.sha256();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (!consumerDied) {
+                        throw e;
+                    }
+                    shaSent = "sender stopped: " + e.getCause().getMessage(); // we closed the connection on it
+                }
             }
             stats = dev.rxQueue(0).pagePool().stats();
         } finally {
@@ -181,8 +201,8 @@ final class Demo {
             }
         }
         inflightAfter = awaitInflightZero(poolIds);
-        return summarize(sentBytes, shaSent, totalReceived, seconds, conns, stats, tokensOutstanding, inflightAfter,
-                dmabuf);
+        return summarize(sentBytes, shaSent, totalReceived, seconds, conns, stats, tokensOutstanding, tokensReclaimed,
+                inflightAfter, dmabuf);
     }
 
     /** Receives one connection until the wire ends and every byte was handed to a consumer. */
@@ -254,7 +274,8 @@ final class Demo {
                     }
                     if (System.nanoTime() - lastProgress > TimeUnit.SECONDS.toNanos(30)) {
                         throw new IOException("no data for 30 s: received " + bytes + " of " + wire.bytesSent()
-                                + " bytes the NIC took");
+                                + " bytes the NIC took; "
+                                + stallReport(ifq));
                     }
                 }
                 while (ring != null && copied < bytes && !consumerDied) {
@@ -284,6 +305,11 @@ final class Demo {
             tokens.join(10_000);
         }
         return new ConnResult(bytes, r.sha256Verified(), r.patternErrors(), r.consumerOk());
+    }
+
+    private String stallReport(ZcrxIfq ifq) {
+        return (ifq == null ? "" : ifq.stats() + ", buffers out " + ifq.buffersOut() + ", ") + "page pool "
+                + (statsPool == null ? "?" : statsPool.stats() + ", inflight " + statsPool.inflight());
     }
 
     /** User ring, copy mode: copies every ready completion to the heap, refills, forwards; returns bytes. */
@@ -422,7 +448,8 @@ final class Demo {
     }
 
     private int summarize(long sent, String shaSent, long got, double seconds, List<ConnResult> conns,
-                          PagePoolStats stats, int tokensOutstanding, long inflightAfter, Dmabuf dmabuf) {
+                          PagePoolStats stats, int tokensOutstanding, int tokensReclaimed, long inflightAfter,
+                          Dmabuf dmabuf) {
         String shaVerified = conns.isEmpty() ? "" : conns.getLast().sha256Verified();
         long patternErrors = conns.stream().mapToLong(ConnResult::patternErrors).sum();
         boolean consumerOk = !consumerDied && conns.stream().allMatch(ConnResult::consumerOk);
@@ -440,7 +467,8 @@ final class Demo {
         text.printf("verified  sha256 %s in place by the consumer JVM, pattern errors %d -> %s%n", shaVerified,
                 patternErrors, verified ? "OK" : "FAILED");
         if (consumerFailure != null) {
-            text.printf("consumer  %s; its tokens were reclaimed by closing the socket%n", consumerFailure);
+            text.printf("consumer  %s; its %d tokens were reclaimed by closing the socket%n", consumerFailure,
+                    tokensReclaimed);
         }
         text.printf("page pool %s%n", stats);
         text.printf("tokens outstanding %d, inflight after teardown %d, shared files removed %s%n",
@@ -448,26 +476,27 @@ final class Demo {
         boolean ok = verified && tokensOutstanding == 0 && inflightAfter == 0 && filesGone;
         if (o.json()) {
             out.println(json(sent, shaSent, got, seconds, gbps, shaVerified, verified, tokensOutstanding,
-                    inflightAfter, stats, patternErrors));
+                    tokensReclaimed, inflightAfter, stats, patternErrors));
         }
         return ok ? 0 : 1;
     }
 
     private String json(long sent, String shaSent, long got, double seconds, double gbps, String shaVerified,
-                        boolean verified, int tokensOutstanding, long inflightAfter, PagePoolStats s,
-                        long patternErrors) {
+                        boolean verified, int tokensOutstanding, int tokensReclaimed, long inflightAfter,
+                        PagePoolStats s, long patternErrors) {
         StringBuilder b = new StringBuilder("{");
         b.append("\"provider\":\"").append(o.provider()).append("\",\"mode\":\"").append(o.mode()).append('"');
         b.append(",\"queues\":").append(o.queues());
         b.append(",\"bytes_sent\":").append(sent).append(",\"bytes\":").append(got);
         b.append(",\"seconds\":").append(String.format(Locale.ROOT, "%.3f", seconds));
         b.append(",\"gbps\":").append(String.format(Locale.ROOT, "%.3f", gbps));
-        b.append(",\"sha256_sent\":").append(shaSent == null ? "null" : "\"" + shaSent + "\"");
+        b.append(",\"sha256_sent\":").append(shaSent == null || consumerDied ? "null" : "\"" + shaSent + "\"");
         b.append(",\"sha256_verified\":\"").append(shaVerified).append('"');
         b.append(",\"verified\":").append(verified);
         b.append(",\"pattern_errors\":").append(patternErrors);
         b.append(",\"consumer_died\":").append(consumerDied);
         b.append(",\"tokens_outstanding\":").append(tokensOutstanding);
+        b.append(",\"tokens_reclaimed\":").append(tokensReclaimed);
         b.append(",\"inflight_after\":").append(inflightAfter);
         if (s != null) {
             b.append(",\"page_pool\":{");

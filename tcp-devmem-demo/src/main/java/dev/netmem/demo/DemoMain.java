@@ -10,28 +10,28 @@ public final class DemoMain {
 
     /** Entry point; exits 0 only if every byte verified and nothing leaked, 2 on bad usage. */
     public static void main(String[] args) throws Exception {
-        System.exit(run(Arrays.asList(args)));
+        System.exit(run(Arrays.asList(args), System.out, System.err));
     }
 
-    static int run(List<String> args) throws Exception {
+    static int run(List<String> args, java.io.PrintStream out, java.io.PrintStream err) throws Exception {
         try {
             if (!args.isEmpty() && args.getFirst().equals("send")) {
-                return send(args.subList(1, args.size()));
+                return send(args.subList(1, args.size()), out);
             }
             if (args.contains("--help") || args.contains("-h")) {
-                System.out.println(DemoOptions.USAGE);
+                out.println(DemoOptions.USAGE);
                 return 0;
             }
             DemoOptions o = DemoOptions.parse(args);
-            return new Demo(o, System.out, System.err).run();
+            return new Demo(o, out, err).run();
         } catch (IllegalArgumentException e) {
-            System.err.println("netmem demo: " + e.getMessage());
-            System.err.println(DemoOptions.USAGE);
+            err.println("netmem demo: " + e.getMessage());
+            err.println(DemoOptions.USAGE);
             return 2;
         }
     }
 
-    private static int send(List<String> args) throws Exception {
+    private static int send(List<String> args, java.io.PrintStream out) throws Exception {
         String to = null;
         long bytes = 0;
         for (int i = 0; i < args.size(); i++) {
@@ -58,7 +58,7 @@ public final class DemoMain {
             throw new IllegalArgumentException("--to must be HOST:PORT: " + to);
         }
         Sender.Result r = Sender.send(to.substring(0, colon), port, bytes, 0);
-        System.out.printf("sent %d bytes in %.2f s, sha256 %s%n", r.bytes(), r.seconds(), r.sha256());
+        out.printf("sent %d bytes in %.2f s, sha256 %s%n", r.bytes(), r.seconds(), r.sha256());
         return 0;
     }
 }

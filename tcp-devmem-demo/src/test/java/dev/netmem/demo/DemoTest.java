@@ -1,0 +1,155 @@
+package dev.netmem.demo;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Runs the real demo (real TCP, a real consumer JVM) briefly and checks its JSON summary. */
+class DemoTest {
+
+    /** Output of one in-process run. */
+    private record Run(int exit, String stdout, String stderr) {
+        String json() {
+            String[] lines = stdout.strip().split("\n");
+            return lines[lines.length - 1];
+        }
+
+        String field(String name) {
+            Matcher m = Pattern.compile("\"" + name + "\":(\"[^\"]*\"|[^,}]+)").matcher(json());
+            assertTrue(m.find(), name + " missing in " + json());
+            return m.group(1).replace("\"", "");
+        }
+    }
+
+    /** Runs the demo on its own thread (never the common pool, whose single worker it could block). */
+    private static CompletableFuture<Run> runAsync(String... args) {
+        CompletableFuture<Run> f = new CompletableFuture<>();
+        Thread.ofPlatform().daemon().name("demo-under-test").start(() -> {
+            try {
+                f.complete(run(args));
+            } catch (Throwable e) {
+                f.completeExceptionally(e);
+            }
+        });
+        return f;
+    }
+
+    private static Run run(String... args) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int exit;
+        try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+             PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+            exit = DemoMain.run(List.of(args), o, e);
+        }
+        return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({"dmabuf,zerocopy", "dmabuf,copy", "host,zerocopy", "host,copy", "user-ring,zerocopy",
+        "user-ring,copy"})
+    @Timeout(120)
+    void shouldVerifyEveryByteInPlaceAndLeakNothing(String provider, String mode) throws Exception {
+        Run r = run("--provider", provider, "--mode", mode, "--bytes", "4m", "--json", "--quiet");
+        assertEquals(0, r.exit(), r.stderr() + r.stdout());
+        assertEquals(provider, r.field("provider"));
+        assertEquals(mode, r.field("mode"));
+        assertEquals(String.valueOf(4 << 20), r.field("bytes"));
+        assertEquals(r.field("sha256_sent"), r.field("sha256_verified"));
+        assertEquals(64, r.field("sha256_verified").length());
+        assertEquals("true", r.field("verified"));
+        assertEquals("0", r.field("pattern_errors"));
+        assertEquals("0", r.field("tokens_outstanding"));
+        assertEquals("0", r.field("inflight_after"));
+        assertEquals("false", r.field("consumer_died"));
+        assertTrue(Double.parseDouble(r.field("gbps")) > 0);
+        assertTrue(r.json().contains("\"page_pool\":{\"fast\":"), r.json());
+    }
+
+    @Test
+    @Timeout(120)
+    void shouldReportEachConnectionOfAnExternalClientWhenListening() throws Exception {
+        int port;
+        try (ServerSocket probe = new ServerSocket(0)) {
+            port = probe.getLocalPort();
+        }
+        int p = port;
+        CompletableFuture<Run> demo = runAsync("--listen", String.valueOf(p), "--json", "--quiet");
+        Sender.Result sent = null;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (sent == null) {
+            try {
+                sent = Sender.send("127.0.0.1", port, 3_000_001, 0);
+            } catch (java.net.ConnectException e) {
+                assertTrue(System.nanoTime() < deadline, "demo never listened");
+                Thread.sleep(100);
+            }
+        }
+        Run r = demo.get(60, TimeUnit.SECONDS);
+        assertEquals(0, r.exit(), r.stderr());
+        assertTrue(r.stdout().contains("connection 1: 3000001 bytes, sha256 " + sent.sha256()), r.stdout());
+        assertEquals(sent.sha256(), r.field("sha256_verified"));
+        assertEquals("null", r.field("sha256_sent"));
+    }
+
+    @Test
+    @Timeout(120)
+    void shouldReclaimEveryTokenWhenTheConsumerIsKilled() throws Exception {
+        CompletableFuture<Run> demo = runAsync("--provider", "dmabuf", "--seconds", "30", "--json", "--quiet");
+        ProcessHandle consumer = null;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (consumer == null && System.nanoTime() < deadline) {
+            Optional<ProcessHandle> c = ProcessHandle.current().descendants()
+                    .filter(h -> h.info().arguments().map(a -> List.of(a).contains(Consumer.class.getName()))
+                            .orElse(false))
+                    .findFirst();
+            if (c.isPresent()) {
+                consumer = c.get();
+            } else {
+                Thread.sleep(50);
+            }
+        }
+        assertTrue(consumer != null, "no consumer process appeared");
+        Thread.sleep(Duration.ofMillis(1500)); // let it hold tokens
+        assertTrue(consumer.destroyForcibly()); // SIGKILL
+        Run r = demo.get(90, TimeUnit.SECONDS);
+        assertNotEquals(0, r.exit(), r.stdout());
+        assertEquals("true", r.field("consumer_died"));
+        assertEquals("false", r.field("verified"));
+        assertEquals("0", r.field("tokens_outstanding"));
+        assertTrue(Integer.parseInt(r.field("tokens_reclaimed")) > 0, r.json());
+        assertEquals("0", r.field("inflight_after"));
+        assertTrue(r.stderr().contains("tokens were reclaimed by closing the socket"), r.stderr());
+    }
+
+    @Test
+    void shouldRejectBadUsageWithAClearMessage() throws Exception {
+        Run r = run("--provider", "nvme");
+        assertEquals(2, r.exit());
+        assertTrue(r.stderr().startsWith("netmem demo: --provider must be one of host|dmabuf|user-ring: nvme"),
+                r.stderr());
+        assertEquals(2, run("--bytes", "-5").exit());
+        assertTrue(run("--bytes", "1m", "--seconds", "3").stderr().contains("give --bytes or --seconds, not both"));
+        assertTrue(run("--frobnicate").stderr().contains("unknown option: --frobnicate"));
+        assertTrue(run("--queues").stderr().contains("--queues needs a value"));
+        assertTrue(run("send", "--to", "nohost", "--bytes", "1k").stderr().contains("--to must be HOST:PORT: nohost"));
+        assertFalse(run("--help").stdout().isEmpty());
+    }
+}
