@@ -3,7 +3,7 @@
 set -euo pipefail
 _root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 _env="$_root/tcp-devmem-demo/target/launch.env"
-if ! mvn -q -B -f "$_root/pom.xml" -pl tcp-devmem-demo -am compile exec:exec@launch-info >&2; then
+if ! mvn -q -B -Dstyle.color=never -f "$_root/pom.xml" -pl tcp-devmem-demo -am compile exec:exec@launch-info >&2; then
   echo "netmem: build failed (see the Maven output above)" >&2
   exit 3
 fi
