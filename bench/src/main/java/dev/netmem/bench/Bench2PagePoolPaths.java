@@ -38,7 +38,7 @@ public class Bench2PagePoolPaths {
     @State(Scope.Thread)
     public static class NapiPool {
         /** The memory provider ({@link PoolMemory}). */
-        @Param({PoolMemory.HOST})
+        @Param({PoolMemory.HOST, PoolMemory.DMABUF, PoolMemory.USER_RING})
         public String provider;
         /** Pool statistics on (the default, like {@code CONFIG_PAGE_POOL_STATS}) or off. */
         @Param({"true", "false"})
@@ -80,7 +80,7 @@ public class Bench2PagePoolPaths {
     @State(Scope.Thread)
     public static class RingPool {
         /** The memory provider ({@link PoolMemory}). */
-        @Param({PoolMemory.HOST})
+        @Param({PoolMemory.HOST, PoolMemory.DMABUF, PoolMemory.USER_RING})
         public String provider;
         PoolFixture fixture;
         PagePool pool;
@@ -132,7 +132,7 @@ public class Bench2PagePoolPaths {
     @State(Scope.Thread)
     public static class FragPool {
         /** The memory provider ({@link PoolMemory}). */
-        @Param({PoolMemory.HOST})
+        @Param({PoolMemory.HOST, PoolMemory.DMABUF, PoolMemory.USER_RING})
         public String provider;
         /** Fragment size: half a page, two fragments per buffer. */
         @Param({"2048"})

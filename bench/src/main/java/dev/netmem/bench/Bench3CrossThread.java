@@ -41,7 +41,7 @@ public class Bench3CrossThread {
     @State(Scope.Group)
     public static class Pipeline {
         /** The memory provider ({@link PoolMemory}). */
-        @Param({PoolMemory.HOST})
+        @Param({PoolMemory.HOST, PoolMemory.DMABUF, PoolMemory.USER_RING})
         public String provider;
         PoolFixture fixture;
         PagePool pool;

@@ -94,7 +94,7 @@ final class Machine implements AutoCloseable {
         netty.put("direct_buffer_no_cleaner", PlatformDependent.useDirectBufferNoCleaner());
         netty.put("config", "leak detection off; thread caches on for every thread (event-loop-like)");
         m.put("netty", netty);
-        m.put("chart_caption", String.format(Locale.ROOT, "%s run %s UTC; %s, %d cores; %s; load 1m %.2f to %.2f",
+        m.put("chart_caption", String.format(Locale.ROOT, "%s run, %s; %s, %d cores; %s; load average 1m %.2f at start, %.2f at end",
                 mode, start.truncatedTo(ChronoUnit.MINUTES), cpu, cores,
                 System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"), startLoad,
                 endLoad));

@@ -23,7 +23,7 @@ public final class Chart {
     private static final int WIDTH = 1100;
     private static final int LEFT = 270;
     private static final int RIGHT = 90;
-    private static final int TOP = 78;
+    private static final int TOP = 92;
     private static final int BAR = 20;
     private static final int GAP = 8;
     private static final int BOTTOM = 56;
@@ -134,8 +134,8 @@ public final class Chart {
 
     private static void legend(Graphics2D g) {
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
-        int x = WIDTH - 370;
-        int y = 56;
+        int x = 16;
+        int y = 68;
         for (Kind k : Kind.values()) {
             g.setColor(color(k));
             g.fillRect(x, y - 10, 12, 12);
