@@ -5,6 +5,7 @@ import dev.netmem.api.PagePool;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
@@ -26,6 +27,7 @@ import org.openjdk.jmh.annotations.TearDown;
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Fork(jvmArgsAppend = BenchMain.UNSAFE_ALLOWED)
 public class Bench2PagePoolPaths {
     /** Buffers per {@link #bulkPut} call: one NAPI budget, as {@code xdp_return_frame_bulk} batches. */
     public static final int BULK = 64;

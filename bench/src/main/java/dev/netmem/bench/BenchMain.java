@@ -35,6 +35,12 @@ import org.openjdk.jmh.runner.options.TimeValue;
 public final class BenchMain {
     /** Every benchmark class of this module: {@code Bench1…Bench4}. */
     static final String ALL = "dev\\.netmem\\.bench\\.Bench\\d\\w*\\.";
+    /**
+     * JVM flag of every fork but the Netty {@code …Jdk25Default} ones: lets Netty 4.2 and JCTools use
+     * {@code sun.misc.Unsafe} (their best case; Netty turns it off on JDK 24+ without it). netmem itself
+     * uses VarHandles and FFM only.
+     */
+    public static final String UNSAFE_ALLOWED = "--sun-misc-unsafe-memory-access=allow";
     /** The results folder as the README links it. */
     static final String README_LINK = "bench/results";
 
@@ -98,10 +104,9 @@ public final class BenchMain {
                 .resultFormat(ResultFormatType.JSON)
                 .result(json.toString())
                 .shouldFailOnError(true)
-                // A fixed heap: no resizing during measurement. sun.misc.Unsafe allowed: Netty 4.2 and
-                // JCTools use it when they may (their best case; Netty disables it on JDK 24+ by default);
-                // netmem itself uses VarHandles and FFM only.
-                .jvmArgsAppend("-Xms1g", "-Xmx1g", "--sun-misc-unsafe-memory-access=allow")
+                // A fixed heap: no resizing during measurement. (Prepend: the classes' @Fork annotations
+                // append UNSAFE_ALLOWED, and an option here would override them.)
+                .jvmArgsPrepend("-Xms1g", "-Xmx1g")
                 .timeout(TimeValue.minutes(2));
         if (quick) {
             o.forks(1).warmupIterations(3).warmupTime(TimeValue.milliseconds(400))

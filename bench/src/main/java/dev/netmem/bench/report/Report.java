@@ -109,10 +109,16 @@ public final class Report {
             new Spec("jctools_mpsc", "JCTools MPSC", Kind.ALTERNATIVE, "Bench4Alternatives.jctoolsMpsc", Map.of(), null,
                     "MpscArrayQueue offer + poll"),
             new Spec("netty_pooled_4k", "Netty pooled 4 KiB", Kind.ALTERNATIVE, "Bench4Alternatives.nettyPooled4k",
-                    Map.of(), null, "PooledByteBufAllocator directBuffer(4096) + release"),
+                    Map.of(), null, "PooledByteBufAllocator directBuffer(4096) + release; Unsafe allowed"),
             new Spec("netty_adaptive_4k", "Netty adaptive 4 KiB", Kind.ALTERNATIVE,
                     "Bench4Alternatives.nettyAdaptive4k", Map.of(), null,
-                    "AdaptiveByteBufAllocator directBuffer(4096) + release"),
+                    "AdaptiveByteBufAllocator directBuffer(4096) + release; Unsafe allowed"),
+            new Spec("netty_pooled_4k_jdk25_default", "Netty pooled 4 KiB, no Unsafe", Kind.ALTERNATIVE,
+                    "Bench4Alternatives.nettyPooled4kJdk25Default", Map.of(), null,
+                    "the same, in a fork without --sun-misc-unsafe-memory-access=allow (JDK 25 default)"),
+            new Spec("netty_adaptive_4k_jdk25_default", "Netty adaptive 4 KiB, no Unsafe", Kind.ALTERNATIVE,
+                    "Bench4Alternatives.nettyAdaptive4kJdk25Default", Map.of(), null,
+                    "the same, in a fork without --sun-misc-unsafe-memory-access=allow (JDK 25 default)"),
             new Spec("allocate_direct_4k", "ByteBuffer.allocateDirect", Kind.ALTERNATIVE,
                     "Bench4Alternatives.allocateDirect4k", Map.of(), null, "allocateDirect(4096), freed by the GC cleaner (System.gc() when the direct limit is hit)"),
             new Spec("arena_confined_4k", "confined Arena 4 KiB", Kind.ALTERNATIVE,
@@ -216,6 +222,10 @@ public final class Report {
         t.add(atMost("ring path (host) / JCTools MPSC", ratio("ring_path_host", "jctools_mpsc"), 3.0));
         t.add(atLeast("Netty pooled 4 KiB / fast path (host)", ratio("netty_pooled_4k", "fast_path_host"), 10));
         t.add(atLeast("Netty adaptive 4 KiB / fast path (host)", ratio("netty_adaptive_4k", "fast_path_host"), 10));
+        t.add(atLeast("Netty pooled, no Unsafe (JDK 25 default) / fast path (host)",
+                ratio("netty_pooled_4k_jdk25_default", "fast_path_host"), 10));
+        t.add(atLeast("Netty adaptive, no Unsafe (JDK 25 default) / fast path (host)",
+                ratio("netty_adaptive_4k_jdk25_default", "fast_path_host"), 10));
         t.add(zeroBytes("fast path (host) allocation", bytes("fast_path_host")));
         t.add(zeroBytes("ring path (host) allocation", bytes("ring_path_host")));
         t.add(providerTarget("dmabuf"));

@@ -110,10 +110,11 @@ class ReportTest {
         assertEquals(Boolean.FALSE, t.get(2).met(), "netty pooled 30 / fast 4 = 7.5 < 10");
         assertEquals(15.0, t.get(3).measured(), 1e-9);
         assertEquals(Boolean.TRUE, t.get(3).met());
-        assertEquals(Boolean.TRUE, t.get(4).met(), "0.001 B/op is no allocation");
-        assertEquals(Boolean.FALSE, t.get(5).met(), "0.5 B/op is allocation");
-        assertNull(t.get(6).met());
-        assertNotNull(t.get(6).pending());
+        assertNull(t.get(4).measured(), "the JDK 25 default Netty rows are not in the sample");
+        assertEquals(Boolean.TRUE, t.get(6).met(), "0.001 B/op is no allocation");
+        assertEquals(Boolean.FALSE, t.get(7).met(), "0.5 B/op is allocation");
+        assertNull(t.get(8).met());
+        assertNotNull(t.get(8).pending());
     }
 
     @Test
