@@ -2,6 +2,7 @@ package dev.netmem.bench;
 
 import io.netty.buffer.AdaptiveByteBufAllocator;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.util.ResourceLeakDetector;
 import java.lang.foreign.Arena;
@@ -80,33 +81,31 @@ public class Bench4Alternatives {
     /** Netty {@code PooledByteBufAllocator}: a 4 KiB direct buffer, allocated and released. */
     @Benchmark
     public ByteBuf nettyPooled4k(Netty n) {
-        ByteBuf b = n.pooled.directBuffer(SIZE);
-        b.release();
-        return b;
+        return allocRelease(n.pooled);
     }
 
     /** Netty {@code AdaptiveByteBufAllocator} (4.2's default): a 4 KiB direct buffer, allocated and released. */
     @Benchmark
     public ByteBuf nettyAdaptive4k(Netty n) {
-        ByteBuf b = n.adaptive.directBuffer(SIZE);
-        b.release();
-        return b;
+        return allocRelease(n.adaptive);
     }
 
     /** {@link #nettyPooled4k} in a fork without {@code --sun-misc-unsafe-memory-access=allow}: Netty without Unsafe. */
     @Benchmark
     @Fork(jvmArgsAppend = {})
     public ByteBuf nettyPooled4kJdk25Default(Netty n) {
-        ByteBuf b = n.pooled.directBuffer(SIZE);
-        b.release();
-        return b;
+        return allocRelease(n.pooled);
     }
 
     /** {@link #nettyAdaptive4k} in a fork without {@code --sun-misc-unsafe-memory-access=allow}: Netty without Unsafe. */
     @Benchmark
     @Fork(jvmArgsAppend = {})
     public ByteBuf nettyAdaptive4kJdk25Default(Netty n) {
-        ByteBuf b = n.adaptive.directBuffer(SIZE);
+        return allocRelease(n.adaptive);
+    }
+
+    private static ByteBuf allocRelease(ByteBufAllocator allocator) {
+        ByteBuf b = allocator.directBuffer(SIZE);
         b.release();
         return b;
     }

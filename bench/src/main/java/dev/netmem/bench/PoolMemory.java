@@ -11,6 +11,7 @@ import dev.netmem.providers.host.HostPageProvider;
 import dev.netmem.providers.zcrx.ZcrxArea;
 import dev.netmem.providers.zcrx.ZcrxIfq;
 import java.lang.foreign.Arena;
+import java.util.function.Consumer;
 
 /**
  * The memory a benchmark's page pool draws from, chosen by the {@code provider} {@code @Param} of
@@ -25,7 +26,7 @@ import java.lang.foreign.Arena;
  * device (no syncs, as on x86; the providers turn syncs off anyway).
  */
 public abstract sealed class PoolMemory implements AutoCloseable
-        permits PoolMemory.Host, PoolMemory.DmabufMemory, PoolMemory.UserRingMemory {
+        permits PoolMemory.Host, PoolMemory.BoundQueue {
     /** Host pages, the default memory. */
     public static final String HOST = "host";
     /** A devmem TCP binding over a dma-buf ({@code net/core/devmem.c}). */
@@ -62,15 +63,6 @@ public abstract sealed class PoolMemory implements AutoCloseable
     @Override
     public abstract void close();
 
-    /** Pool parameters of a queue bound to {@code provider}, as a driver sets them. */
-    static PagePoolParams.Builder boundQueue(PagePoolParams.Builder params, Queue queue, DmaDevice device) {
-        return params.flags(PagePoolParams.PP_FLAG_DMA_MAP | PagePoolParams.PP_FLAG_DMA_SYNC_DEV
-                        | PagePoolParams.PP_FLAG_ALLOW_UNREADABLE_NETMEM)
-                .device(device)
-                .maxLen(NetIov.PAGE_SIZE)
-                .queue(queue);
-    }
-
     /**
      * RX queue 0 of a benchmark device, bound to {@code memoryProvider}.
      *
@@ -96,20 +88,40 @@ public abstract sealed class PoolMemory implements AutoCloseable
         }
     }
 
-    /** A {@link DmabufBinding} over a {@link Dmabuf} in {@code /dev/shm}. */
-    static final class DmabufMemory extends PoolMemory {
-        private final DmaDevice device = new DmaDevice("bench-dmabuf", true);
-        private final Dmabuf dmabuf = Dmabuf.create((long) NET_IOVS * NetIov.PAGE_SIZE);
-        private final DmabufBinding binding = DmabufBinding.bind(dmabuf, device, q -> { });
-        private final Queue queue = new Queue(0, 1, binding);
+    /** An unreadable provider bound to queue 0 of a coherent device, as the RX-queue layer binds it. */
+    abstract static sealed class BoundQueue extends PoolMemory permits DmabufMemory, UserRingMemory {
+        final DmaDevice device;
+        private Queue queue;
 
-        DmabufMemory() {
-            binding.addQueue(queue);
+        BoundQueue(String deviceName) {
+            device = new DmaDevice(deviceName, true);
         }
 
+        /** Binds {@code provider} to queue 0; {@code addQueue} records the queue in the provider. */
+        final void bind(MemoryProvider provider, Consumer<NetdevRxQueue> addQueue) {
+            queue = new Queue(0, 1, provider);
+            addQueue.accept(queue);
+        }
+
+        /** The parameters a driver uses on the bound queue (a provider pool needs DMA map and sync). */
         @Override
-        PagePoolParams.Builder configure(PagePoolParams.Builder params) {
-            return boundQueue(params, queue, device);
+        final PagePoolParams.Builder configure(PagePoolParams.Builder params) {
+            return params.flags(PagePoolParams.PP_FLAG_DMA_MAP | PagePoolParams.PP_FLAG_DMA_SYNC_DEV
+                            | PagePoolParams.PP_FLAG_ALLOW_UNREADABLE_NETMEM)
+                    .device(device)
+                    .maxLen(NetIov.PAGE_SIZE)
+                    .queue(queue);
+        }
+    }
+
+    /** A {@link DmabufBinding} over a {@link Dmabuf} in {@code /dev/shm}. */
+    static final class DmabufMemory extends BoundQueue {
+        private final Dmabuf dmabuf = Dmabuf.create((long) NET_IOVS * NetIov.PAGE_SIZE);
+        private final DmabufBinding binding = DmabufBinding.bind(dmabuf, device, q -> { });
+
+        DmabufMemory() {
+            super("bench-dmabuf");
+            bind(binding, binding::addQueue);
         }
 
         @Override
@@ -120,21 +132,15 @@ public abstract sealed class PoolMemory implements AutoCloseable
     }
 
     /** A {@link ZcrxIfq} over page-aligned user memory, its region file in {@code /dev/shm}. */
-    static final class UserRingMemory extends PoolMemory {
-        private final DmaDevice device = new DmaDevice("bench-zcrx", true);
+    static final class UserRingMemory extends BoundQueue {
         private final Arena arena = Arena.ofShared();
         private final ZcrxIfq ifq = ZcrxIfq.register(
                 ZcrxArea.ofUserMemory(arena.allocate((long) NET_IOVS * NetIov.PAGE_SIZE, NetIov.PAGE_SIZE)),
                 device, NET_IOVS, NET_IOVS, Dmabuf.DEFAULT_DIR, q -> { });
-        private final Queue queue = new Queue(0, 1, ifq);
 
         UserRingMemory() {
-            ifq.addQueue(queue);
-        }
-
-        @Override
-        PagePoolParams.Builder configure(PagePoolParams.Builder params) {
-            return boundQueue(params, queue, device);
+            super("bench-zcrx");
+            bind(ifq, ifq::addQueue);
         }
 
         @Override
