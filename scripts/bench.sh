@@ -5,6 +5,8 @@
 #   (no option)    the full run, about ten minutes on 2 cores
 #   --quick        every benchmark, 1 fork, short iterations: a few minutes
 #   --report-only  regenerate latest.md, latest.png, summary.json from bench/results/latest.json
+#   --include R    only benchmarks matching the JMH regex R; --prof P adds a JMH profiler (stack,
+#                  perfasm:events=cpu-clock, ...); --results DIR writes there instead (for such runs)
 # Writes bench/results/latest.json (JMH JSON), latest.md, latest.png, summary.json and
 # performance-section.md; the console log also goes to bench/results/tmp/latest.log.
 # Builds through Maven, which selects JDK 25 (maven-toolchains-plugin) and runs
@@ -13,11 +15,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 args=()
-for a in "$@"; do
-  case "$a" in
-    -h|--help) sed -n '2,11s/^# \{0,1\}//p' "$0"; exit 0 ;;
-    *) args+=("$a") ;;
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -h|--help) sed -n '2,13s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    # BenchMain runs in bench/: hand it an absolute results folder.
+    --results) args+=("--results" "$(realpath -m "$2")"); shift ;;
+    *) args+=("$1") ;;
   esac
+  shift
 done
 
 mkdir -p bench/results/tmp

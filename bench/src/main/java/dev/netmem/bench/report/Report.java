@@ -35,7 +35,8 @@ public final class Report {
     static final Map<String, String> PENDING_REASONS = Map.of(
             "fast_path_dmabuf_ns", "not in this run: the default run measures it (-p provider=host,dmabuf)",
             "fast_path_user_ring_ns", "not in this run: the default run measures it (-p provider=host,user_ring)",
-            "rx_path_mpps_host", "the RX path (packet -> skb -> app free -> ring -> refill) needs the rxqueue (issue 4)",
+            "rx_path_mpps_host", "no RX-path benchmark yet (packet -> skb -> freed on an app thread -> ring -> "
+                    + "refill, through the rxqueue module of issue 4, merged while in progress)",
             "demo_zerocopy_gbps", "read from the demo's JSON summary, which does not exist yet",
             "demo_copy_gbps", "read from the demo's JSON summary, which does not exist yet");
 
@@ -343,44 +344,81 @@ public final class Report {
         StringBuilder b = new StringBuilder();
         b.append("## Performance\n\n");
         b.append("Measured with JMH in one run (baselines first, then the page pool's paths, then what a Java user\n")
-                .append("would pick instead), `-prof gc` for allocation. Reproduce with `./netmem bench` (full run,\n")
-                .append("about ten minutes) or `./netmem bench --quick` (a few minutes); both write `")
-                .append(resultsDir).append("/`.\n\n");
+                .append("would pick instead), `-prof gc` for allocation. Reproduce with `./netmem bench` (the full run)\n")
+                .append("or `./netmem bench --quick` (a few minutes); both write `").append(resultsDir).append("/`.\n\n");
         runDescription(b);
-        b.append("| Benchmark | ns/op | B/op | × atomic inc |\n|---|---:|---:|---:|\n");
+        List<String> providers = List.copyOf(providers(results, "Bench2PagePoolPaths.fastPath"));
+        b.append("| Page pool path, ns/op |");
+        for (String p : providers) {
+            b.append(' ').append(p).append(" |");
+        }
+        b.append(" B/op (host) | × atomic inc (host) |\n|---|");
+        b.append("---:|".repeat(providers.size() + 2)).append('\n');
         Double atomic = ns("baseline_atomic");
+        for (Spec s : SPECS) {
+            if (s.kind() != Kind.NETMEM) {
+                continue;
+            }
+            String hostKey = s.key().replace("{p}", "host");
+            if (!byKey.containsKey(hostKey)) {
+                continue;
+            }
+            b.append("| ").append(s.label().replace(" ({p})", "").replace(" (host)", "")).append(" |");
+            for (String p : providers) {
+                Double v = s.perProvider() ? ns(s.key().replace("{p}", p)) : p.equals("host") ? ns(hostKey) : null;
+                b.append(' ').append(v == null ? "–" : fmt(v)).append(" |");
+            }
+            Double bytes = bytes(hostKey);
+            b.append(' ').append(bytes == null ? "n/a" : fmtBytes(bytes)).append(" | ")
+                    .append(times(ns(hostKey), atomic)).append(" |\n");
+        }
+        b.append("\n| Baseline or alternative | ns/op | B/op | × fast path (host) |\n|---|---:|---:|---:|\n");
+        Double fast = ns("fast_path_host");
         for (Row r : rows) {
+            if (r.kind() == Kind.NETMEM) {
+                continue;
+            }
             b.append("| ").append(r.label()).append(" | ").append(fmt(r.ns().score())).append(" | ")
                     .append(r.bytes() == null ? "n/a" : fmtBytes(r.bytes().score())).append(" | ")
-                    .append(times(r.ns().score(), atomic)).append(" |\n");
+                    .append(times(r.ns().score(), fast)).append(" |\n");
         }
         b.append('\n');
         targetsTable(b);
         b.append("\n![netmem vs alternatives](").append(resultsDir).append("/latest.png)\n\n");
-        b.append("Full table with errors and what each operation is: [`").append(resultsDir).append("/latest.md`](")
-                .append(resultsDir).append("/latest.md); machine-readable: [`").append(resultsDir)
-                .append("/summary.json`](").append(resultsDir).append("/summary.json).\n");
+        b.append("Every figure above is generated from the JMH JSON; the full table with errors and what one\n")
+                .append("operation is: [`").append(resultsDir).append("/latest.md`](").append(resultsDir)
+                .append("/latest.md); machine-readable: [`").append(resultsDir).append("/summary.json`](")
+                .append(resultsDir).append("/summary.json).\n");
         return b.toString();
     }
 
     private void runDescription(StringBuilder b) {
-        Object desc = machine.get("description");
-        if (desc != null) {
-            b.append("Machine: ").append(desc).append(".\n\n");
+        if (machine.containsKey("cpu")) {
+            b.append("- Machine: ").append(machine.get("cpu")).append(", ").append(plain(machine.get("cores")))
+                    .append(" cores, ").append(plain(machine.get("memory_gib"))).append(" GiB, ")
+                    .append(machine.get("os")).append("; ").append(machine.get("jvm")).append(".\n");
+        } else if (machine.get("description") != null) {
+            b.append("- Machine: ").append(machine.get("description")).append(".\n");
         }
-        Object load = machine.get("load");
-        if (load instanceof Map<?, ?> l) {
-            b.append("Load average (1 min) at start ").append(l.get("start_1m")).append(", at end ")
-                    .append(l.get("end_1m")).append(", highest sampled ").append(l.get("max_1m"))
-                    .append(" on ").append(machine.get("cores")).append(" cores");
-            b.append(": a load above the benchmark's own threads means other work shared the cores.\n\n");
+        if (machine.get("load") instanceof Map<?, ?> l) {
+            b.append("- Load average (1 min): ").append(l.get("start_1m")).append(" at start, ")
+                    .append(l.get("end_1m")).append(" at end, ").append(l.get("max_1m"))
+                    .append(" at most, on ").append(plain(machine.get("cores")))
+                    .append(" cores: above the benchmark's own threads, other work shared the cores.\n");
         }
         if (!results.results().isEmpty()) {
             Result r = results.results().getFirst();
-            b.append("JVM: ").append(results.jvm()).append("; JMH average time, ").append(r.forks())
-                    .append(" fork(s), warm-up ").append(r.warmup()).append(", measurement ").append(r.measure())
-                    .append(", mode `").append(machine.getOrDefault("mode", "?")).append("`.\n\n");
+            b.append("- JMH: average time, ").append(r.forks()).append(r.forks() == 1 ? " fork" : " forks")
+                    .append(" per benchmark, warm-up ").append(r.warmup()).append(", measurement ")
+                    .append(r.measure()).append(" (`").append(machine.getOrDefault("mode", "?")).append("` run, ")
+                    .append(machine.getOrDefault("started_utc", "?")).append(").\n");
         }
+        b.append('\n');
+    }
+
+    /** A whole number read back from JSON prints without ".0". */
+    private static String plain(Object o) {
+        return o instanceof Double d && d == Math.rint(d) ? String.valueOf(d.longValue()) : String.valueOf(o);
     }
 
     private void targetsTable(StringBuilder b) {

@@ -130,6 +130,10 @@ class ReportTest {
         String section = r.readmeSection("bench/results");
         assertTrue(section.startsWith("## Performance\n"));
         assertTrue(section.contains("![netmem vs alternatives](bench/results/latest.png)"));
+        assertTrue(section.contains("| Page pool path, ns/op | host | B/op (host) | × atomic inc (host) |"), section);
+        assertTrue(section.contains("| fast path | 4.00 | ≈0 | 0.80x |"), section);
+        assertTrue(section.contains("| slow path | 40.0 | ≈0 | 8.00x |"), section);
+        assertTrue(section.contains("| Netty pooled 4 KiB | 30.0 | ≈0 | 7.50x |"), section);
     }
 
     @Test
