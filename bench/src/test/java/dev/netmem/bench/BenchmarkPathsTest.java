@@ -158,6 +158,23 @@ class BenchmarkPathsTest {
     }
 
     @Test
+    void shouldDeliverEveryRxPathPacketThroughTheQueue() {
+        Bench3RxPath bench = new Bench3RxPath();
+        Bench3RxPath.Rx s = new Bench3RxPath.Rx();
+        s.provider = PoolMemory.HOST;
+        s.payloadSize = 1024;
+        s.open();
+        int calls = 50;
+        for (int i = 0; i < calls; i++) {
+            bench.rxPath(s);
+        }
+        long packets = (long) calls * Bench3RxPath.BATCH;
+        assertEquals(packets * 1024, s.readBytes);
+        assertEquals(packets, s.device.rxQueue(0).rxPackets());
+        s.close();
+    }
+
+    @Test
     void shouldRejectAnUnknownProviderNamingTheKnownOnes() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PoolMemory.create("rdma"));
         assertEquals("unknown provider 'rdma': use host, dmabuf or user_ring", e.getMessage());
