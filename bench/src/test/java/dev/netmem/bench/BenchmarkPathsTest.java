@@ -157,11 +157,12 @@ class BenchmarkPathsTest {
         p.destroyPool();
     }
 
-    @Test
-    void shouldDeliverEveryRxPathPacketThroughTheQueue() {
+    @ParameterizedTest
+    @ValueSource(strings = {PoolMemory.HOST, PoolMemory.DMABUF, PoolMemory.USER_RING})
+    void shouldDeliverEveryRxPathPacketThroughTheQueue(String provider) {
         Bench3RxPath bench = new Bench3RxPath();
         Bench3RxPath.Rx s = new Bench3RxPath.Rx();
-        s.provider = PoolMemory.HOST;
+        s.provider = provider;
         s.payloadSize = 1024;
         s.open();
         int calls = 50;
