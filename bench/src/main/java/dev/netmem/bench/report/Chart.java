@@ -16,8 +16,9 @@ import java.util.Locale;
 import javax.imageio.ImageIO;
 
 /**
- * The report's chart: one horizontal bar per row, ns/op on a log scale (the figures span three
- * decades), coloured by {@link Kind}. Plain Java2D and ImageIO, headless.
+ * The report's chart of the main comparisons ({@link Report#chartRows()}): one horizontal bar per
+ * row, ns/op on a log scale (the figures span five decades), coloured by {@link Kind}. Plain Java2D
+ * and ImageIO, headless.
  */
 public final class Chart {
     private static final int WIDTH = 1100;
@@ -42,7 +43,7 @@ public final class Chart {
      * @throws IOException if the file cannot be written
      */
     public static void write(Report report, String caption, Path file) throws IOException {
-        ImageIO.write(render(report.rows(), caption), "png", file.toFile());
+        ImageIO.write(render(report.chartRows(), caption), "png", file.toFile());
     }
 
     static BufferedImage render(List<Row> rows, String caption) {

@@ -194,6 +194,18 @@ public final class Report {
         return new Row(key, label, s.kind(), s.what(), ns, r.bytesPerOp().orElse(null));
     }
 
+    /**
+     * The rows the chart shows, the main comparisons: baselines, every path on host pages, the fast
+     * path on every provider, and the alternatives in their best configuration. The table has all.
+     */
+    public List<Row> chartRows() {
+        return rows.stream().filter(r -> switch (r.kind()) {
+            case BASELINE -> true;
+            case ALTERNATIVE -> !r.key().endsWith("_jdk25_default");
+            case NETMEM -> r.key().endsWith("_host") || r.key().startsWith("fast_path_") && !r.key().endsWith("_off");
+        }).toList();
+    }
+
     /** ns/op of a row, or {@code null} if the run has no such row. */
     public Double ns(String key) {
         Row r = byKey.get(key);
