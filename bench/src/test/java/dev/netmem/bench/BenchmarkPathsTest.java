@@ -2,14 +2,15 @@ package dev.netmem.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.netmem.api.PagePool;
 import dev.netmem.api.PagePoolStats;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
+import org.openjdk.jmh.infra.Control;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -133,27 +134,33 @@ class BenchmarkPathsTest {
         p.provider = provider;
         p.createPool();
         Bench3CrossThread.NapiThread napi = new Bench3CrossThread.NapiThread();
-        CountDownLatch produced = new CountDownLatch(1);
+        Control running = new Control();
         CompletableFuture<Void> app = CompletableFuture.runAsync(() -> {
-            try {
-                produced.await();
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-            while (!p.handoff.isEmpty()) {
-                bench.appFree(p);
+            for (int i = 0; i < N; i++) {
+                assertNotNull(bench.appFree(p, running));
             }
         });
         napi.enterNapi(p);
         for (int i = 0; i < N; i++) {
-            assertNotNull(bench.napiAlloc(p, napi));
+            assertNotNull(bench.napiAlloc(p, napi, running));
         }
-        produced.countDown();
         app.join();
         napi.exitNapi();
         PagePoolStats st = p.pool.stats();
         assertEquals(N, st.ring(), "every buffer came back through the ring");
-        assertEquals(0, st.cacheFull());
+        assertEquals(0, st.cached(), "none was recycled on the NAPI thread");
+        p.destroyPool();
+    }
+
+    @Test
+    void shouldStopWaitingForTheOtherSideWhenJmhEndsTheIteration() {
+        Bench3CrossThread bench = new Bench3CrossThread();
+        Bench3CrossThread.Pipeline p = new Bench3CrossThread.Pipeline();
+        p.provider = PoolMemory.HOST;
+        p.createPool();
+        Control stopped = new Control();
+        stopped.stopMeasurement = true;
+        assertNull(bench.appFree(p, stopped), "an empty hand-off queue does not block");
         p.destroyPool();
     }
 
