@@ -2,7 +2,7 @@
 # netmem-help: run the JMH benchmarks (--quick: a few minutes) and write bench/results/
 #
 # usage: ./netmem bench [--quick] [--report-only] [--include REGEX] [-p NAME=V1,V2]...
-#   (no option)    the full run, about ten minutes on 2 cores
+#   (no option)    the full run: 2 forks, 4 x 1 s warm-up, 6 x 1 s measurement; about 15 minutes
 #   --quick        every benchmark, 1 fork, short iterations: a few minutes
 #   --report-only  regenerate latest.md, latest.png, summary.json from bench/results/latest.json
 #   --include R    only benchmarks matching the JMH regex R; --prof P adds a JMH profiler (stack,

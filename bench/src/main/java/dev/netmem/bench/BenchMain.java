@@ -25,7 +25,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * <pre>
  * BenchMain [--quick] [--report-only] [--include REGEX] [-p NAME=V1,V2]... [--prof NAME[:OPTS]]... [--results DIR]
  *   --quick        every benchmark, 1 fork, short iterations (a few minutes)
- *   (default)      the full run: 2 forks, 4 x 1 s warm-up, 8 x 1 s measurement
+ *   (default)      the full run: 2 forks, 4 x 1 s warm-up, 6 x 1 s measurement (about 15 minutes)
  *   --report-only  regenerate the files from results/latest.json, keeping its machine description
  *   --include      a JMH include regex instead of every benchmark (a partial run; for development)
  *   -p             a JMH parameter override, e.g. -p provider=host,dmabuf
@@ -113,7 +113,7 @@ public final class BenchMain {
                     .measurementIterations(3).measurementTime(TimeValue.milliseconds(400));
         } else {
             o.forks(2).warmupIterations(4).warmupTime(TimeValue.seconds(1))
-                    .measurementIterations(8).measurementTime(TimeValue.seconds(1));
+                    .measurementIterations(6).measurementTime(TimeValue.seconds(1));
         }
         params.forEach((k, v) -> o.param(k, v.split(",")));
         for (String p : profilers) {

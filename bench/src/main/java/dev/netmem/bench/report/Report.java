@@ -111,7 +111,8 @@ public final class Report {
             new Spec("cross_thread_{p}", "cross-thread recycle ({p})", Kind.NETMEM, "Bench3CrossThread.crossThread",
                     Map.of(), "napiAlloc", "NAPI thread allocs and hands off; app thread frees to the ring"),
             new Spec("rx_path_{p}", "RX path, per packet ({p})", Kind.NETMEM, "Bench3RxPath.rxPath", Map.of(), null,
-                    "1 KiB packet: NIC write, NAPI poll, skb, recvmsg copy + free on the app thread, ring, refill"),
+                    "1 KiB packet: NIC write, NAPI poll, skb; the app reads and frees it (copy, devmem tokens or zcrx "
+                            + "refill); ring; refill"),
             new Spec("jctools_spsc", "JCTools SPSC", Kind.ALTERNATIVE, "Bench4Alternatives.jctoolsSpsc", Map.of(), null,
                     "SpscArrayQueue offer + poll"),
             new Spec("jctools_mpsc", "JCTools MPSC", Kind.ALTERNATIVE, "Bench4Alternatives.jctoolsMpsc", Map.of(), null,
@@ -362,6 +363,7 @@ public final class Report {
         }
         b.append('\n');
         targetsTable(b);
+        b.append("\nWhy a target is missed, with the profiles behind it: [`../README.md`](../README.md#findings).\n");
         b.append("\n![netmem vs alternatives](latest.png)\n");
         return b.toString();
     }
@@ -411,6 +413,7 @@ public final class Report {
         }
         b.append('\n');
         targetsTable(b);
+        b.append("\nWhy a target is missed, with the profiles behind it: [`bench/README.md`](bench/README.md#findings).\n");
         b.append("\n![netmem vs alternatives](").append(resultsDir).append("/latest.png)\n\n");
         b.append("Every figure above is generated from the JMH JSON; the full table with errors and what one\n")
                 .append("operation is: [`").append(resultsDir).append("/latest.md`](").append(resultsDir)
