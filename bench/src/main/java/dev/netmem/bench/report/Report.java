@@ -14,10 +14,11 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Turns one JMH JSON result into the published figures: {@code summary.json} (the issue's keys),
- * {@code latest.md} (the table with ratios against the baselines, and the targets), the chart
- * ({@link Chart}), and {@code performance-section.md}, the README's {@code ## Performance} section.
- * Every figure is read from the JSON here; none is typed by hand.
+ * Turns one JMH JSON result into the published figures: the rows, the issue's targets and
+ * {@code summary.json} (the issue's keys, in ns/op; the RX path also in Mpps) here; {@code latest.md}
+ * and {@code performance-section.md}, the README's {@code ## Performance} section, in
+ * {@link Markdown}; the chart in {@link Chart}. Every figure is read from the JSON; none is typed by
+ * hand.
  *
  * <p>Pool benchmarks are reported per {@code provider} value found in the JSON, so a run with more
  * providers ({@code -p provider=host,dmabuf,user_ring}) fills {@code fast_path_dmabuf_ns} and the
@@ -157,6 +158,18 @@ public final class Report {
         return rows;
     }
 
+    JmhResults results() {
+        return results;
+    }
+
+    Map<String, Object> machine() {
+        return machine;
+    }
+
+    boolean has(String key) {
+        return byKey.containsKey(key);
+    }
+
     static List<Row> measure(JmhResults results) {
         List<Row> out = new ArrayList<>();
         for (Spec s : SPECS) {
@@ -175,7 +188,7 @@ public final class Report {
     }
 
     /** The providers a benchmark ran with, host first. */
-    private static Set<String> providers(JmhResults results, String bench) {
+    static Set<String> providers(JmhResults results, String bench) {
         Set<String> out = new LinkedHashSet<>();
         out.add("host");
         for (Result r : results.results()) {
@@ -340,134 +353,6 @@ public final class Report {
         return v == null || v.isNaN() ? null : Math.round(v * 1000.0) / 1000.0;
     }
 
-    // ---------------------------------------------------------------------------------------------
-    // Markdown
-    // ---------------------------------------------------------------------------------------------
-
-    /** The full table, as {@code latest.md}. */
-    public String markdown() {
-        StringBuilder b = new StringBuilder();
-        b.append("# netmem benchmarks: latest run\n\n");
-        b.append("Generated from `latest.json` by `dev.netmem.bench.report.Report`; do not edit.\n\n");
-        runDescription(b);
-        b.append("| Benchmark | One operation | ns/op | ± 99.9% | B/op | × atomic inc | × lock/unlock |\n");
-        b.append("|---|---|---:|---:|---:|---:|---:|\n");
-        Double atomic = ns("baseline_atomic");
-        Double lock = ns("baseline_lock");
-        for (Row r : rows) {
-            b.append("| ").append(r.label()).append(" | ").append(r.what()).append(" | ")
-                    .append(fmt(r.ns().score())).append(" | ").append(fmt(r.ns().error())).append(" | ")
-                    .append(r.bytes() == null ? "n/a" : fmtBytes(r.bytes().score())).append(" | ")
-                    .append(times(r.ns().score(), atomic)).append(" | ").append(times(r.ns().score(), lock))
-                    .append(" |\n");
-        }
-        b.append('\n');
-        targetsTable(b);
-        b.append("\nWhy a target is missed, with the profiles behind it: [`../README.md`](../README.md#findings).\n");
-        b.append("\n![netmem vs alternatives](latest.png)\n");
-        return b.toString();
-    }
-
-    /** The README's {@code ## Performance} section; {@code resultsDir} is the results folder as the README links it. */
-    public String readmeSection(String resultsDir) {
-        StringBuilder b = new StringBuilder();
-        b.append("## Performance\n\n");
-        b.append("Measured with JMH in one run (baselines first, then the page pool's paths, then what a Java user\n")
-                .append("would pick instead), `-prof gc` for allocation. Reproduce with `./netmem bench` (the full run)\n")
-                .append("or `./netmem bench --quick` (a few minutes); both write `").append(resultsDir).append("/`.\n\n");
-        runDescription(b);
-        List<String> providers = List.copyOf(providers(results, "Bench2PagePoolPaths.fastPath"));
-        b.append("| Page pool path, ns/op |");
-        for (String p : providers) {
-            b.append(' ').append(p).append(" |");
-        }
-        b.append(" B/op (host) | × atomic inc (host) |\n|---|");
-        b.append("---:|".repeat(providers.size() + 2)).append('\n');
-        Double atomic = ns("baseline_atomic");
-        for (Spec s : SPECS) {
-            if (s.kind() != Kind.NETMEM) {
-                continue;
-            }
-            String hostKey = s.key().replace("{p}", "host");
-            if (!byKey.containsKey(hostKey)) {
-                continue;
-            }
-            b.append("| ").append(s.label().replace(" ({p})", "").replace(" (host)", "")).append(" |");
-            for (String p : providers) {
-                Double v = s.perProvider() ? ns(s.key().replace("{p}", p)) : p.equals("host") ? ns(hostKey) : null;
-                b.append(' ').append(v == null ? "–" : fmt(v)).append(" |");
-            }
-            Double bytes = bytes(hostKey);
-            b.append(' ').append(bytes == null ? "n/a" : fmtBytes(bytes)).append(" | ")
-                    .append(times(ns(hostKey), atomic)).append(" |\n");
-        }
-        b.append("\n| Baseline or alternative | ns/op | B/op | × fast path (host) |\n|---|---:|---:|---:|\n");
-        Double fast = ns("fast_path_host");
-        for (Row r : rows) {
-            if (r.kind() == Kind.NETMEM) {
-                continue;
-            }
-            b.append("| ").append(r.label()).append(" | ").append(fmt(r.ns().score())).append(" | ")
-                    .append(r.bytes() == null ? "n/a" : fmtBytes(r.bytes().score())).append(" | ")
-                    .append(times(r.ns().score(), fast)).append(" |\n");
-        }
-        b.append('\n');
-        targetsTable(b);
-        b.append("\nWhy a target is missed, with the profiles behind it: [`bench/README.md`](bench/README.md#findings).\n");
-        b.append("\n![netmem vs alternatives](").append(resultsDir).append("/latest.png)\n\n");
-        b.append("Every figure above is generated from the JMH JSON; the full table with errors and what one\n")
-                .append("operation is: [`").append(resultsDir).append("/latest.md`](").append(resultsDir)
-                .append("/latest.md); machine-readable: [`").append(resultsDir).append("/summary.json`](")
-                .append(resultsDir).append("/summary.json).\n");
-        return b.toString();
-    }
-
-    private void runDescription(StringBuilder b) {
-        if (machine.containsKey("cpu")) {
-            b.append("- Machine: ").append(machine.get("cpu")).append(", ").append(plain(machine.get("cores")))
-                    .append(" cores, ").append(plain(machine.get("memory_gib"))).append(" GiB, ")
-                    .append(machine.get("os")).append("; ").append(machine.get("jvm")).append(".\n");
-        } else if (machine.get("description") != null) {
-            b.append("- Machine: ").append(machine.get("description")).append(".\n");
-        }
-        if (machine.get("load") instanceof Map<?, ?> l) {
-            b.append("- Load average (1 min): ").append(l.get("start_1m")).append(" at start, ")
-                    .append(l.get("end_1m")).append(" at end, ").append(l.get("max_1m"))
-                    .append(" at most, on ").append(plain(machine.get("cores")))
-                    .append(" cores: above the benchmark's own threads, other work shared the cores.\n");
-        }
-        if (!results.results().isEmpty()) {
-            Result r = results.results().getFirst();
-            b.append("- JMH: average time, ").append(r.forks()).append(r.forks() == 1 ? " fork" : " forks")
-                    .append(" per benchmark, warm-up ").append(r.warmup()).append(", measurement ")
-                    .append(r.measure()).append(" (`").append(machine.getOrDefault("mode", "?")).append("` run, ")
-                    .append(machine.getOrDefault("started_utc", "?")).append(").\n");
-        }
-        b.append('\n');
-    }
-
-    /** A whole number read back from JSON prints without ".0". */
-    private static String plain(Object o) {
-        return o instanceof Double d && d == Math.rint(d) ? String.valueOf(d.longValue()) : String.valueOf(o);
-    }
-
-    private void targetsTable(StringBuilder b) {
-        b.append("An allocation target counts as met below 1 B/op (fewer than one 16-byte object per 16\n")
-                .append("operations; JMH's GC profiler counts every thread of the fork).\n\n");
-        b.append("| Target | Measured | Limit | Met |\n|---|---:|---:|---|\n");
-        for (Target t : targets()) {
-            String measured = t.measured() == null ? "pending"
-                    : "B/op".equals(t.unit()) ? fmtBytes(t.measured()) + " B/op" : fmt(t.measured()) + "x";
-            String met = t.met() == null ? "pending: " + t.pending() : t.met() ? "yes" : "**no**";
-            b.append("| ").append(t.name()).append(" | ").append(measured).append(" | ").append(t.limit())
-                    .append("B/op".equals(t.unit()) ? " B/op" : "x").append(" | ").append(met).append(" |\n");
-        }
-    }
-
-    private static String times(double v, Double base) {
-        return base == null || base <= 0 ? "n/a" : fmt(v / base) + "x";
-    }
-
     /** Three significant figures, at most two decimals past the point for values above 1. */
     static String fmt(double v) {
         if (Double.isNaN(v)) {
@@ -476,10 +361,6 @@ public final class Report {
         double a = Math.abs(v);
         String f = a >= 100 ? "%.0f" : a >= 10 ? "%.1f" : a >= 0.1 ? "%.2f" : "%.3f";
         return String.format(Locale.ROOT, f, v);
-    }
-
-    private static String fmtBytes(double v) {
-        return v < ZERO_BYTES ? "≈0" : fmt(v);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -495,8 +376,9 @@ public final class Report {
     public void writeAll(Path dir, String readmeLink) throws IOException {
         Files.createDirectories(dir);
         Files.writeString(dir.resolve("summary.json"), Json.write(summary()));
-        Files.writeString(dir.resolve("latest.md"), markdown());
-        Files.writeString(dir.resolve("performance-section.md"), readmeSection(readmeLink));
+        Markdown md = new Markdown(this);
+        Files.writeString(dir.resolve("latest.md"), md.table());
+        Files.writeString(dir.resolve("performance-section.md"), md.readmeSection(readmeLink));
         Chart.write(this, String.valueOf(machine.getOrDefault("chart_caption", "")), dir.resolve("latest.png"));
     }
 }

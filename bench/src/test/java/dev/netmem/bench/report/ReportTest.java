@@ -124,12 +124,12 @@ class ReportTest {
         Report r = report(false);
         assertEquals("baseline_empty_loop", r.rows().get(0).key());
         assertEquals("baseline_atomic", r.rows().get(1).key());
-        String md = r.markdown();
+        String md = new Markdown(r).table();
         assertTrue(md.contains("| fast path (host) | alloc + recycleDirect in NAPI context, stats on | 4.00 | 0.10 | ≈0 | 0.80x | 0.40x |"),
                 md);
         assertTrue(md.contains("| ring path (host) / JCTools MPSC | 4.00x | <= 3.00x | **no** |"), md);
         assertTrue(md.contains("| empty loop | JMH's invocation loop, nothing in it | 0.30 | n/a |"), md);
-        String section = r.readmeSection("bench/results");
+        String section = new Markdown(r).readmeSection("bench/results");
         assertTrue(section.startsWith("## Performance\n"));
         assertTrue(section.contains("![netmem vs alternatives](bench/results/latest.png)"));
         assertTrue(section.contains("| Page pool path, ns/op | host | B/op (host) | × atomic inc (host) |"), section);
