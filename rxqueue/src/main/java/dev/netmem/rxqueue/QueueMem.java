@@ -23,9 +23,12 @@ import java.util.concurrent.locks.LockSupport;
  * Each slot holds a header buffer (a frag of the host header pool, with header split) and a data
  * buffer (a page of the main pool, provider memory when a provider is bound). The NIC writes a
  * packet into the slot at {@code completed}; the poll turns each completed slot into an
- * {@link SkBuff} that takes the slot's buffers and re-posts the slot at once with fresh buffers
- * (bnxt-style): if those cannot be allocated the packet is dropped, its buffers stay in the slot
- * and {@link RxQueue#rxAllocFail()} counts it. So the ring is always full and traffic continues.
+ * {@link SkBuff} that takes the slot's buffers (delivery never allocates), then re-arms consumed
+ * slots in ring order with fresh buffers and re-posts them. When a buffer cannot be allocated,
+ * {@link RxQueue#rxAllocFail()} counts it and the slot stays unposted until a later poll succeeds:
+ * the NIC then finds fewer posted descriptors and reports {@link RxQueue#rxMissed()}, so a reliable
+ * sender retries (TCP retransmits). A packet the NIC accepted is never lost to an allocation
+ * failure, and traffic resumes as soon as buffers come home.
  *
  * <p>Threads: the NIC side ({@link #nicWrite}) runs under the queue's NIC lock; the poll runs on
  * the NAPI thread; everything else under the device's control lock.
@@ -65,8 +68,10 @@ public final class QueueMem {
     private final int[] bufWritten;
     private final SkbCache skbs;
 
-    /** NAPI-private. */
+    /** NAPI-private: slots the poll has delivered. */
     private long consumed;
+    /** NAPI-private: delivered slots re-armed with fresh buffers; {@code posted == armed + size}. */
+    private long armed;
     /** Written by the NAPI (setRelease), read by the NIC (getAcquire). */
     @SuppressWarnings("unused")
     private volatile long posted;
@@ -147,6 +152,7 @@ public final class QueueMem {
             queue.napi().complete();
         }
         consumed = 0;
+        armed = 0;
         COMPLETED.setRelease(this, 0L);
         POSTED.setRelease(this, (long) size); // NIC's getAcquire of posted is the partner
         filled = true;
@@ -217,8 +223,10 @@ public final class QueueMem {
                     headerPool.putNetmem(hdr[i], -1, false);
                     hdr[i] = null;
                 }
-                pool.putNetmem(buf[i], -1, false);
-                buf[i] = null;
+                if (buf[i] != null) {
+                    pool.putNetmem(buf[i], -1, false);
+                    buf[i] = null;
+                }
             }
             filled = false;
         }
@@ -307,8 +315,9 @@ public final class QueueMem {
     }
 
     /**
-     * {@code napi->poll}: turns up to {@code budget} completed slots into skbs and re-posts them.
-     * Caller: the NAPI thread, scheduled. Allocates nothing per packet (skbs come from the cache).
+     * {@code napi->poll}: turns up to {@code budget} completed slots into skbs, then re-arms and
+     * re-posts the slots it can. Caller: the NAPI thread, scheduled. Allocates nothing per packet
+     * (skbs come from the cache).
      *
      * @return packets processed
      */
@@ -318,55 +327,68 @@ public final class QueueMem {
         long i = consumed;
         int work = 0;
         while (i < c && work < budget) {
-            receiveSlot((int) i & mask);
+            deliverSlot((int) i & mask);
             i++;
             work++;
-            POSTED.setRelease(this, i + size); // the slot is re-posted; NIC getAcquire is the partner
         }
         consumed = i;
+        refill();
         return work;
     }
 
-    private void receiveSlot(int slot) {
-        int hw = hdrWritten[slot];
-        int bw = bufWritten[slot];
+    /** Re-arms delivered slots in ring order; stops at the first allocation failure. */
+    private void refill() {
+        long r = armed;
+        while (r < consumed && armSlot((int) r & mask)) {
+            r++;
+        }
+        if (r != armed) {
+            armed = r;
+            POSTED.setRelease(this, r + size); // the NIC's getAcquire of posted is the partner
+        }
+    }
+
+    /** Puts fresh buffers into whatever the slot lacks; false (counted) if one cannot be had. */
+    private boolean armSlot(int slot) {
         if (queue.device().allocFailPolicy().shouldFail()) {
             queue.countAllocFail();
-            return;
+            return false;
         }
-        NetIov newHdr = null;
-        int newHdrOff = 0;
-        if (hw > 0) {
-            newHdr = headerPool.allocFrag(HEADER_BUF_SIZE);
-            if (newHdr == null) {
+        if (split && hdr[slot] == null) {
+            NetIov h = headerPool.allocFrag(HEADER_BUF_SIZE);
+            if (h == null) {
                 queue.countAllocFail();
-                return;
+                return false;
             }
-            newHdrOff = headerPool.lastFragOffset();
+            hdr[slot] = h;
+            hdrOff[slot] = headerPool.lastFragOffset();
         }
-        NetIov newBuf = null;
-        if (bw > 0) {
-            newBuf = pool.alloc();
-            if (newBuf == null) {
-                if (newHdr != null) {
-                    headerPool.recycleDirect(newHdr);
-                }
+        if (buf[slot] == null) {
+            NetIov b = pool.alloc();
+            if (b == null) {
                 queue.countAllocFail();
-                return;
+                return false;
             }
+            buf[slot] = b;
         }
+        return true;
+    }
+
+    /** Hands the slot's written buffers to an skb; the slot keeps only what the packet did not use. */
+    private void deliverSlot(int slot) {
+        int hw = hdrWritten[slot];
+        int bw = bufWritten[slot];
         SkBuff skb = skbs.get();
         if (hw > 0) {
             skb.init(hdr[slot], hdrOff[slot], hw, true);
-            hdr[slot] = newHdr;
-            hdrOff[slot] = newHdrOff;
+            hdr[slot] = null;
             if (bw > 0) {
                 skb.addRxFrag(buf[slot], 0, bw);
-                buf[slot] = newBuf;
+                buf[slot] = null;
             }
         } else {
             skb.init(buf[slot], 0, bw, true);
-            buf[slot] = newBuf;
+            buf[slot] = null;
         }
         queue.countPacket(skb.len() - Headers.HEADER_LEN);
         deliver(skb);

@@ -1,0 +1,5 @@
+#!/usr/bin/env bash
+# netmem-help: zero-copy TCP receive demo (try --help); `demo send --to HOST:PORT --bytes N` is the sender
+set -euo pipefail
+source "$(dirname "$0")/_java.sh"
+exec "$JAVA" -Xmx512m -cp "$CP" dev.netmem.demo.DemoMain "$@"

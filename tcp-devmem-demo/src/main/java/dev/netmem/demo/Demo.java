@@ -1,0 +1,513 @@
+package dev.netmem.demo;
+
+import dev.netmem.api.PagePool;
+import dev.netmem.api.PagePoolStats;
+import dev.netmem.providers.dmabuf.Dmabuf;
+import dev.netmem.providers.zcrx.ZcrxArea;
+import dev.netmem.providers.zcrx.ZcrxIfq;
+import dev.netmem.providers.zcrx.ZcrxUserRing;
+import dev.netmem.rxqueue.DevmemRecord;
+import dev.netmem.rxqueue.DevmemSocket;
+import dev.netmem.rxqueue.DmabufToken;
+import dev.netmem.rxqueue.NetDevice;
+import dev.netmem.rxqueue.Netdev;
+import dev.netmem.rxqueue.NetdevNlSock;
+import dev.netmem.rxqueue.PagePoolInfo;
+import dev.netmem.rxqueue.RxBinding;
+import dev.netmem.rxqueue.StreamWire;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The zero-copy TCP receive demo: a real TCP stream on loopback enters an emulated NIC whose queue 0
+ * is bound to a memory provider; the application receives with the devmem socket API and a
+ * consumer in a separate JVM reads the payload in place (see {@link Consumer}).
+ *
+ * <pre>
+ *   Sender --TCP 127.0.0.1--> StreamWire --> NetDevice queue 0 (header split; payload into the
+ *   dmabuf pages of its page pool) --> DevmemSocket.recvmsg: LINEAR + DMABUF{offset,size,token}
+ *   --> consumer JVM (maps the dmabuf, verifies in place) --> tokens --> DevmemSocket.dontneed
+ * </pre>
+ */
+final class Demo {
+    static final int MSS = 4000;
+    private static final long DMABUF_BYTES = 16L << 20;
+    private static final int IOV_BYTES = 256 << 10;
+    private static final List<String> CONSUMER_JVM_FLAGS = List.of(
+            "--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
+            "--add-opens=java.base/java.io=ALL-UNNAMED", "--add-opens=java.base/java.util=ALL-UNNAMED",
+            "--add-opens=java.base/java.nio=ALL-UNNAMED", "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+            "--add-exports=java.base/sun.nio.ch=ALL-UNNAMED", "--add-exports=java.base/jdk.internal.ref=ALL-UNNAMED",
+            "--add-exports=jdk.unsupported/sun.misc=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
+            "--enable-native-access=ALL-UNNAMED", "-Xmx256m", "-XX:+UseSerialGC");
+
+    private final DemoOptions o;
+    private final PrintStream out;
+    private final PrintStream err;
+    private final AtomicLong received = new AtomicLong();
+    private final AtomicLong tokensReturned = new AtomicLong();
+    /**
+     * Application flow control: frags handed to the consumer and not yet returned. A devmem receiver
+     * must return tokens or the dma-buf runs dry; this caps what the consumer may hold at half of it.
+     */
+    private final Semaphore window = new Semaphore((int) (DMABUF_BYTES / 4096 / 2));
+    private volatile boolean consumerDied;
+    private volatile String consumerFailure;
+
+    Demo(DemoOptions o, PrintStream out, PrintStream err) {
+        this.o = o;
+        this.out = out;
+        this.err = err;
+    }
+
+    /** What one connection produced. */
+    record ConnResult(long bytes, String sha256Verified, long patternErrors, boolean consumerOk) {
+    }
+
+    /** Runs the demo; returns the process exit status. */
+    int run() throws Exception {
+        NetDevice dev = NetDevice.builder("demo0").rxQueues(o.queues()).headerSplit(true, 0)
+                .hostBytes(64L << 20).build();
+        dev.open();
+        Dmabuf dmabuf = null;
+        RxBinding binding = null;
+        ZcrxIfq ifq = null;
+        List<Integer> poolIds = new ArrayList<>();
+        long sentBytes = 0;
+        String shaSent = null;
+        long totalReceived = 0;
+        double seconds = 0;
+        List<ConnResult> conns = new ArrayList<>();
+        PagePoolStats stats = null;
+        int tokensOutstanding = 0;
+        long inflightAfter;
+        try (NetdevNlSock nl = Netdev.open();
+             ServerSocket server = new ServerSocket(Math.max(o.listenPort(), 0), 50, InetAddress.getLoopbackAddress())) {
+            int port = server.getLocalPort();
+            dev.addFlowRule(port, 0);
+            switch (o.provider()) {
+                case "dmabuf" -> {
+                    dmabuf = Dmabuf.create(DMABUF_BYTES);
+                    binding = nl.bindRx(dev, dmabuf, 0);
+                }
+                case "user-ring" -> {
+                    dmabuf = Dmabuf.create(DMABUF_BYTES);
+                    binding = nl.bindRxUserRing(dev, ZcrxArea.ofDmabuf(dmabuf), 0, 1024, 4096, Dmabuf.DEFAULT_DIR);
+                    ifq = (ZcrxIfq) binding.provider();
+                }
+                default -> { } // host pages: nothing to bind
+            }
+            for (PagePoolInfo info : Netdev.pagePoolDump(dev.ifindex())) {
+                poolIds.add(info.id());
+            }
+            if (!o.quiet()) {
+                err.printf("netmem demo: provider=%s mode=%s queue 0 of %s (%d queues), port %d%s%n", o.provider(),
+                        o.mode(), dev.name(), o.queues(), port,
+                        dmabuf == null ? "" : ", dmabuf " + dmabuf.path() + " (" + (DMABUF_BYTES >> 20) + " MiB)");
+            }
+            long start = System.nanoTime();
+            CompletableFuture<Sender.Result> sender = null;
+            if (o.listenPort() < 0) {
+                sender = CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return Sender.send("127.0.0.1", port, o.bytes(), o.seconds());
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+            } else if (!o.quiet()) {
+                err.printf("listening on 127.0.0.1:%d for %d connection(s), e.g. socat -u FILE:data TCP:127.0.0.1:%d%n",
+                        port, o.connections(), port);
+            }
+            Progress progress = o.quiet() ? null : new Progress(dev.rxQueue(0).pagePool(), start);
+            try {
+                int want = o.listenPort() < 0 ? 1 : o.connections();
+                for (int c = 0; c < want && !consumerDied; c++) {
+                    try (Socket accepted = server.accept();
+                         DevmemSocket sock = dev.openSocket(port)) {
+                        StreamWire wire = StreamWire.fromSocket(dev, accepted, MSS);
+                        try {
+                            ConnResult r = receiveConnection(sock, wire, dmabuf, ifq);
+                            conns.add(r);
+                            totalReceived += r.bytes();
+                            if (o.listenPort() > 0) {
+                                out.printf("connection %d: %d bytes, sha256 %s%n", c + 1, r.bytes(), r.sha256Verified());
+                            }
+                        } finally {
+                            tokensOutstanding += sock.outstandingTokens();
+                            wire.close();
+                        }
+                    }
+                }
+            } finally {
+                if (progress != null) {
+                    progress.stop();
+                }
+            }
+            seconds = (System.nanoTime() - start) / 1e9;
+            if (sender != null) {
+                Sender.Result s = sender.get(60, TimeUnit.SECONDS);
+                sentBytes = s.bytes();
+                shaSent = s.sha256();
+            }
+            stats = dev.rxQueue(0).pagePool().stats();
+        } finally {
+            if (binding != null) {
+                binding.close();
+            }
+            dev.close();
+            if (dmabuf != null) {
+                dmabuf.close();
+            }
+        }
+        inflightAfter = awaitInflightZero(poolIds);
+        return summarize(sentBytes, shaSent, totalReceived, seconds, conns, stats, tokensOutstanding, inflightAfter,
+                dmabuf);
+    }
+
+    /** Receives one connection until the wire ends and every byte was handed to a consumer. */
+    private ConnResult receiveConnection(DevmemSocket sock, StreamWire wire, Dmabuf dmabuf, ZcrxIfq ifq)
+            throws Exception {
+        boolean zerocopy = o.mode().equals("zerocopy");
+        boolean pattern = o.listenPort() < 0;
+        String mapPath = zerocopy && dmabuf != null ? dmabuf.path().toString() : "-";
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ProcessHandle.current().info().command().orElse("java"));
+        cmd.addAll(CONSUMER_JVM_FLAGS);
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(Consumer.class.getName());
+        cmd.add(mapPath);
+        cmd.add(pattern ? "pattern" : "none");
+        if (zerocopy && ifq != null) {
+            cmd.add(ifq.regionPath().toString());
+        }
+        Process consumer = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        DataOutputStream toConsumer = new DataOutputStream(new BufferedOutputStream(consumer.getOutputStream(), 1 << 16));
+        DataInputStream fromConsumer = new DataInputStream(new BufferedInputStream(consumer.getInputStream(), 1 << 16));
+        CompletableFuture<ConnResult> result = new CompletableFuture<>();
+        Thread tokens = Thread.ofPlatform().name("demo-tokens").daemon().start(
+                () -> returnTokens(sock, fromConsumer, result, consumer));
+        long bytes = 0;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment iov = arena.allocate(IOV_BYTES);
+            List<DevmemRecord> records = new ArrayList<>();
+            byte[] heap = new byte[IOV_BYTES];
+            ZcrxUserRing ring = !zerocopy && ifq != null ? ZcrxUserRing.open(ifq.regionPath(), dmabuf.path()) : null;
+            long copied = 0;
+            try {
+                while (!consumerDied) {
+                    int n;
+                    if (ifq != null) {
+                        try {
+                            n = sock.recvZc(ifq, Duration.ofMillis(50));
+                        } catch (dev.netmem.rxqueue.NetdevException e) {
+                            if (e.errno() != dev.netmem.rxqueue.Errno.ENOSPC) {
+                                throw e;
+                            }
+                            n = 0; // the completion ring is full: whoever consumes it is behind
+                            java.util.concurrent.locks.LockSupport.parkNanos(100_000);
+                        }
+                        if (ring != null) {
+                            copied += drainCopy(ring, heap, toConsumer); // copy mode: the application drains the CQ
+                        }
+                    } else {
+                        records.clear();
+                        n = sock.recvmsg(iov, records, DevmemSocket.MSG_SOCK_DEVMEM, Duration.ofMillis(50));
+                        if (n > 0) {
+                            forward(sock, iov, records, n, zerocopy, dmabuf, heap, toConsumer);
+                        }
+                    }
+                    if (n > 0) {
+                        bytes += n;
+                        received.addAndGet(n);
+                        continue;
+                    }
+                    if (!wire.await(Duration.ZERO) || sock.queuedBytes() > 0) {
+                        continue; // the wire still runs, or data is still queued
+                    }
+                    if (wire.failure() != null) {
+                        throw new IOException("wire failed", wire.failure());
+                    }
+                    break;
+                }
+                while (ring != null && copied < bytes && !consumerDied) {
+                    copied += drainCopy(ring, heap, toConsumer);
+                }
+            } finally {
+                if (ring != null) {
+                    ring.close();
+                }
+            }
+            if (!consumerDied) {
+                toConsumer.writeByte(Consumer.OP_END);
+                toConsumer.writeLong(bytes);
+                toConsumer.flush();
+            }
+        } catch (IOException e) {
+            if (!consumerDied) {
+                throw e;
+            }
+        }
+        ConnResult r;
+        try {
+            r = result.get(60, TimeUnit.SECONDS);
+        } finally {
+            consumer.destroy();
+            consumer.waitFor(10, TimeUnit.SECONDS);
+            tokens.join(10_000);
+        }
+        return new ConnResult(bytes, r.sha256Verified(), r.patternErrors(), r.consumerOk());
+    }
+
+    /** User ring, copy mode: copies every ready completion to the heap, refills, forwards; returns bytes. */
+    private static long drainCopy(ZcrxUserRing ring, byte[] heap, DataOutputStream to) {
+        long[] done = {0};
+        ring.poll((off, len, flags) -> {
+            MemorySegment.copy(ring.data(off, len), ValueLayout.JAVA_BYTE, 0, heap, 0, len);
+            while (!ring.refill(off, len)) {
+                Thread.onSpinWait();
+            }
+            sendCopy(to, heap, len);
+            done[0] += len;
+        });
+        return done[0];
+    }
+
+    private void forward(DevmemSocket sock, MemorySegment iov, List<DevmemRecord> records, int n, boolean zerocopy,
+                         Dmabuf dmabuf, byte[] heap, DataOutputStream to) throws IOException {
+        if (records.isEmpty()) { // readable data (host pages): recvmsg copied it into iov
+            MemorySegment.copy(iov, ValueLayout.JAVA_BYTE, 0, heap, 0, n);
+            sendCopy(to, heap, n);
+            return;
+        }
+        long linear = 0;
+        for (DevmemRecord rec : records) {
+            switch (rec) {
+                case DevmemRecord.Linear l -> {
+                    MemorySegment.copy(iov, ValueLayout.JAVA_BYTE, linear, heap, 0, l.fragSize());
+                    sendCopy(to, heap, l.fragSize());
+                    linear += l.fragSize();
+                }
+                case DevmemRecord.Dmabuf d -> {
+                    if (zerocopy) {
+                        acquireWindow(to);
+                        to.writeByte(Consumer.OP_ZEROCOPY);
+                        to.writeLong(d.fragOffset());
+                        to.writeInt(d.fragSize());
+                        to.writeInt(d.fragToken());
+                    } else { // what a conventional receiver does: copy the payload into its own heap buffer
+                        MemorySegment.copy(dmabuf.segment(), ValueLayout.JAVA_BYTE, d.fragOffset(), heap, 0,
+                                d.fragSize());
+                        sock.dontneed(DmabufToken.of(d.fragToken()));
+                        tokensReturned.incrementAndGet();
+                        sendCopy(to, heap, d.fragSize());
+                    }
+                }
+            }
+        }
+        to.flush();
+    }
+
+    private void acquireWindow(DataOutputStream to) throws IOException {
+        if (window.tryAcquire()) {
+            return;
+        }
+        to.flush(); // let the consumer see everything before waiting for its tokens
+        try {
+            while (!window.tryAcquire(50, TimeUnit.MILLISECONDS)) {
+                if (consumerDied) {
+                    throw new IOException("consumer died");
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+    }
+
+    private static void sendCopy(DataOutputStream to, byte[] heap, int len) {
+        try {
+            to.writeByte(Consumer.OP_COPY);
+            to.writeInt(len);
+            to.write(heap, 0, len);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** Reads token batches from the consumer and returns them to the socket; detects a dead consumer. */
+    private void returnTokens(DevmemSocket sock, DataInputStream in, CompletableFuture<ConnResult> result,
+                              Process consumer) {
+        int[] batch = new int[DevmemSocket.MAX_DONTNEED_TOKENS];
+        try {
+            while (true) {
+                int op = in.readUnsignedByte();
+                if (op == Consumer.OP_TOKENS) {
+                    int n = in.readInt();
+                    int k = 0;
+                    for (int i = 0; i < n; i++) {
+                        batch[k++] = in.readInt();
+                        if (k == batch.length || i == n - 1) {
+                            DmabufToken[] runs = new DmabufToken[k];
+                            for (int j = 0; j < k; j++) {
+                                runs[j] = DmabufToken.of(batch[j]);
+                            }
+                            tokensReturned.addAndGet(sock.dontneed(runs));
+                            window.release(k);
+                            k = 0;
+                        }
+                    }
+                } else if (op == Consumer.OP_HASH) {
+                    long bytes = in.readLong();
+                    long errors = in.readLong();
+                    String sha = in.readUTF();
+                    result.complete(new ConnResult(bytes, sha, errors, true));
+                    return;
+                } else {
+                    throw new IOException("unknown consumer op " + op);
+                }
+            }
+        } catch (EOFException e) {
+            consumerDied = true;
+            consumerFailure = "consumer process exited before finishing"
+                    + (consumer.isAlive() ? "" : " (exit code " + consumer.exitValue() + ")");
+            result.complete(new ConnResult(0, "", 0, false));
+        } catch (Exception e) {
+            consumerDied = true;
+            consumerFailure = "consumer failed: " + e;
+            result.complete(new ConnResult(0, "", 0, false));
+        }
+    }
+
+    /** Waits (up to 5 s) for every pool the demo used to release; returns what is still in flight. */
+    private static long awaitInflightZero(List<Integer> poolIds) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (true) {
+            long inflight = 0;
+            for (int id : poolIds) {
+                inflight += PagePool.byId(id).map(PagePool::inflight).orElse(0);
+            }
+            if (inflight == 0 || System.nanoTime() > deadline) {
+                return inflight;
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    private int summarize(long sent, String shaSent, long got, double seconds, List<ConnResult> conns,
+                          PagePoolStats stats, int tokensOutstanding, long inflightAfter, Dmabuf dmabuf) {
+        String shaVerified = conns.isEmpty() ? "" : conns.getLast().sha256Verified();
+        long patternErrors = conns.stream().mapToLong(ConnResult::patternErrors).sum();
+        boolean consumerOk = !consumerDied && conns.stream().allMatch(ConnResult::consumerOk);
+        boolean verified = consumerOk && patternErrors == 0 && !conns.isEmpty()
+                && (shaSent == null || (sent == got && shaSent.equals(shaVerified)));
+        boolean filesGone = dmabuf == null || !java.nio.file.Files.exists(dmabuf.path());
+        double gbps = seconds > 0 ? got * 8 / seconds / 1e9 : 0;
+        PrintStream text = o.json() ? err : out;
+        text.printf("%n== netmem demo summary ==%n");
+        text.printf("provider %s, mode %s, %d queue(s)%n", o.provider(), o.mode(), o.queues());
+        if (shaSent != null) {
+            text.printf("sent      %,d bytes  sha256 %s%n", sent, shaSent);
+        }
+        text.printf("received  %,d bytes in %.2f s = %.2f Gbit/s%n", got, seconds, gbps);
+        text.printf("verified  sha256 %s in place by the consumer JVM, pattern errors %d -> %s%n", shaVerified,
+                patternErrors, verified ? "OK" : "FAILED");
+        if (consumerFailure != null) {
+            text.printf("consumer  %s; its tokens were reclaimed by closing the socket%n", consumerFailure);
+        }
+        text.printf("page pool %s%n", stats);
+        text.printf("tokens outstanding %d, inflight after teardown %d, shared files removed %s%n",
+                tokensOutstanding, inflightAfter, filesGone);
+        boolean ok = verified && tokensOutstanding == 0 && inflightAfter == 0 && filesGone;
+        if (o.json()) {
+            out.println(json(sent, shaSent, got, seconds, gbps, shaVerified, verified, tokensOutstanding,
+                    inflightAfter, stats, patternErrors));
+        }
+        return ok ? 0 : 1;
+    }
+
+    private String json(long sent, String shaSent, long got, double seconds, double gbps, String shaVerified,
+                        boolean verified, int tokensOutstanding, long inflightAfter, PagePoolStats s,
+                        long patternErrors) {
+        StringBuilder b = new StringBuilder("{");
+        b.append("\"provider\":\"").append(o.provider()).append("\",\"mode\":\"").append(o.mode()).append('"');
+        b.append(",\"queues\":").append(o.queues());
+        b.append(",\"bytes_sent\":").append(sent).append(",\"bytes\":").append(got);
+        b.append(",\"seconds\":").append(String.format(Locale.ROOT, "%.3f", seconds));
+        b.append(",\"gbps\":").append(String.format(Locale.ROOT, "%.3f", gbps));
+        b.append(",\"sha256_sent\":").append(shaSent == null ? "null" : "\"" + shaSent + "\"");
+        b.append(",\"sha256_verified\":\"").append(shaVerified).append('"');
+        b.append(",\"verified\":").append(verified);
+        b.append(",\"pattern_errors\":").append(patternErrors);
+        b.append(",\"consumer_died\":").append(consumerDied);
+        b.append(",\"tokens_outstanding\":").append(tokensOutstanding);
+        b.append(",\"inflight_after\":").append(inflightAfter);
+        if (s != null) {
+            b.append(",\"page_pool\":{");
+            String[] names = {"fast", "slow", "slow_high_order", "empty", "refill", "waive", "cached", "cache_full",
+                "ring", "ring_full", "released_refcnt"};
+            long[] v = s.toArray();
+            for (int i = 0; i < names.length; i++) {
+                b.append(i == 0 ? "" : ",").append('"').append(names[i]).append("\":").append(v[i]);
+            }
+            b.append('}');
+        }
+        return b.append('}').toString();
+    }
+
+    /** The live progress line on stderr. */
+    private final class Progress {
+        private final Thread thread;
+        private volatile boolean stop;
+
+        Progress(PagePool pool, long start) {
+            thread = Thread.ofPlatform().daemon().name("demo-progress").start(() -> {
+                while (!stop) {
+                    try {
+                        Thread.sleep(500);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    long b = received.get();
+                    double s = (System.nanoTime() - start) / 1e9;
+                    String hit = "n/a";
+                    if (pool.statsEnabled()) {
+                        PagePoolStats st = pool.stats();
+                        long allocs = st.fast() + st.refill() + st.empty();
+                        hit = allocs == 0 ? "n/a" : String.format(Locale.ROOT, "%.1f%%", 100.0 * st.fast() / allocs);
+                    }
+                    err.printf("\r%,14d bytes  %6.2f Gbit/s  in-flight %5d  fast-cache hits %s   ", b,
+                            b * 8 / s / 1e9, pool.inflight(), hit);
+                }
+            });
+        }
+
+        void stop() throws InterruptedException {
+            stop = true;
+            thread.interrupt();
+            thread.join(2000);
+            err.println();
+        }
+    }
+}
