@@ -1,5 +1,6 @@
 package dev.netmem.bench;
 
+import dev.netmem.bench.report.DemoRuns;
 import dev.netmem.bench.report.JmhResults;
 import dev.netmem.bench.report.Json;
 import dev.netmem.bench.report.Report;
@@ -19,8 +20,10 @@ import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
  * Runs every benchmark in one JMH run and writes the results: {@code results/latest.json} (JMH's
- * JSON), then, derived from it by {@link Report}, {@code latest.md}, {@code latest.png},
- * {@code summary.json} and {@code performance-section.md}. Started by {@code ./netmem bench}.
+ * JSON), then, derived from it and from the demo's summaries in {@code results/demo/} (which
+ * {@code scripts/bench.sh} saves before the run) by {@link Report}: {@code latest.md},
+ * {@code latest.png}, {@code summary.json} and {@code performance-section.md}. Started by
+ * {@code ./netmem bench}.
  *
  * <pre>
  * BenchMain [--quick] [--report-only] [--include REGEX] [-p NAME=V1,V2]... [--prof NAME[:OPTS]]... [--results DIR]
@@ -90,7 +93,7 @@ public final class BenchMain {
             }
             Files.copy(json, latest, StandardCopyOption.REPLACE_EXISTING);
         }
-        Report report = new Report(JmhResults.read(latest), machine);
+        Report report = new Report(JmhResults.read(latest), machine, DemoRuns.read(dir.resolve("demo")));
         report.writeAll(dir, README_LINK);
         System.out.println("[netmem-bench] wrote " + dir.toAbsolutePath() + "/{latest.json,latest.md,latest.png,"
                 + "summary.json,performance-section.md}");

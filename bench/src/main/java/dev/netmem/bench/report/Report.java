@@ -36,9 +36,9 @@ public final class Report {
     static final Map<String, String> PENDING_REASONS = Map.of(
             "fast_path_dmabuf_ns", "not in this run: the default run measures it (-p provider=host,dmabuf)",
             "fast_path_user_ring_ns", "not in this run: the default run measures it (-p provider=host,user_ring)",
-            "rx_path_mpps_host", "not in this run: Bench3RxPath.rxPath measures it",
-            "demo_zerocopy_gbps", "the tcp-devmem demo (issue 5) is not in this tree: no demo JSON summary to read",
-            "demo_copy_gbps", "the tcp-devmem demo (issue 5) is not in this tree: no demo JSON summary to read");
+            "rx_path_mpps_host", "not in this run: Bench3RxPath.rxPath measures it");
+    /** The demo's provider for the issue's {@code demo_*_gbps} keys: its default, devmem over a dma-buf. */
+    static final String DEMO_PROVIDER = "dmabuf";
 
     /** Below this many bytes per operation, the table shows "≈0" (JMH's own noise is about 10⁻³). */
     static final double ZERO_BYTES = 0.1;
@@ -136,6 +136,7 @@ public final class Report {
 
     private final JmhResults results;
     private final Map<String, Object> machine;
+    private final DemoRuns demo;
     private final List<Row> rows;
     private final Map<String, Row> byKey = new LinkedHashMap<>();
 
@@ -143,10 +144,12 @@ public final class Report {
      * A report of {@code results}.
      *
      * @param machine the machine and run description (see {@code BenchMain}); {@code description} is shown
+     * @param demo    the demo's summaries, or {@link DemoRuns#NONE}
      */
-    public Report(JmhResults results, Map<String, Object> machine) {
+    public Report(JmhResults results, Map<String, Object> machine, DemoRuns demo) {
         this.results = results;
         this.machine = machine;
+        this.demo = demo;
         this.rows = measure(results);
         for (Row r : rows) {
             byKey.put(r.key(), r);
@@ -267,8 +270,20 @@ public final class Report {
         t.add(zeroBytes("RX path (host) allocation, all threads", bytes("rx_path_host")));
         t.add(zeroBytes("RX path (dmabuf) allocation, all threads", bytes("rx_path_dmabuf")));
         t.add(zeroBytes("RX path (user_ring) allocation, all threads", bytes("rx_path_user_ring")));
-        t.add(new Target("zero-copy demo / copy demo", null, "x", ">= 1.40", null, PENDING_REASONS.get("demo_copy_gbps")));
+        t.add(demoTarget(DEMO_PROVIDER));
+        t.add(demoTarget("user-ring"));
         return t;
+    }
+
+    private Target demoTarget(String provider) {
+        String name = "zero-copy demo / copy demo (" + provider + ")";
+        Double zc = demo.gbps(provider, "zerocopy").orElse(null);
+        Double cp = demo.gbps(provider, "copy").orElse(null);
+        if (zc == null || cp == null) {
+            return new Target(name, null, "x", ">= 1.40", null,
+                    demo.whyNot(provider, zc == null ? "zerocopy" : "copy"));
+        }
+        return atLeast(name, zc / cp, 1.4);
     }
 
     private Target providerTarget(String p) {
@@ -313,13 +328,27 @@ public final class Report {
                 all.put("rx_path_mpps_" + r.key().substring("rx_path_".length()), round(1000.0 / r.ns().score()));
             }
         }
+        Map<String, String> why = new LinkedHashMap<>(PENDING_REASONS);
+        for (String provider : List.of(DEMO_PROVIDER, "user-ring")) {
+            for (String mode : List.of("zerocopy", "copy")) {
+                String key = provider.equals(DEMO_PROVIDER) ? "demo_" + mode + "_gbps"
+                        : "demo_" + provider.replace('-', '_') + "_" + mode + "_gbps";
+                all.put(key, demo.gbps(provider, mode).orElse(null));
+                why.put(key, demo.whyNot(provider, mode));
+            }
+        }
         Map<String, Object> s = new LinkedHashMap<>();
         Map<String, Object> pending = new LinkedHashMap<>();
         for (String k : REQUIRED_KEYS) {
             Object v = all.remove(k);
             s.put(k, v);
             if (v == null) {
-                pending.put(k, PENDING_REASONS.getOrDefault(k, "not in this run"));
+                pending.put(k, why.getOrDefault(k, "not in this run"));
+            }
+        }
+        for (Map.Entry<String, Object> e : all.entrySet()) {
+            if (e.getValue() == null) {
+                pending.put(e.getKey(), why.getOrDefault(e.getKey(), "not in this run"));
             }
         }
         s.put("machine", machine);

@@ -65,10 +65,33 @@ class ReportTest {
         return "[" + String.join(",\n", e) + "]";
     }
 
+    private static final Map<String, Object> MACHINE = Map.of("description", "test machine", "cores", 2,
+            "mode", "quick", "load", Map.of("start_1m", 0.5, "end_1m", 0.7, "max_1m", 1.0));
+
     private static Report report(boolean withDmabuf) {
-        return new Report(JmhResults.parse(sampleJson(withDmabuf)),
-                Map.of("description", "test machine", "cores", 2, "mode", "quick",
-                        "load", Map.of("start_1m", 0.5, "end_1m", 0.7, "max_1m", 1.0)));
+        return new Report(JmhResults.parse(sampleJson(withDmabuf)), MACHINE, DemoRuns.NONE);
+    }
+
+    @Test
+    void shouldTakeDemoFiguresOnlyFromVerifiedRuns() {
+        DemoRuns demo = new DemoRuns(Map.of(
+                "dmabuf-zerocopy", Map.of("verified", true, "gbps", 14.0),
+                "dmabuf-copy", Map.of("verified", true, "gbps", 8.0),
+                "user-ring-zerocopy", Map.of("verified", false, "gbps", 0.025, "pattern_errors", 1306782.0,
+                        "consumer_died", false)));
+        Report r = new Report(JmhResults.parse(sampleJson(false)), MACHINE, demo);
+        Map<String, Object> s = r.summary();
+        assertEquals(14.0, s.get("demo_zerocopy_gbps"));
+        assertEquals(8.0, s.get("demo_copy_gbps"));
+        assertNull(s.get("demo_user_ring_zerocopy_gbps"));
+        Map<?, ?> pending = (Map<?, ?>) s.get("pending");
+        assertEquals("the demo run (--provider user-ring --mode zerocopy) failed verification: "
+                + "pattern_errors=1306782, consumer_died=false; it reported 0.025 Gbit/s",
+                pending.get("demo_user_ring_zerocopy_gbps"));
+        Report.Target dmabuf = r.targets().stream().filter(t -> t.name().startsWith("zero-copy demo / copy demo "
+                + "(dmabuf)")).findFirst().orElseThrow();
+        assertEquals(1.75, dmabuf.measured(), 1e-9);
+        assertEquals(Boolean.TRUE, dmabuf.met());
     }
 
     @Test
@@ -86,13 +109,14 @@ class ReportTest {
         assertNull(s.get("rx_path_mpps_host"));
         Map<?, ?> pending = (Map<?, ?>) s.get("pending");
         assertEquals(List.of("fast_path_dmabuf_ns", "fast_path_user_ring_ns", "rx_path_mpps_host",
-                "demo_zerocopy_gbps", "demo_copy_gbps"), List.copyOf(pending.keySet()));
+                "demo_zerocopy_gbps", "demo_copy_gbps", "demo_user_ring_zerocopy_gbps", "demo_user_ring_copy_gbps"),
+                List.copyOf(pending.keySet()));
         assertNotNull(s.get("machine"));
     }
 
     @Test
     void shouldFillAProviderKeyWhenTheRunHasThatProvider() {
-        Report r = report(true);
+        Report r = new Report(JmhResults.parse(sampleJson(true)), MACHINE, DemoRuns.NONE);
         assertEquals(4.2, r.summary().get("fast_path_dmabuf_ns"));
         assertEquals(2.5, r.summary().get("rx_path_mpps_host"), "1000 / 400 ns per packet");
         Report.Target dmabuf = r.targets().stream().filter(t -> t.name().startsWith("fast path (dmabuf)"))
