@@ -48,8 +48,8 @@ public record DemoRuns(Map<String, Map<?, ?>> runs) {
     public String whyNot(String provider, String mode) {
         Map<?, ?> r = runs.get(provider + "-" + mode);
         if (r == null) {
-            return "no demo run of --provider " + provider + " --mode " + mode
-                    + " in this run (./netmem bench runs it unless --no-demo)";
+            return "no JSON summary from a demo run of --provider " + provider + " --mode " + mode
+                    + " (skipped with --no-demo, or stopped by ./netmem bench's timeout before it finished)";
         }
         return "the demo run (--provider " + provider + " --mode " + mode + ") failed verification: pattern_errors="
                 + plain(r.get("pattern_errors")) + ", consumer_died=" + r.get("consumer_died") + "; it reported "
