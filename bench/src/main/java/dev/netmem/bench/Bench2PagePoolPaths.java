@@ -5,6 +5,7 @@ import dev.netmem.api.PagePool;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
@@ -26,6 +27,7 @@ import org.openjdk.jmh.annotations.TearDown;
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Fork(jvmArgsAppend = BenchMain.UNSAFE_ALLOWED)
 public class Bench2PagePoolPaths {
     /** Buffers per {@link #bulkPut} call: one NAPI budget, as {@code xdp_return_frame_bulk} batches. */
     public static final int BULK = 64;
@@ -38,7 +40,7 @@ public class Bench2PagePoolPaths {
     @State(Scope.Thread)
     public static class NapiPool {
         /** The memory provider ({@link PoolMemory}). */
-        @Param({PoolMemory.HOST})
+        @Param({PoolMemory.HOST, PoolMemory.DMABUF, PoolMemory.USER_RING})
         public String provider;
         /** Pool statistics on (the default, like {@code CONFIG_PAGE_POOL_STATS}) or off. */
         @Param({"true", "false"})
@@ -80,7 +82,7 @@ public class Bench2PagePoolPaths {
     @State(Scope.Thread)
     public static class RingPool {
         /** The memory provider ({@link PoolMemory}). */
-        @Param({PoolMemory.HOST})
+        @Param({PoolMemory.HOST, PoolMemory.DMABUF, PoolMemory.USER_RING})
         public String provider;
         PoolFixture fixture;
         PagePool pool;
@@ -132,7 +134,7 @@ public class Bench2PagePoolPaths {
     @State(Scope.Thread)
     public static class FragPool {
         /** The memory provider ({@link PoolMemory}). */
-        @Param({PoolMemory.HOST})
+        @Param({PoolMemory.HOST, PoolMemory.DMABUF, PoolMemory.USER_RING})
         public String provider;
         /** Fragment size: half a page, two fragments per buffer. */
         @Param({"2048"})

@@ -2,6 +2,7 @@ package dev.netmem.bench;
 
 import io.netty.buffer.AdaptiveByteBufAllocator;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.util.ResourceLeakDetector;
 import java.lang.foreign.Arena;
@@ -11,6 +12,7 @@ import org.jctools.queues.MpscArrayQueue;
 import org.jctools.queues.SpscArrayQueue;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
@@ -24,11 +26,14 @@ import org.openjdk.jmh.annotations.State;
  * a confined {@link Arena} (allocate + close), and the JCTools SPSC and MPSC queues (offer + poll on
  * one thread: the floor for a cache push/pop and for a ring hand-off).
  *
- * <p>Netty gets its best case: leak detection off, and thread caches enabled for JMH's plain
- * threads, as an event-loop thread has them.
+ * <p>Netty gets its best case: leak detection off, thread caches enabled for JMH's plain threads
+ * (as an event-loop thread has them), and {@code sun.misc.Unsafe} allowed, which Netty 4.2 turns off
+ * on JDK 24+ unless {@code --sun-misc-unsafe-memory-access=allow} is given. The {@code …Jdk25Default}
+ * variants run in a fork without that flag: what a Netty user gets out of the box on JDK 25.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Fork(jvmArgsAppend = BenchMain.UNSAFE_ALLOWED)
 public class Bench4Alternatives {
     /** One page, the size of a page-pool buffer. */
     public static final int SIZE = 4096;
@@ -76,15 +81,31 @@ public class Bench4Alternatives {
     /** Netty {@code PooledByteBufAllocator}: a 4 KiB direct buffer, allocated and released. */
     @Benchmark
     public ByteBuf nettyPooled4k(Netty n) {
-        ByteBuf b = n.pooled.directBuffer(SIZE);
-        b.release();
-        return b;
+        return allocRelease(n.pooled);
     }
 
     /** Netty {@code AdaptiveByteBufAllocator} (4.2's default): a 4 KiB direct buffer, allocated and released. */
     @Benchmark
     public ByteBuf nettyAdaptive4k(Netty n) {
-        ByteBuf b = n.adaptive.directBuffer(SIZE);
+        return allocRelease(n.adaptive);
+    }
+
+    /** {@link #nettyPooled4k} in a fork without {@code --sun-misc-unsafe-memory-access=allow}: Netty without Unsafe. */
+    @Benchmark
+    @Fork(jvmArgsAppend = {})
+    public ByteBuf nettyPooled4kJdk25Default(Netty n) {
+        return allocRelease(n.pooled);
+    }
+
+    /** {@link #nettyAdaptive4k} in a fork without {@code --sun-misc-unsafe-memory-access=allow}: Netty without Unsafe. */
+    @Benchmark
+    @Fork(jvmArgsAppend = {})
+    public ByteBuf nettyAdaptive4kJdk25Default(Netty n) {
+        return allocRelease(n.adaptive);
+    }
+
+    private static ByteBuf allocRelease(ByteBufAllocator allocator) {
+        ByteBuf b = allocator.directBuffer(SIZE);
         b.release();
         return b;
     }

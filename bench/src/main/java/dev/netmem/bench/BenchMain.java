@@ -1,5 +1,6 @@
 package dev.netmem.bench;
 
+import dev.netmem.bench.report.DemoRuns;
 import dev.netmem.bench.report.JmhResults;
 import dev.netmem.bench.report.Json;
 import dev.netmem.bench.report.Report;
@@ -19,13 +20,15 @@ import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
  * Runs every benchmark in one JMH run and writes the results: {@code results/latest.json} (JMH's
- * JSON), then, derived from it by {@link Report}, {@code latest.md}, {@code latest.png},
- * {@code summary.json} and {@code performance-section.md}. Started by {@code ./netmem bench}.
+ * JSON), then, derived from it and from the demo's summaries in {@code results/demo/} (which
+ * {@code scripts/bench.sh} saves before the run) by {@link Report}: {@code latest.md},
+ * {@code latest.png}, {@code summary.json} and {@code performance-section.md}. Started by
+ * {@code ./netmem bench}.
  *
  * <pre>
  * BenchMain [--quick] [--report-only] [--include REGEX] [-p NAME=V1,V2]... [--prof NAME[:OPTS]]... [--results DIR]
  *   --quick        every benchmark, 1 fork, short iterations (a few minutes)
- *   (default)      the full run: 2 forks, 4 x 1 s warm-up, 8 x 1 s measurement
+ *   (default)      the full run: 2 forks, 4 x 1 s warm-up, 6 x 1 s measurement (about 15 minutes)
  *   --report-only  regenerate the files from results/latest.json, keeping its machine description
  *   --include      a JMH include regex instead of every benchmark (a partial run; for development)
  *   -p             a JMH parameter override, e.g. -p provider=host,dmabuf
@@ -35,6 +38,12 @@ import org.openjdk.jmh.runner.options.TimeValue;
 public final class BenchMain {
     /** Every benchmark class of this module: {@code Bench1…Bench4}. */
     static final String ALL = "dev\\.netmem\\.bench\\.Bench\\d\\w*\\.";
+    /**
+     * JVM flag of every fork but the Netty {@code …Jdk25Default} ones: lets Netty 4.2 and JCTools use
+     * {@code sun.misc.Unsafe} (their best case; Netty turns it off on JDK 24+ without it). netmem itself
+     * uses VarHandles and FFM only.
+     */
+    public static final String UNSAFE_ALLOWED = "--sun-misc-unsafe-memory-access=allow";
     /** The results folder as the README links it. */
     static final String README_LINK = "bench/results";
 
@@ -84,7 +93,7 @@ public final class BenchMain {
             }
             Files.copy(json, latest, StandardCopyOption.REPLACE_EXISTING);
         }
-        Report report = new Report(JmhResults.read(latest), machine);
+        Report report = new Report(JmhResults.read(latest), machine, DemoRuns.read(dir.resolve("demo")));
         report.writeAll(dir, README_LINK);
         System.out.println("[netmem-bench] wrote " + dir.toAbsolutePath() + "/{latest.json,latest.md,latest.png,"
                 + "summary.json,performance-section.md}");
@@ -98,17 +107,16 @@ public final class BenchMain {
                 .resultFormat(ResultFormatType.JSON)
                 .result(json.toString())
                 .shouldFailOnError(true)
-                // A fixed heap: no resizing during measurement. sun.misc.Unsafe allowed: Netty 4.2 and
-                // JCTools use it when they may (their best case; Netty disables it on JDK 24+ by default);
-                // netmem itself uses VarHandles and FFM only.
-                .jvmArgsAppend("-Xms1g", "-Xmx1g", "--sun-misc-unsafe-memory-access=allow")
+                // A fixed heap: no resizing during measurement. (Prepend: the classes' @Fork annotations
+                // append UNSAFE_ALLOWED, and an option here would override them.)
+                .jvmArgsPrepend("-Xms1g", "-Xmx1g")
                 .timeout(TimeValue.minutes(2));
         if (quick) {
             o.forks(1).warmupIterations(3).warmupTime(TimeValue.milliseconds(400))
                     .measurementIterations(3).measurementTime(TimeValue.milliseconds(400));
         } else {
             o.forks(2).warmupIterations(4).warmupTime(TimeValue.seconds(1))
-                    .measurementIterations(8).measurementTime(TimeValue.seconds(1));
+                    .measurementIterations(6).measurementTime(TimeValue.seconds(1));
         }
         params.forEach((k, v) -> o.param(k, v.split(",")));
         for (String p : profilers) {

@@ -90,11 +90,11 @@ final class Machine implements AutoCloseable {
         m.put("load", load);
         Map<String, Object> netty = new LinkedHashMap<>();
         netty.put("version", io.netty.buffer.PooledByteBufAllocator.class.getPackage().getImplementationVersion());
-        netty.put("has_unsafe", PlatformDependent.hasUnsafe());
-        netty.put("direct_buffer_no_cleaner", PlatformDependent.useDirectBufferNoCleaner());
-        netty.put("config", "leak detection off; thread caches on for every thread (event-loop-like)");
+        netty.put("has_unsafe_without_flag", PlatformDependent.hasUnsafe());
+        netty.put("config", "leak detection off; thread caches on for every thread (event-loop-like); headline "
+                + "rows run with " + BenchMain.UNSAFE_ALLOWED + ", the 'JDK 25 default' rows without it");
         m.put("netty", netty);
-        m.put("chart_caption", String.format(Locale.ROOT, "%s run %s UTC; %s, %d cores; %s; load 1m %.2f to %.2f",
+        m.put("chart_caption", String.format(Locale.ROOT, "%s run, %s; %s, %d cores; %s; load average 1m %.2f at start, %.2f at end",
                 mode, start.truncatedTo(ChronoUnit.MINUTES), cpu, cores,
                 System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"), startLoad,
                 endLoad));

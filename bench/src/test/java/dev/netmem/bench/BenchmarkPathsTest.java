@@ -2,14 +2,17 @@ package dev.netmem.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.netmem.api.PagePool;
 import dev.netmem.api.PagePoolStats;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
+import org.openjdk.jmh.infra.Control;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Each pool benchmark takes the path it claims to measure: its body is run here with assertions on
@@ -20,30 +23,32 @@ class BenchmarkPathsTest {
     private static final int N = 1000;
     private final Bench2PagePoolPaths paths = new Bench2PagePoolPaths();
 
-    private static Bench2PagePoolPaths.NapiPool napiPool(boolean stats) {
+    private static Bench2PagePoolPaths.NapiPool napiPool(String provider, boolean stats) {
         Bench2PagePoolPaths.NapiPool s = new Bench2PagePoolPaths.NapiPool();
-        s.provider = PoolMemory.HOST;
+        s.provider = provider;
         s.stats = stats;
         s.createPool();
         s.enterNapi();
         return s;
     }
 
-    @Test
-    void shouldServeEveryFastPathAllocFromTheCacheAfterTheFirstBulk() {
-        Bench2PagePoolPaths.NapiPool s = napiPool(true);
+    @ParameterizedTest
+    @ValueSource(strings = {PoolMemory.HOST, PoolMemory.DMABUF, PoolMemory.USER_RING})
+    void shouldServeEveryFastPathAllocFromTheCacheAfterTheFirstBulk(String provider) {
+        Bench2PagePoolPaths.NapiPool s = napiPool(provider, true);
         for (int i = 0; i < N; i++) {
             assertNotNull(paths.fastPath(s));
         }
         PagePoolStats st = s.pool.stats();
-        assertEquals(new PagePoolStats(N - 1, 1, 0, 1, 0, 0, N, 0, 0, 0, 0), st);
+        long slow = provider.equals(PoolMemory.HOST) ? 1 : 0; // net_iov pools do not count slow allocations
+        assertEquals(new PagePoolStats(N - 1, slow, 0, 1, 0, 0, N, 0, 0, 0, 0), st);
         s.exitNapi();
         s.destroyPool();
     }
 
     @Test
     void shouldRunTheFastPathWithStatsOff() {
-        Bench2PagePoolPaths.NapiPool s = napiPool(false);
+        Bench2PagePoolPaths.NapiPool s = napiPool(PoolMemory.HOST, false);
         for (int i = 0; i < N; i++) {
             paths.fastPath(s);
         }
@@ -53,10 +58,11 @@ class BenchmarkPathsTest {
         s.destroyPool();
     }
 
-    @Test
-    void shouldRecycleEveryRingPathPutThroughTheRing() {
+    @ParameterizedTest
+    @ValueSource(strings = {PoolMemory.HOST, PoolMemory.DMABUF, PoolMemory.USER_RING})
+    void shouldRecycleEveryRingPathPutThroughTheRing(String provider) {
         Bench2PagePoolPaths.RingPool s = new Bench2PagePoolPaths.RingPool();
-        s.provider = PoolMemory.HOST;
+        s.provider = provider;
         s.createPool();
         for (int i = 0; i < N; i++) {
             paths.ringPath(s);
@@ -64,9 +70,9 @@ class BenchmarkPathsTest {
         PagePoolStats st = s.pool.stats();
         assertEquals(N, st.ring());
         assertEquals(0, st.cached());
-        assertEquals(1, st.slow());
         assertEquals(0, st.releasedRefcnt());
-        assertEquals(64, s.pool.holdCount(), "no buffer beyond the first bulk");
+        int firstBulk = s.pool.holdCount();
+        assertTrue(firstBulk >= 1 && firstBulk <= 64, "no buffer beyond the first bulk: " + firstBulk);
         assertTrue(st.refill() >= (N - 64) / 64, "refills: " + st.refill());
         s.destroyPool();
     }
@@ -120,48 +126,72 @@ class BenchmarkPathsTest {
         s.destroyPool();
     }
 
-    @Test
-    void shouldRecycleAcrossThreadsThroughTheRing() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {PoolMemory.HOST, PoolMemory.DMABUF, PoolMemory.USER_RING})
+    void shouldRecycleAcrossThreadsThroughTheRing(String provider) {
         Bench3CrossThread bench = new Bench3CrossThread();
         Bench3CrossThread.Pipeline p = new Bench3CrossThread.Pipeline();
-        p.provider = PoolMemory.HOST;
+        p.provider = provider;
         p.createPool();
         Bench3CrossThread.NapiThread napi = new Bench3CrossThread.NapiThread();
-        CountDownLatch produced = new CountDownLatch(1);
+        Control running = new Control();
         CompletableFuture<Void> app = CompletableFuture.runAsync(() -> {
-            try {
-                produced.await();
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-            while (!p.handoff.isEmpty()) {
-                bench.appFree(p);
+            for (int i = 0; i < N; i++) {
+                assertNotNull(bench.appFree(p, running));
             }
         });
         napi.enterNapi(p);
         for (int i = 0; i < N; i++) {
-            assertNotNull(bench.napiAlloc(p, napi));
+            assertNotNull(bench.napiAlloc(p, napi, running));
         }
-        produced.countDown();
         app.join();
         napi.exitNapi();
         PagePoolStats st = p.pool.stats();
         assertEquals(N, st.ring(), "every buffer came back through the ring");
-        assertEquals(0, st.cacheFull());
+        assertEquals(0, st.cached(), "none was recycled on the NAPI thread");
         p.destroyPool();
+    }
+
+    @Test
+    void shouldStopWaitingForTheOtherSideWhenJmhEndsTheIteration() {
+        Bench3CrossThread bench = new Bench3CrossThread();
+        Bench3CrossThread.Pipeline p = new Bench3CrossThread.Pipeline();
+        p.provider = PoolMemory.HOST;
+        p.createPool();
+        Control stopped = new Control();
+        stopped.stopMeasurement = true;
+        assertNull(bench.appFree(p, stopped), "an empty hand-off queue does not block");
+        p.destroyPool();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {PoolMemory.HOST, PoolMemory.DMABUF, PoolMemory.USER_RING})
+    void shouldDeliverEveryRxPathPacketThroughTheQueue(String provider) {
+        Bench3RxPath bench = new Bench3RxPath();
+        Bench3RxPath.Rx s = new Bench3RxPath.Rx();
+        s.provider = provider;
+        s.payloadSize = 1024;
+        s.open();
+        int calls = 50;
+        for (int i = 0; i < calls; i++) {
+            bench.rxPath(s);
+        }
+        long packets = (long) calls * Bench3RxPath.BATCH;
+        assertEquals(packets * 1024, s.readBytes);
+        assertEquals(packets, s.device.rxQueue(0).rxPackets());
+        s.close();
     }
 
     @Test
     void shouldRejectAnUnknownProviderNamingTheKnownOnes() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PoolMemory.create("rdma"));
-        assertEquals("unknown provider 'rdma': this build knows host (dmabuf and user_ring come with issue 3)",
-                e.getMessage());
+        assertEquals("unknown provider 'rdma': use host, dmabuf or user_ring", e.getMessage());
     }
 
     @Test
     void shouldLeaveNoPoolListedAfterTearDown() {
         int before = PagePool.pools().size();
-        Bench2PagePoolPaths.NapiPool s = napiPool(true);
+        Bench2PagePoolPaths.NapiPool s = napiPool(PoolMemory.HOST, true);
         paths.fastPath(s);
         s.exitNapi();
         s.destroyPool();

@@ -16,14 +16,15 @@ import java.util.Locale;
 import javax.imageio.ImageIO;
 
 /**
- * The report's chart: one horizontal bar per row, ns/op on a log scale (the figures span three
- * decades), coloured by {@link Kind}. Plain Java2D and ImageIO, headless.
+ * The report's chart of the main comparisons ({@link Report#chartRows()}): one horizontal bar per
+ * row, ns/op on a log scale (the figures span five decades), coloured by {@link Kind}. Plain Java2D
+ * and ImageIO, headless.
  */
 public final class Chart {
     private static final int WIDTH = 1100;
     private static final int LEFT = 270;
     private static final int RIGHT = 90;
-    private static final int TOP = 78;
+    private static final int TOP = 92;
     private static final int BAR = 20;
     private static final int GAP = 8;
     private static final int BOTTOM = 56;
@@ -42,7 +43,7 @@ public final class Chart {
      * @throws IOException if the file cannot be written
      */
     public static void write(Report report, String caption, Path file) throws IOException {
-        ImageIO.write(render(report.rows(), caption), "png", file.toFile());
+        ImageIO.write(render(report.chartRows(), caption), "png", file.toFile());
     }
 
     static BufferedImage render(List<Row> rows, String caption) {
@@ -134,8 +135,8 @@ public final class Chart {
 
     private static void legend(Graphics2D g) {
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
-        int x = WIDTH - 370;
-        int y = 56;
+        int x = 16;
+        int y = 68;
         for (Kind k : Kind.values()) {
             g.setColor(color(k));
             g.fillRect(x, y - 10, 12, 12);

