@@ -74,6 +74,8 @@ public final class NetIov {
      * put of a buffer that is already home fail precisely instead of corrupting the pool.
      */
     boolean allocated;
+    /** The last {@link PagePool#putBulk} call that validated this buffer: finds repeats in one pass. */
+    long bulkStamp;
 
     NetIov(NetIovArea owner, int index, MemorySegment segment, long dmaAddr) {
         this.owner = owner;

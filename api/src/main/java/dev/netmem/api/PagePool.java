@@ -100,6 +100,7 @@ public final class PagePool {
     private static final ConcurrentHashMap<Integer, PagePool> POOLS = new ConcurrentHashMap<>();
     private static final CopyOnWriteArrayList<PagePoolListener> LISTENERS = new CopyOnWriteArrayList<>();
     private static final AtomicInteger NEXT_ID = new AtomicInteger(1);
+    private static final java.util.concurrent.atomic.AtomicLong BULK_STAMPS = new java.util.concurrent.atomic.AtomicLong();
 
     private static final VarHandle STATE;
     private static final VarHandle RELEASE_CNT;
@@ -582,40 +583,38 @@ public final class PagePool {
     }
 
     private static void validateBulk(NetIov[] data, int count) {
+        long stamp = BULK_STAMPS.incrementAndGet(); // unique per call: only this call writes it
+        boolean repeats = false;
         for (int i = 0; i < count; i++) {
             NetIov niov = data[i];
             if (niov == null || niov.pp == null || !niov.allocated) {
                 throw Errors.badPut(niov == null ? null : niov.pp, niov);
             }
+            if (niov.bulkStamp == stamp) {
+                repeats = true;
+            } else {
+                niov.bulkStamp = stamp;
+            }
         }
-        // The same buffer may appear once per reference the caller holds (frags of one page);
-        // more occurrences than references is a double put.
-        if (count <= 64) {
-            for (int i = 1; i < count; i++) {
-                for (int j = 0; j < i; j++) {
-                    if (data[i] == data[j]) {
-                        checkOccurrences(data[i], occurrences(data, count, data[i]));
-                        break;
-                    }
-                }
-            }
-        } else {
-            IdentityHashMap<NetIov, Integer> seen = new IdentityHashMap<>(count * 2);
-            for (int i = 0; i < count; i++) {
-                seen.merge(data[i], 1, Integer::sum);
-            }
-            seen.forEach(PagePool::checkOccurrences);
+        if (repeats) {
+            checkRepeatsSlowPath(data, count);
         }
     }
 
-    private static int occurrences(NetIov[] data, int count, NetIov niov) {
-        int n = 0;
+    /**
+     * A buffer appears more than once in one bulk put: legal once per reference held (frags of one
+     * page), a double put beyond that. Rare, so exact and simple.
+     */
+    private static void checkRepeatsSlowPath(NetIov[] data, int count) {
+        IdentityHashMap<NetIov, Integer> seen = new IdentityHashMap<>(count * 2);
         for (int i = 0; i < count; i++) {
-            if (data[i] == niov) {
-                n++;
-            }
+            seen.merge(data[i], 1, Integer::sum);
         }
-        return n;
+        seen.forEach((niov, times) -> {
+            if (times > 1) {
+                checkOccurrences(niov, times);
+            }
+        });
     }
 
     private static void checkOccurrences(NetIov niov, int times) {
