@@ -26,21 +26,7 @@ import org.junit.jupiter.api.Timeout;
 
 /** bind-rx checks and lifecycle, introspection records, notifications and MXBeans. */
 @Timeout(30)
-class BindingTest {
-    private final List<NetDevice> devices = new ArrayList<>();
-
-    private NetDevice device(NetDevice.Builder b) {
-        NetDevice d = b.build();
-        devices.add(d);
-        return d;
-    }
-
-    @AfterEach
-    void tearDown() {
-        for (NetDevice d : devices) {
-            d.unregister();
-        }
-    }
+class BindingTest extends DeviceTestBase {
 
     private static NetdevException bindFails(NetDevice dev, int... queues) {
         try (NetdevNlSock nl = Netdev.open()) {

@@ -23,21 +23,7 @@ import org.junit.jupiter.api.Timeout;
 
 /** The device, its queues and the kernel's nl_netdev / pp_alloc_fail selftest behaviours. */
 @Timeout(30)
-class NetDeviceTest {
-    private final List<NetDevice> devices = new ArrayList<>();
-
-    private NetDevice device(NetDevice.Builder b) {
-        NetDevice d = b.build();
-        devices.add(d);
-        return d;
-    }
-
-    @AfterEach
-    void tearDown() {
-        for (NetDevice d : devices) {
-            d.unregister();
-        }
-    }
+class NetDeviceTest extends DeviceTestBase {
 
     @Test
     void shouldListPoolsOnlyWhileTheDeviceIsUp() {
