@@ -84,6 +84,31 @@ public final class LastRefStress {
         }
     }
 
+    /** A pool with one buffer out, shared by two holders that each put one reference. */
+    abstract static class TwoHolders {
+        final StressPages pages = StressPages.host(1);
+        final NetIov b;
+        final PagePool pool;
+
+        TwoHolders(boolean detach) {
+            NetIov[] out = new NetIov[1];
+            pool = poolWithSharedBuffer(pages, out);
+            b = out[0];
+            if (detach) {
+                pool.destroy(); // DESTROYING: the buffer is in flight
+            }
+        }
+
+        /** Holder {@code who} (0 or 1) puts its reference; bit {@code who} of r1 is set on an exception. */
+        final void put(IIII_Result r, int who) {
+            try {
+                pool.putNetmem(b, -1, false);
+            } catch (RuntimeException e) {
+                r.r1 |= 1 << who;
+            }
+        }
+    }
+
     /**
      * {@code page_pool_put_netmem} from two non-NAPI threads on an active pool: the buffer is
      * recycled into the ring exactly once and nothing is released.
@@ -93,28 +118,22 @@ public final class LastRefStress {
     @Outcome(id = "0, 1, 0, 1", expect = ACCEPTABLE, desc = "One recycle into the ring, no release, no error.")
     @Outcome(expect = FORBIDDEN, desc = "A put failed, the buffer was recycled twice or not at all, or released.")
     @State
-    public static class PutActive {
-        private final StressPages pages = StressPages.host(1);
-        private final NetIov b;
-        private final PagePool pool;
-
-        /** An active pool with one buffer out, shared by two holders. */
+    public static class PutActive extends TwoHolders {
+        /** An active pool. */
         public PutActive() {
-            NetIov[] out = new NetIov[1];
-            pool = poolWithSharedBuffer(pages, out);
-            b = out[0];
+            super(false);
         }
 
         /** First holder. */
         @Actor
         public void first(IIII_Result r) {
-            r.r1 += put(pool, b);
+            put(r, 0);
         }
 
         /** Second holder. */
         @Actor
         public void second(IIII_Result r) {
-            r.r1 += put(pool, b) << 1;
+            put(r, 1);
         }
 
         /** errors, ring recycles, releases, all home after destroy. */
@@ -136,29 +155,22 @@ public final class LastRefStress {
     @Outcome(id = "0, 1, 1, 1", expect = ACCEPTABLE, desc = "One release, release count 1, pool released, no error.")
     @Outcome(expect = FORBIDDEN, desc = "A put failed, or the buffer was released twice or never.")
     @State
-    public static class PutDetached {
-        private final StressPages pages = StressPages.host(1);
-        private final NetIov b;
-        private final PagePool pool;
-
-        /** A pool destroyed with one buffer out, shared by two holders. */
+    public static class PutDetached extends TwoHolders {
+        /** A pool destroyed with the buffer out. */
         public PutDetached() {
-            NetIov[] out = new NetIov[1];
-            pool = poolWithSharedBuffer(pages, out);
-            b = out[0];
-            pool.destroy(); // DESTROYING: the buffer is in flight
+            super(true);
         }
 
         /** First holder. */
         @Actor
         public void first(IIII_Result r) {
-            r.r1 += put(pool, b);
+            put(r, 0);
         }
 
         /** Second holder. */
         @Actor
         public void second(IIII_Result r) {
-            r.r1 += put(pool, b) << 1;
+            put(r, 1);
         }
 
         /** errors, provider releases of the buffer, pool release count, released and all home. */
@@ -167,16 +179,6 @@ public final class LastRefStress {
             r.r2 = pages.releases(0);
             r.r3 = pool.releaseCount();
             r.r4 = pool.state() == PagePool.State.RELEASED && pool.inflight() == 0 && pages.allHomeOnce() ? 1 : 0;
-        }
-    }
-
-    /** Puts one reference from a non-NAPI thread; 0 on success, 1 on an exception. */
-    static int put(PagePool pool, NetIov b) {
-        try {
-            pool.putNetmem(b, -1, false);
-            return 0;
-        } catch (RuntimeException e) {
-            return 1;
         }
     }
 }
