@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
  * consumer process (a child JVM that holds dma-buf tokens, or user-ring buffers, while it verifies
  * them), lets it hold for a moment, SIGKILLs it ({@link ProcessHandle#destroyForcibly()}), and reads
  * the demo's JSON summary: the consumer must be reported dead, nothing outstanding, inflight 0 after
- * teardown; with dmabuf the socket must have reclaimed the dead consumer's tokens. (With the user
+ * teardown, its shared files removed; with dmabuf the socket must have reclaimed the dead consumer's tokens. (With the user
  * ring the consumer holds buffers through the refill ring, not tokens: closing the ifq scrubs them,
  * and {@code tokens_reclaimed} is 0 by design.)
  */
@@ -74,6 +74,8 @@ final class ConsumerKill {
             problem = "the demo did not report the consumer dead (exit " + exit + ")";
         } else if (outstanding != 0 || inflight != 0) {
             problem = "not everything was reclaimed: tokens_outstanding " + outstanding + ", inflight_after " + inflight;
+        } else if (!err.toString(StandardCharsets.UTF_8).contains("shared files removed true")) {
+            problem = "the demo's shared files were not all removed";
         } else if (provider.equals("dmabuf") && reclaimed <= 0) {
             problem = "the dead consumer's tokens were not reclaimed (tokens_reclaimed " + reclaimed + ")";
         }
