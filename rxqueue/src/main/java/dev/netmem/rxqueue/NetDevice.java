@@ -54,6 +54,8 @@ public final class NetDevice implements AutoCloseable {
     private final boolean poolStats;
     private final boolean allowUnreadable;
     private final Duration releaseRetry;
+    private final Duration stallWarn;
+    private final boolean leakTracking;
     private final QueueMgmtOps ops;
     private final AtomicReferenceArray<DevmemSocket> sockets = new AtomicReferenceArray<>(65536);
 
@@ -80,6 +82,8 @@ public final class NetDevice implements AutoCloseable {
         this.poolStats = b.poolStats;
         this.allowUnreadable = b.allowUnreadable;
         this.releaseRetry = b.releaseRetry;
+        this.stallWarn = b.stallWarn;
+        this.leakTracking = b.leakTracking;
         this.headerSplit = b.headerSplit;
         this.hdsThresh = b.hdsThresh;
         this.queues = new RxQueue[b.rxQueues];
@@ -577,7 +581,7 @@ public final class NetDevice implements AutoCloseable {
             int flags = PagePoolParams.PP_FLAG_DMA_MAP | PagePoolParams.PP_FLAG_DMA_SYNC_DEV;
             PagePoolParams.Builder b = PagePoolParams.builder().device(dmaDevice).napi(queue.napi()).queue(queue)
                     .hostPages(hostPages).maxLen(dev.netmem.api.NetIov.PAGE_SIZE).stats(poolStats)
-                    .releaseRetry(releaseRetry);
+                    .releaseRetry(releaseRetry).stallWarn(stallWarn).leakTracking(leakTracking);
             PagePool pool = PagePool.create(b.flags(allowUnreadable
                     ? flags | PagePoolParams.PP_FLAG_ALLOW_UNREADABLE_NETMEM : flags).build());
             PagePool hdr = null;
@@ -626,6 +630,8 @@ public final class NetDevice implements AutoCloseable {
         private boolean poolStats = true;
         private boolean allowUnreadable = true;
         private Duration releaseRetry = Duration.ofMillis(100);
+        private Duration stallWarn = Duration.ofSeconds(60);
+        private boolean leakTracking;
         private UnaryOperator<QueueMgmtOps> queueOps = UnaryOperator.identity();
 
         private Builder(String name) {
@@ -700,6 +706,22 @@ public final class NetDevice implements AutoCloseable {
         /** The pools' deferred-release retry period; default 100 ms. */
         public Builder releaseRetry(Duration period) {
             releaseRetry = period;
+            return this;
+        }
+
+        /** The pools' stalled-shutdown warning interval; default 60 s (the kernel's {@code DEFER_WARN_INTERVAL}). */
+        public Builder stallWarn(Duration interval) {
+            stallWarn = interval;
+            return this;
+        }
+
+        /**
+         * Whether the queues' pools record where each outstanding buffer was allocated, so a stalled
+         * shutdown names the code holding buffers; default false (a debugging mode: a stack walk per
+         * allocation).
+         */
+        public Builder leakTracking(boolean enabled) {
+            leakTracking = enabled;
             return this;
         }
 

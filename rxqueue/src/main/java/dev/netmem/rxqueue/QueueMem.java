@@ -230,6 +230,13 @@ public final class QueueMem {
             }
             filled = false;
         }
+        // Memory that never started (a restart's new memory, freed because the restart failed) still has
+        // its pools linked to the queue's NAPI, which may be polling the old memory right now: unlink
+        // first, or destroy would see that NAPI running. Started memory was unlinked by stopNapi.
+        pool.disableDirectRecycling();
+        if (headerPool != null) {
+            headerPool.disableDirectRecycling();
+        }
         pool.destroy();
         if (headerPool != null) {
             headerPool.destroy();

@@ -13,7 +13,13 @@ public final class DemoMain {
         System.exit(run(Arrays.asList(args), System.out, System.err));
     }
 
-    static int run(List<String> args, java.io.PrintStream out, java.io.PrintStream err) throws Exception {
+    /**
+     * Runs the demo (or {@code send}) in this JVM with the given streams instead of the process's: what
+     * {@link #main} does, minus the exit. The consumer is still a separate JVM.
+     *
+     * @return the exit status {@link #main} would use
+     */
+    public static int run(List<String> args, java.io.PrintStream out, java.io.PrintStream err) throws Exception {
         try {
             if (!args.isEmpty() && args.getFirst().equals("send")) {
                 return send(args.subList(1, args.size()), out);

@@ -1,0 +1,121 @@
+package dev.netmem.soak;
+
+import dev.netmem.demo.DemoMain;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The "consumer killed while holding buffers" fault: runs the zero-copy demo in this JVM, waits for its
+ * consumer process (a child JVM that holds dma-buf tokens, or user-ring buffers, while it verifies
+ * them), lets it hold for a moment, SIGKILLs it ({@link ProcessHandle#destroyForcibly()}), and reads
+ * the demo's JSON summary: the consumer must be reported dead, nothing outstanding, inflight 0 after
+ * teardown, its shared files removed; with dmabuf the socket must have reclaimed the dead consumer's tokens. (With the user
+ * ring the consumer holds buffers through the refill ring, not tokens: closing the ifq scrubs them,
+ * and {@code tokens_reclaimed} is 0 by design.)
+ */
+final class ConsumerKill {
+    private static final String CONSUMER_CLASS = "dev.netmem.demo.Consumer";
+
+    /** What one kill did. */
+    record Result(String provider, boolean killed, int exit, boolean consumerDied, long tokensReclaimed,
+                  long tokensOutstanding, long inflightAfter, String problem) {
+        boolean ok() {
+            return problem == null;
+        }
+    }
+
+    private ConsumerKill() {
+    }
+
+    /** Runs the demo with {@code provider} and kills its consumer; never throws for a failed check. */
+    static Result run(String provider, Duration hold) throws InterruptedException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        CompletableFuture<Integer> demo = new CompletableFuture<>();
+        Thread.ofPlatform().daemon().name("soak-demo-" + provider).start(() -> {
+            try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+                 PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+                demo.complete(DemoMain.run(List.of("--provider", provider, "--seconds", "60", "--json", "--quiet"),
+                        o, e));
+            } catch (Throwable t) {
+                demo.completeExceptionally(t);
+            }
+        });
+        ProcessHandle consumer = awaitConsumer(demo, Duration.ofSeconds(60));
+        boolean killed = false;
+        if (consumer != null) {
+            Thread.sleep(hold); // it is verifying and holding buffers now
+            killed = consumer.destroyForcibly(); // SIGKILL
+            consumer.onExit().orTimeout(30, TimeUnit.SECONDS).exceptionally(x -> null).join();
+        }
+        int exit;
+        try {
+            exit = demo.get(120, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            return new Result(provider, killed, -1, false, 0, -1, -1, "demo did not finish: " + e);
+        }
+        String json = lastLine(out.toString(StandardCharsets.UTF_8));
+        boolean died = "true".equals(field(json, "consumer_died"));
+        long reclaimed = longField(json, "tokens_reclaimed");
+        long outstanding = longField(json, "tokens_outstanding");
+        long inflight = longField(json, "inflight_after");
+        String problem = null;
+        if (!killed) {
+            problem = "no consumer process was found to kill";
+        } else if (!died || exit == 0) {
+            problem = "the demo did not report the consumer dead (exit " + exit + ")";
+        } else if (outstanding != 0 || inflight != 0) {
+            problem = "not everything was reclaimed: tokens_outstanding " + outstanding + ", inflight_after " + inflight;
+        } else if (!err.toString(StandardCharsets.UTF_8).contains("shared files removed true")) {
+            problem = "the demo's shared files were not all removed";
+        } else if (provider.equals("dmabuf") && reclaimed <= 0) {
+            problem = "the dead consumer's tokens were not reclaimed (tokens_reclaimed " + reclaimed + ")";
+        }
+        if (problem != null) {
+            problem += "; demo said: " + json + " " + err.toString(StandardCharsets.UTF_8).strip();
+        }
+        return new Result(provider, killed, exit, died, reclaimed, outstanding, inflight, problem);
+    }
+
+    private static ProcessHandle awaitConsumer(CompletableFuture<Integer> demo, Duration timeout)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline && !demo.isDone()) {
+            Optional<ProcessHandle> c = ProcessHandle.current().descendants()
+                    .filter(h -> h.info().arguments().map(a -> List.of(a).contains(CONSUMER_CLASS)).orElse(false))
+                    .findFirst();
+            if (c.isPresent()) {
+                return c.get();
+            }
+            Thread.sleep(50);
+        }
+        return null;
+    }
+
+    private static String lastLine(String s) {
+        String[] lines = s.strip().split("\n");
+        return lines[lines.length - 1];
+    }
+
+    private static String field(String json, String name) {
+        Matcher m = Pattern.compile("\"" + name + "\":(\"[^\"]*\"|[^,}]+)").matcher(json);
+        return m.find() ? m.group(1).replace("\"", "") : null;
+    }
+
+    private static long longField(String json, String name) {
+        String v = field(json, name);
+        try {
+            return v == null ? -1 : Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+}

@@ -1,0 +1,178 @@
+package dev.netmem.soak;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.netmem.api.NetIov;
+import dev.netmem.api.PagePool;
+import dev.netmem.api.NetdevRxQueue;
+import dev.netmem.api.PagePoolParams;
+import dev.netmem.api.spi.MemoryProvider;
+import dev.netmem.api.spi.PoolContext;
+import dev.netmem.api.spi.ProviderInfo;
+import dev.netmem.providers.host.HostPageProvider;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** A short soak with every fault on, and proof that its checks can fail. */
+class SoakTest {
+    private static final long SEED = 20251121L;
+
+    @Test
+    @Timeout(300)
+    void shouldSoakEveryProviderWithEveryFaultAndLeakNothing() throws Exception {
+        System.out.println("SoakTest seed=" + SEED);
+        ByteArrayOutputStream text = new ByteArrayOutputStream();
+        SoakReport r;
+        try (PrintStream log = new PrintStream(text, true, StandardCharsets.UTF_8)) {
+            r = new Soak(new SoakOptions(20, SEED, 0.05, 2, false), log).run();
+        }
+        String report = text.toString(StandardCharsets.UTF_8) + r.text();
+        System.out.println(report);
+        assertEquals(0, r.violations(), report);
+        assertEquals(List.of(), r.leaks(), report);
+        assertTrue(r.ok(), report);
+        assertTrue(r.buffersCycled() > 0 && r.packetsReceived() > 0, report);
+        assertTrue(r.injectedHost() > 0 && r.injectedDmabuf() > 0 && r.injectedUserRing() > 0,
+                "allocation failures injected into every provider kind: " + report);
+        assertTrue(r.rxAllocFail() > 0, report);
+        assertEquals(2, r.kills().size(), report);
+        assertEquals(2, r.killsOk(), report);
+        assertTrue(r.longHolds() > 0 && r.stallWarnings() > 0, report);
+        assertEquals(r.longHolds(), r.heldReleased(), "every long-held pool was released: " + report);
+        assertTrue(r.stallSample().contains("outstanding buffers allocated at"), report);
+        assertTrue(r.binds() > 3 && r.unbinds() > 3 && r.poolsDetached() > 0, report);
+        assertEquals(r.poolsCreated(), r.poolsReleased(), report);
+        assertTrue(r.json().contains("\"leaks\":0,"), r.json());
+    }
+
+    @Test
+    void shouldReportAnUnbalancedSample() {
+        Violations v = new Violations();
+        PoolChecker c = new PoolChecker(v);
+        c.check(7, false, PagePool.State.ACTIVE, 10, 10, 0, 10, 10, null);
+        assertEquals(0, v.count(), v.details().toString());
+        c.check(7, false, PagePool.State.ACTIVE, 11, 10, 0, 11, 10, null);
+        assertTrue(v.details().getFirst().contains("release > hold (negative inflight -1)"), v.details().toString());
+        c.check(8, false, PagePool.State.RELEASED, 5, 6, 1, 5, 6, null);
+        assertTrue(v.details().getLast().contains("RELEASED with inflight != 0"), v.details().toString());
+        c.check(9, true, PagePool.State.ACTIVE, 5, 5, 0, 5, 5, null);
+        assertTrue(v.details().getLast().contains("a detach time while ACTIVE"), v.details().toString());
+        c.check(10, false, PagePool.State.ACTIVE, 5, 9, 7, 5, 9, null);
+        assertTrue(v.details().getLast().contains("inflight outside"), v.details().toString());
+    }
+
+    @Test
+    void shouldReportAPoolKeptByABufferThatNeverCameHomeAsALeak() {
+        Violations v = new Violations();
+        PoolChecker c = new PoolChecker(v);
+        PagePool.addListener(c);
+        try (HostPageProvider host = HostPageProvider.create(1L << 20)) {
+            PagePool pool = PagePool.create(PagePoolParams.builder().hostPages(host).poolSize(64)
+                    .releaseRetry(Duration.ofMillis(50)).leakTracking(true).build());
+            NetIov kept = pool.alloc();
+            pool.destroy();
+            c.sampleAll();
+            List<String> leaks = c.audit();
+            assertEquals(1, leaks.size(), leaks.toString());
+            assertTrue(leaks.getFirst().startsWith("pool " + pool.id() + " DESTROYING inflight 1, allocated at "),
+                    leaks.getFirst());
+            assertTrue(leaks.getFirst().contains(SoakTest.class.getName()), "names this test as the holder");
+            pool.putFullPage(kept, false);
+            assertEquals(List.of(), c.audit());
+            assertEquals(0, v.count(), v.details().toString());
+            assertEquals(1, c.created());
+            assertEquals(1, c.detached());
+            assertEquals(1, c.released());
+        } finally {
+            PagePool.removeListener(c);
+        }
+    }
+
+    @Test
+    void shouldInjectFailuresAtTheSetRateOnlyWhenArmedAndNotOnExemptThreads() {
+        AtomicLong injected = new AtomicLong();
+        try (HostPageProvider host = HostPageProvider.create(1L << 20)) {
+            FaultInjectingProvider all = new FaultInjectingProvider(host, 1.0, 1, injected);
+            PagePool pool = PagePool.create(PagePoolParams.builder().hostPages(all).poolSize(64).build());
+            NetIov a = pool.alloc();
+            pool.putFullPage(a, false);
+            assertEquals(0, injected.get(), "not armed");
+            pool.destroy();
+            all.arm(true);
+            PagePool p2 = PagePool.create(PagePoolParams.builder().hostPages(all).poolSize(64).build());
+            assertNull(p2.alloc());
+            assertEquals(1, injected.get());
+            all.exempt(Thread.currentThread());
+            NetIov b = p2.alloc();
+            assertFalse(b == null);
+            p2.putFullPage(b, false);
+            p2.destroy();
+        }
+        FaultInjectingProvider some = new FaultInjectingProvider(new NoMemory(), 0.25, 42, injected);
+        some.arm(true);
+        long before = injected.get();
+        int calls = 40_000;
+        for (int i = 0; i < calls; i++) {
+            some.allocNetmems(null);
+        }
+        double rate = (injected.get() - before) / (double) calls;
+        assertTrue(rate > 0.23 && rate < 0.27, "rate " + rate);
+    }
+
+    /** A provider that never has memory: only the wrapper's decisions are counted. */
+    private static final class NoMemory implements MemoryProvider {
+        @Override
+        public void init(PoolContext pool) {
+        }
+
+        @Override
+        public NetIov allocNetmems(PoolContext pool) {
+            return null;
+        }
+
+        @Override
+        public boolean releaseNetmem(PoolContext pool, NetIov netmem) {
+            return false;
+        }
+
+        @Override
+        public void destroy(PoolContext pool) {
+        }
+
+        @Override
+        public ProviderInfo fill(NetdevRxQueue rxq) {
+            return new ProviderInfo("none", 0);
+        }
+
+        @Override
+        public void uninstall(NetdevRxQueue rxq) {
+        }
+    }
+
+    @Test
+    void shouldRejectBadUsageWithExitTwo() throws Exception {
+        for (String[] args : new String[][] {{"--seconds", "0"}, {"--seconds"}, {"--fail-rate", "x"},
+            {"--fail-rate", "0.9"}, {"--frobnicate"}, {"--kills", "-1"}}) {
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            int exit = SoakMain.run(List.of(args), new PrintStream(new ByteArrayOutputStream()),
+                    new PrintStream(err, true, StandardCharsets.UTF_8));
+            assertEquals(2, exit, String.join(" ", args));
+            assertTrue(err.toString(StandardCharsets.UTF_8).startsWith("netmem soak: "), err.toString());
+        }
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        SoakMain.run(List.of("--seconds", "0"), System.out, new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertTrue(err.toString(StandardCharsets.UTF_8).startsWith("netmem soak: --seconds must be in [1, 86400]: 0"));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        assertEquals(0, SoakMain.run(List.of("--help"), new PrintStream(out, true, StandardCharsets.UTF_8), System.err));
+        assertTrue(out.toString(StandardCharsets.UTF_8).startsWith("usage: ./netmem soak"));
+    }
+}
