@@ -419,13 +419,21 @@ public final class DevmemSocket implements AutoCloseable {
      * tokens, skips tokens this socket does not hold, and puts each found buffer through its page
      * pool (NAPI-local when called on the pool's NAPI thread, else into the ring).
      *
+     * Every run is checked before any token is taken, so a rejected call changes nothing.
+     *
      * @return the number of buffers freed
-     * @throws NetdevException {@link Errno#EINVAL} for more than {@link #MAX_DONTNEED_TOKENS} runs
+     * @throws NetdevException      {@link Errno#EINVAL} for more than {@link #MAX_DONTNEED_TOKENS} runs
+     * @throws NullPointerException if a run is null (message {@code runs[i]})
      */
     public int dontneed(DmabufToken... runs) {
         if (runs.length > MAX_DONTNEED_TOKENS) {
             throw new NetdevException(Errno.EINVAL, "too many dmabuf tokens: " + runs.length + " > "
                     + MAX_DONTNEED_TOKENS);
+        }
+        for (int i = 0; i < runs.length; i++) {
+            if (runs[i] == null) { // checked up front: a null met mid-loop would strand the tokens taken so far
+                throw new NullPointerException("runs[" + i + "]");
+            }
         }
         synchronized (tokenLock) {
             int n = 0;
