@@ -9,6 +9,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -187,8 +188,15 @@ public final class DevmemSocket implements AutoCloseable {
      * @throws NetdevException {@link Errno#EFAULT} for devmem data without {@link #MSG_SOCK_DEVMEM};
      *                         {@link Errno#ENODEV} for a frag in provider memory that is not a dma-buf;
      *                         {@link Errno#ENOTCONN} once closed
+     * @throws NullPointerException if {@code iov} or {@code records} is null, or {@code timeout} is null
+     *                              without {@link #MSG_DONTWAIT}; checked before anything is received
      */
     public int recvmsg(MemorySegment iov, List<DevmemRecord> records, int flags, Duration timeout) {
+        Objects.requireNonNull(iov, "iov");
+        Objects.requireNonNull(records, "records"); // a null met after a token was taken would strand it
+        if ((flags & MSG_DONTWAIT) == 0) {
+            Objects.requireNonNull(timeout, "timeout");
+        }
         synchronized (rxLock) {
             if (!awaitData((flags & MSG_DONTWAIT) != 0 ? 0 : timeout.toNanos())) {
                 return 0;
