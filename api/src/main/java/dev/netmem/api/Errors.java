@@ -47,6 +47,10 @@ final class Errors {
         return new IllegalStateException("pp_ref_count underflow on " + netmem + ": dropping " + nr + " of " + held);
     }
 
+    static IllegalArgumentException badRefCount(long nr) {
+        return new IllegalArgumentException("nr must be >= 1: " + nr);
+    }
+
     static IllegalArgumentException fragSize(int size, int bufferSize) {
         return new IllegalArgumentException("frag size must be in [1, " + bufferSize + "]: " + size);
     }

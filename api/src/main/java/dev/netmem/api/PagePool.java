@@ -420,9 +420,13 @@ public final class PagePool {
      * it is reset to 1 (every buffer at rest has {@code pp_ref_count == 1}) and the caller must put
      * the buffer with {@link #putUnrefedNetmem}. Any thread.
      *
-     * @throws IllegalStateException if more references are dropped than are held (nothing changes)
+     * @throws IllegalArgumentException if {@code nr < 1} (a negative count would add references)
+     * @throws IllegalStateException    if more references are dropped than are held (nothing changes)
      */
     public static long unrefNetmem(NetIov netmem, long nr) {
+        if (nr < 1) {
+            throw Errors.badRefCount(nr);
+        }
         if (netmem.getPpRefCountAcquire() == nr) {
             if (nr != 1) {
                 netmem.setPpRefCount(1);
@@ -446,7 +450,7 @@ public final class PagePool {
      */
     public static void fragmentNetmem(NetIov netmem, long nr) {
         if (nr < 1) {
-            throw new IllegalArgumentException("nr must be >= 1: " + nr);
+            throw Errors.badRefCount(nr);
         }
         netmem.setPpRefCount(nr);
     }

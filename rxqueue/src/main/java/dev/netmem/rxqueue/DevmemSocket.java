@@ -9,6 +9,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -187,8 +188,15 @@ public final class DevmemSocket implements AutoCloseable {
      * @throws NetdevException {@link Errno#EFAULT} for devmem data without {@link #MSG_SOCK_DEVMEM};
      *                         {@link Errno#ENODEV} for a frag in provider memory that is not a dma-buf;
      *                         {@link Errno#ENOTCONN} once closed
+     * @throws NullPointerException if {@code iov} or {@code records} is null, or {@code timeout} is null
+     *                              without {@link #MSG_DONTWAIT}; checked before anything is received
      */
     public int recvmsg(MemorySegment iov, List<DevmemRecord> records, int flags, Duration timeout) {
+        Objects.requireNonNull(iov, "iov");
+        Objects.requireNonNull(records, "records"); // a null met after a token was taken would strand it
+        if ((flags & MSG_DONTWAIT) == 0) {
+            Objects.requireNonNull(timeout, "timeout");
+        }
         synchronized (rxLock) {
             if (!awaitData((flags & MSG_DONTWAIT) != 0 ? 0 : timeout.toNanos())) {
                 return 0;
@@ -419,13 +427,21 @@ public final class DevmemSocket implements AutoCloseable {
      * tokens, skips tokens this socket does not hold, and puts each found buffer through its page
      * pool (NAPI-local when called on the pool's NAPI thread, else into the ring).
      *
+     * Every run is checked before any token is taken, so a rejected call changes nothing.
+     *
      * @return the number of buffers freed
-     * @throws NetdevException {@link Errno#EINVAL} for more than {@link #MAX_DONTNEED_TOKENS} runs
+     * @throws NetdevException      {@link Errno#EINVAL} for more than {@link #MAX_DONTNEED_TOKENS} runs
+     * @throws NullPointerException if a run is null (message {@code runs[i]})
      */
     public int dontneed(DmabufToken... runs) {
         if (runs.length > MAX_DONTNEED_TOKENS) {
             throw new NetdevException(Errno.EINVAL, "too many dmabuf tokens: " + runs.length + " > "
                     + MAX_DONTNEED_TOKENS);
+        }
+        for (int i = 0; i < runs.length; i++) {
+            if (runs[i] == null) { // checked up front: a null met mid-loop would strand the tokens taken so far
+                throw new NullPointerException("runs[" + i + "]");
+            }
         }
         synchronized (tokenLock) {
             int n = 0;

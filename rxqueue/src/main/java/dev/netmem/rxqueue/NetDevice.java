@@ -77,8 +77,9 @@ public final class NetDevice implements AutoCloseable {
         this.ringSize = b.ringSize;
         this.skbPrealloc = b.skbPrealloc;
         this.rcvbuf = b.rcvbuf;
-        this.rmemHardLimit = b.rcvbuf + (long) b.rxQueues * b.ringSize * (QueueMem.HEADER_BUF_SIZE
-                + dev.netmem.api.NetIov.PAGE_SIZE);
+        long ringBytes = (long) b.rxQueues * b.ringSize * (QueueMem.HEADER_BUF_SIZE + dev.netmem.api.NetIov.PAGE_SIZE);
+        // saturating: a huge rcvbuf must not wrap negative, which would make every socket drop everything
+        this.rmemHardLimit = b.rcvbuf > Long.MAX_VALUE - ringBytes ? Long.MAX_VALUE : b.rcvbuf + ringBytes;
         this.poolStats = b.poolStats;
         this.allowUnreadable = b.allowUnreadable;
         this.releaseRetry = b.releaseRetry;
@@ -515,8 +516,10 @@ public final class NetDevice implements AutoCloseable {
             if (!headerSplit && indices.length > 0) {
                 throw new NetdevException(Errno.EINVAL, "tcp-data-split is disabled");
             }
-            for (int idx : indices) {
-                if (queues[idx].memoryProvider() != null) {
+            for (int i = 0; i < indices.length; i++) {
+                if (queues[indices[i]].memoryProvider() != null || indexOf(indices, indices[i]) < i) {
+                    // a repeated index would find its queue bound by the first occurrence: the kernel's
+                    // EEXIST, reported before anything is bound
                     throw new NetdevException(Errno.EEXIST, "designated queue already memory provider bound");
                 }
             }
@@ -540,6 +543,15 @@ public final class NetDevice implements AutoCloseable {
                 }
             }
         }
+    }
+
+    private static int indexOf(int[] a, int v) {
+        for (int i = 0; i < a.length; i++) {
+            if (a[i] == v) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /**
@@ -752,6 +764,11 @@ public final class NetDevice implements AutoCloseable {
             }
             if (hostPages != null && hostPages.unreadable()) {
                 throw new IllegalArgumentException("hostPages must be a readable (host page) provider: " + hostPages);
+            }
+            // checked here, not first at open(): a device that can never open must not be registered
+            Objects.requireNonNull(releaseRetry, "releaseRetry");
+            if (releaseRetry.isNegative() || releaseRetry.isZero()) {
+                throw new IllegalArgumentException("releaseRetry must be > 0: " + releaseRetry);
             }
             NetDevice d = new NetDevice(this);
             Netdev.register(d);

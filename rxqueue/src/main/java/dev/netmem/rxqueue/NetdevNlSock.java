@@ -20,6 +20,11 @@ import java.util.function.Consumer;
  * owner goes away without closing it (the handle becomes unreachable, as a crashed process's
  * sockets are closed by the kernel), a {@link Cleaner} unbinds the same way.
  *
+ * <p>Only the owner unbinds: a dma-buf binding or zcrx ifq made here can be unbound only through its
+ * {@link RxBinding} or this socket. Code that finds it another way ({@link DmabufBinding#byId}, a
+ * queue's {@link dev.netmem.rxqueue.RxQueue#memoryProvider()}) gets an {@link IllegalCallerException}
+ * ({@code EPERM}) from {@link DmabufBinding#unbind()} or {@link ZcrxIfq#close()}, and the binding stays.
+ *
  * <p>Thread safety: all methods may be called from any thread.
  */
 public final class NetdevNlSock implements AutoCloseable {
@@ -96,12 +101,13 @@ public final class NetdevNlSock implements AutoCloseable {
      */
     public RxBinding bindRx(NetDevice device, Dmabuf dmabuf, int... queues) {
         AtomicReference<DmabufBinding> self = new AtomicReference<>();
-        DmabufBinding binding = DmabufBinding.bind(dmabuf, device.dmaDevice(), closeHook(device, self::get));
+        Owner o = owner; // a local: the unbind lambda must not capture this handle (the cleaner needs it unreachable)
+        DmabufBinding binding = DmabufBinding.bind(dmabuf, device.dmaDevice(), closeHook(device, self::get), o);
         self.set(binding);
         try {
-            return bind(device, binding, queues, binding.id(), b -> binding.unbind(), binding::addQueue);
+            return bind(device, binding, queues, binding.id(), b -> binding.unbind(o), binding::addQueue);
         } catch (RuntimeException e) {
-            binding.unbind();
+            binding.unbind(o);
             throw e;
         }
     }
@@ -117,17 +123,18 @@ public final class NetdevNlSock implements AutoCloseable {
     public RxBinding bindRxUserRing(NetDevice device, ZcrxArea area, int queue, int rqEntries, int cqEntries,
                                     Path dir) {
         AtomicReference<ZcrxIfq> self = new AtomicReference<>();
+        Owner o = owner; // a local, as in bindRx
         ZcrxIfq ifq = ZcrxIfq.register(area, device.dmaDevice(), rqEntries, cqEntries, dir,
-                closeHook(device, self::get));
+                closeHook(device, self::get), o);
         self.set(ifq);
         try {
             return bind(device, ifq, new int[] {queue}, ifq.id(), b -> {
                 if (ifq.state() == ZcrxIfq.State.ACTIVE) {
-                    ifq.close();
+                    ifq.close(o);
                 }
             }, ifq::addQueue);
         } catch (RuntimeException e) {
-            ifq.close();
+            ifq.close(o);
             throw e;
         }
     }

@@ -23,6 +23,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class Dmabuf implements AutoCloseable {
     /** Where {@link #create(long)} puts files: {@code /dev/shm}, a tmpfs on Linux. */
     public static final Path DEFAULT_DIR = Path.of("/dev/shm");
+    /** The largest size: {@code Long.MAX_VALUE} rounded down to pages (anything above overflows when rounded up). */
+    public static final long MAX_SIZE = Long.MAX_VALUE & -ShmFile.PAGE_SIZE;
 
     private final ShmFile file;
     private final AtomicInteger refs = new AtomicInteger(1);
@@ -45,12 +47,15 @@ public final class Dmabuf implements AutoCloseable {
      * Creates a dma-buf of {@code size} bytes (rounded up to pages) as a new mode-0600 file in
      * {@code dir}.
      *
-     * @throws IllegalArgumentException if {@code size <= 0}
+     * @throws IllegalArgumentException if {@code size <= 0} or {@code size > MAX_SIZE}
      * @throws java.io.UncheckedIOException if the file cannot be created or mapped
      */
     public static Dmabuf create(Path dir, long size) {
         if (size <= 0) {
             throw new IllegalArgumentException("dmabuf size must be > 0: " + size);
+        }
+        if (size > MAX_SIZE) {
+            throw new IllegalArgumentException("dmabuf size must be <= " + MAX_SIZE + ": " + size);
         }
         return new Dmabuf(ShmFile.create(dir, "netmem-dmabuf", size));
     }

@@ -73,6 +73,8 @@ public final class DmabufBinding implements MemoryProvider {
     private final NetIovArea area;
     private final IndexFreelist chunks;
     private final Consumer<NetdevRxQueue> closeQueue;
+    /** Who may {@link #unbind(Object)}; {@code null} for a binding any holder may unbind. */
+    private final Object owner;
     private final CopyOnWriteArrayList<NetdevRxQueue> queues = new CopyOnWriteArrayList<>();
     private final AtomicInteger refs = new AtomicInteger(1);
     private final AtomicInteger pools = new AtomicInteger();
@@ -81,8 +83,10 @@ public final class DmabufBinding implements MemoryProvider {
     /** {@code binding->dev}: cleared when the last queue is uninstalled. */
     private volatile DmaDevice dev;
 
-    private DmabufBinding(Dmabuf dmabuf, DmaDevice device, long dmaBase, Consumer<NetdevRxQueue> closeQueue) {
+    private DmabufBinding(Dmabuf dmabuf, DmaDevice device, long dmaBase, Consumer<NetdevRxQueue> closeQueue,
+                          Object owner) {
         this.dmabuf = dmabuf;
+        this.owner = owner;
         this.dmaDevice = device;
         this.dev = device;
         this.dmaBase = dmaBase;
@@ -106,6 +110,22 @@ public final class DmabufBinding implements MemoryProvider {
      * @throws IllegalStateException         if the dma-buf is closed or cannot be mapped
      */
     public static DmabufBinding bind(Dmabuf dmabuf, DmaDevice device, Consumer<NetdevRxQueue> closeQueue) {
+        return bind(dmabuf, device, closeQueue, null);
+    }
+
+    /**
+     * {@link #bind(Dmabuf, DmaDevice, Consumer)} for an owner: only {@link #unbind(Object)} with the
+     * same {@code owner} unbinds it. The kernel ties a binding to the netlink socket that made it
+     * ({@code netdev_nl_sock}); the RX-queue layer passes an object only that socket holds, so code that
+     * finds the binding by id ({@link #byId}) or through a queue's provider cannot unbind it.
+     *
+     * @param owner the owner, or {@code null} for a binding any holder may unbind
+     * @throws UnsupportedOperationException if {@code device} is null ({@code -EOPNOTSUPP})
+     * @throws IllegalArgumentException      if the size is not a whole number of pages
+     * @throws IllegalStateException         if the dma-buf is closed or cannot be mapped
+     */
+    public static DmabufBinding bind(Dmabuf dmabuf, DmaDevice device, Consumer<NetdevRxQueue> closeQueue,
+                                     Object owner) {
         Objects.requireNonNull(dmabuf, "dmabuf");
         Objects.requireNonNull(closeQueue, "closeQueue");
         if (device == null) {
@@ -122,7 +142,7 @@ public final class DmabufBinding implements MemoryProvider {
             dmabuf.close();
             throw new IllegalStateException("ENOMEM: " + device + " cannot map " + dmabuf);
         }
-        return new DmabufBinding(dmabuf, device, base, closeQueue);
+        return new DmabufBinding(dmabuf, device, base, closeQueue, owner);
     }
 
     /** The live (not yet unbound) binding with this id ({@code net_devmem_lookup_dmabuf}). */
@@ -167,9 +187,25 @@ public final class DmabufBinding implements MemoryProvider {
      *
      * @return the chunks still out when the owner reference was dropped; the binding is freed when
      *         they have all come home
-     * @throws IllegalStateException if the binding was already unbound
+     * @throws IllegalCallerException if the binding has an owner ({@code EPERM}): use
+     *                                {@link #unbind(Object)}
+     * @throws IllegalStateException  if the binding was already unbound
      */
     public int unbind() {
+        return unbind(null);
+    }
+
+    /**
+     * {@link #unbind()} by the owner given to {@link #bind(Dmabuf, DmaDevice, Consumer, Object)}.
+     *
+     * @throws IllegalCallerException if {@code caller} is not the owner ({@code EPERM}); nothing changes
+     * @throws IllegalStateException  if the binding was already unbound
+     */
+    public int unbind(Object caller) {
+        if (caller != owner) {
+            throw new IllegalCallerException("EPERM: devmem binding " + id
+                    + " belongs to another netdev netlink socket; only its owner can unbind it");
+        }
         synchronized (this) {
             if (state != State.BOUND) {
                 throw new IllegalStateException("devmem binding " + id + " is already unbound");

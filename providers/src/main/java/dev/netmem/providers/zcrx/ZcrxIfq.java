@@ -88,6 +88,8 @@ public final class ZcrxIfq implements MemoryProvider {
     private final int cqMask;
     private final long token;
     private final Consumer<NetdevRxQueue> closeQueue;
+    /** Who may {@link #close(Object)}; {@code null} for an ifq any holder may close. */
+    private final Object owner;
     private final CopyOnWriteArrayList<NetdevRxQueue> queues = new CopyOnWriteArrayList<>();
     private final AtomicInteger pools = new AtomicInteger();
     private final AtomicLong releaseErrors = new AtomicLong();
@@ -113,7 +115,8 @@ public final class ZcrxIfq implements MemoryProvider {
     private long scrubbed;
 
     private ZcrxIfq(ZcrxArea area, DmaDevice device, ShmFile file, int rqEntries, int cqEntries,
-                    Consumer<NetdevRxQueue> closeQueue) {
+                    Consumer<NetdevRxQueue> closeQueue, Object owner) {
+        this.owner = owner;
         this.area = area;
         this.niovs = area.niovs();
         this.device = device;
@@ -142,6 +145,21 @@ public final class ZcrxIfq implements MemoryProvider {
      */
     public static ZcrxIfq register(ZcrxArea area, DmaDevice device, int rqEntries, int cqEntries, Path dir,
                                    Consumer<NetdevRxQueue> closeQueue) {
+        return register(area, device, rqEntries, cqEntries, dir, closeQueue, null);
+    }
+
+    /**
+     * {@link #register(ZcrxArea, DmaDevice, int, int, Path, Consumer)} for an owner: only
+     * {@link #close(Object)} with the same {@code owner} closes it, so code that reaches the ifq
+     * through a queue's provider cannot tear down someone else's ring (the kernel ties an ifq to the
+     * io_uring instance that registered it).
+     *
+     * @param owner the owner, or {@code null} for an ifq any holder may close
+     * @throws IllegalArgumentException if a ring size is out of range ({@code -EINVAL})
+     * @throws IllegalStateException    if the area is registered with another ifq
+     */
+    public static ZcrxIfq register(ZcrxArea area, DmaDevice device, int rqEntries, int cqEntries, Path dir,
+                                   Consumer<NetdevRxQueue> closeQueue, Object owner) {
         Objects.requireNonNull(area, "area");
         Objects.requireNonNull(device, "device");
         Objects.requireNonNull(closeQueue, "closeQueue");
@@ -163,7 +181,7 @@ public final class ZcrxIfq implements MemoryProvider {
             area.unclaim();
             throw e;
         }
-        return new ZcrxIfq(area, device, file, rq, cq, closeQueue);
+        return new ZcrxIfq(area, device, file, rq, cq, closeQueue, owner);
     }
 
     static int roundUpPow2(int n) {
@@ -506,9 +524,25 @@ public final class ZcrxIfq implements MemoryProvider {
      * buffer the user still holds is returned to its pool), and calls the queue-close hook. The area and
      * region file are freed once no pool uses the ifq and every buffer is home, possibly right here.
      *
-     * @throws IllegalStateException if already closed
+     * @throws IllegalCallerException if the ifq has an owner ({@code EPERM}): use {@link #close(Object)}
+     * @throws IllegalStateException  if already closed
      */
     public void close() {
+        close(null);
+    }
+
+    /**
+     * {@link #close()} by the owner given to {@link #register(ZcrxArea, DmaDevice, int, int, Path,
+     * Consumer, Object)}.
+     *
+     * @throws IllegalCallerException if {@code caller} is not the owner ({@code EPERM}); nothing changes
+     * @throws IllegalStateException  if already closed
+     */
+    public void close(Object caller) {
+        if (caller != owner) {
+            throw new IllegalCallerException("EPERM: zcrx ifq " + id
+                    + " belongs to another netdev netlink socket; only its owner can close it");
+        }
         synchronized (this) {
             if (state != State.ACTIVE) {
                 throw new IllegalStateException("zcrx ifq " + id + " is already closed");
