@@ -2,6 +2,7 @@ package dev.netmem.providers;
 
 import dev.netmem.providers.dmabuf.Dmabuf;
 import dev.netmem.providers.zcrx.ZcrxArea;
+import dev.netmem.providers.zcrx.ZcrxIfq;
 import dev.netmem.providers.zcrx.ZcrxUserRing;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -52,10 +53,21 @@ public final class CrossProcessChild {
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         int status = switch (args[0]) {
             case "dmabuf" -> dmabuf(Path.of(args[1]), in, out);
+            case "abandon" -> abandon(Path.of(args[1]), out);
             case "zcrx" -> zcrx(Path.of(args[1]), Path.of(args[2]), Integer.parseInt(args[3]), in, out);
             default -> 2;
         };
         System.exit(status);
+    }
+
+    /** Creates a dmabuf and a zcrx region in {@code dir}, prints their paths, and exits without closing them. */
+    private static int abandon(Path dir, PrintStream out) {
+        Dmabuf d = Dmabuf.create(dir, 4096);
+        ZcrxIfq ifq = ZcrxIfq.register(ZcrxArea.ofUserMemory(java.lang.foreign.Arena.ofAuto().allocate(4096, 4096)),
+                new dev.netmem.api.DmaDevice("abandon", true), 4, 8, dir, q -> { });
+        out.println(d.path());
+        out.println(ifq.regionPath());
+        return 0;
     }
 
     private static int dmabuf(Path file, BufferedReader in, PrintStream out) throws Exception {

@@ -55,6 +55,22 @@ class CrossProcessTest {
     }
 
     @Test
+    void shouldRemoveTheSharedFilesOfAProcessThatExitsWithoutClosingThem() {
+        assertTimeoutPreemptively(LIMIT, () -> {
+            Path dmabuf;
+            Path region;
+            try (ChildJvm child = ChildJvm.start(dir, "abandon", dir.toString())) {
+                dmabuf = Path.of(child.read());
+                region = Path.of(child.read());
+                child.awaitSuccess();
+            }
+            assertTrue(dmabuf.getFileName().toString().startsWith("netmem-dmabuf-"), dmabuf.toString());
+            assertFalse(Files.exists(dmabuf), "the exiting JVM left " + dmabuf);
+            assertFalse(Files.exists(region), "the exiting JVM left " + region);
+        });
+    }
+
+    @Test
     void shouldLetAnotherProcessReadDmabufBuffersInPlaceAndReturnTheirTokens() {
         assertTimeoutPreemptively(LIMIT, () -> {
             Dmabuf dmabuf = Dmabuf.create(dir, PAGES * NetIov.PAGE_SIZE);

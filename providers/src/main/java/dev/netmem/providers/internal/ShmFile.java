@@ -14,6 +14,8 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -23,6 +25,11 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>{@link #close()} unmaps and, if this object created the file, deletes it. Not thread-safe:
  * the owner (a {@code Dmabuf} or a zcrx ifq) serialises close against its own users.
+ *
+ * <p>A file this JVM created and never closed is deleted when the JVM exits normally (a shutdown
+ * hook), as the kernel frees a process's dma-bufs and io_uring regions when it dies: another process
+ * that still maps it keeps its mapping, but nothing is left behind in {@code /dev/shm}. A JVM killed
+ * with SIGKILL runs no hooks; its files stay until someone removes them.
  */
 public final class ShmFile implements AutoCloseable {
     /** {@code PAGE_SIZE} of the mapping granularity. */
@@ -31,6 +38,11 @@ public final class ShmFile implements AutoCloseable {
     private static final AtomicLong SEQ = new AtomicLong();
     private static final FileAttribute<Set<PosixFilePermission>> MODE_0600 =
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
+
+    /** Files this JVM created and has not closed yet; deleted by {@link #EXIT_CLEANUP} on exit. */
+    private static final Set<Path> LIVE = ConcurrentHashMap.newKeySet();
+    private static final Thread EXIT_CLEANUP = new Thread(ShmFile::deleteLive, "netmem-shm-cleanup");
+    private static final AtomicBoolean HOOKED = new AtomicBoolean();
 
     private final Path path;
     private final boolean created;
@@ -74,11 +86,22 @@ public final class ShmFile implements AutoCloseable {
                 throw new UncheckedIOException("cannot create " + path, e);
             }
         }
+        if (HOOKED.compareAndSet(false, true)) {
+            Runtime.getRuntime().addShutdownHook(EXIT_CLEANUP);
+        }
+        LIVE.add(path);
         try {
             return map(path, bytes, true);
         } catch (RuntimeException e) {
+            LIVE.remove(path);
             deleteQuietly(path);
             throw e;
+        }
+    }
+
+    private static void deleteLive() {
+        for (Path p : LIVE) {
+            deleteQuietly(p);
         }
     }
 
@@ -143,6 +166,7 @@ public final class ShmFile implements AutoCloseable {
         arena.close();
         if (created) {
             deleteQuietly(path);
+            LIVE.remove(path);
         }
     }
 }
