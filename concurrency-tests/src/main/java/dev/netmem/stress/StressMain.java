@@ -26,7 +26,8 @@ import org.openjdk.jcstress.infra.grading.TestGrading;
  *
  * <p>Modes: {@code --quick} (CI: jcstress "quick" preset, one JVM configuration with {@code -ea},
  * unified compilation) and {@code --full} (releases: jcstress "default" preset, every JVM
- * configuration jcstress detects, split per-actor compilation). jcstress writes its result blob and
+ * configuration jcstress detects, split per-actor compilation, one fork per configuration; pass
+ * {@code --jcstress -fsm 5} for jcstress's five forks of each stress configuration). jcstress writes its result blob and
  * HTML report into the working directory; the summary goes to stdout and {@code stress-summary.json}.
  */
 public final class StressMain {
@@ -65,7 +66,7 @@ public final class StressMain {
                 case "-h", "--help" -> {
                     out.println("usage: ./netmem stress [--quick|--full] [--tests REGEX] [--jcstress JCSTRESS-ARGS...]");
                     out.println("  --quick  CI mode (default): jcstress 'quick' preset, one JVM configuration, -ea");
-                    out.println("  --full   release mode: jcstress 'default' preset, every JVM configuration, split compilation");
+                    out.println("  --full   release mode: jcstress 'default' preset, every JVM configuration, split compilation, -fsm 1");
                     return 0;
                 }
                 default -> {
@@ -79,6 +80,10 @@ public final class StressMain {
             jc.addAll(List.of("-m", "quick", "-f", "1", "-sc", "false", "-jvmArgs", "-ea -Xmx256m -XX:MaxDirectMemorySize=1g --enable-native-access=ALL-UNNAMED"));
         } else {
             jc.addAll(List.of("-m", "default", "-jvmArgsPrepend", "-ea -XX:MaxDirectMemorySize=1g --enable-native-access=ALL-UNNAMED"));
+            if (!extra.contains("-fsm")) {
+                // one fork per C2-randomizer configuration instead of five: 126 runs instead of 306 on 2 cores
+                jc.addAll(List.of("-fsm", "1"));
+            }
         }
         jc.addAll(extra);
         Options opts = new Options(jc.toArray(String[]::new));
