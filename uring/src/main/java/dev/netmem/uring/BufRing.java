@@ -248,6 +248,11 @@ public final class BufRing implements AutoCloseable {
         return head;
     }
 
+    /** The tail as published in the ring memory (bytes 14..15 of slot 0). */
+    short tailInMemory() {
+        return (short) U16.getAcquire(mem, BUF_RING_TAIL_OFFSET);
+    }
+
     /** The buffer group id. */
     public int bgid() {
         return bgid;
