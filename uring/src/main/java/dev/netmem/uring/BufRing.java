@@ -189,6 +189,7 @@ public final class BufRing implements AutoCloseable {
      * @throws IllegalStateException when the CQE's buffer id is not the one at the head mirror
      */
     public int consume(int res, int cqeFlags, BufConsumer consumer) {
+        assert ring.isOwnerThread() : "not the ring's owner thread";
         if ((cqeFlags & IORING_CQE_F_BUFFER) == 0) {
             return 0;
         }

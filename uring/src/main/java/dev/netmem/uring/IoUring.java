@@ -139,7 +139,7 @@ public final class IoUring implements AutoCloseable {
 
     /**
      * Sets up a ring with the preferred flags, dropping those the kernel rejects (see
-     * {@link IoUringParams#FALLBACK_ORDER}). The calling thread becomes the owner unless the ring
+     * {@link IoUringParams}). The calling thread becomes the owner unless the ring
      * starts disabled.
      *
      * @throws SyscallException e.g. {@code "io_uring_setup: EPERM (-1): Operation not permitted; ..."}
@@ -302,7 +302,8 @@ public final class IoUring implements AutoCloseable {
      * runs them without waiting. Returns how many SQEs were submitted; a timeout or signal is not
      * an error. Owner only.
      *
-     * @param timeoutNanos how long to wait at most; negative waits without limit
+     * @param timeoutNanos how long to wait at most; negative waits without limit (so does any value on
+     *                     kernels without {@code IORING_FEAT_EXT_ARG}, before 5.11)
      * @throws SyscallException on {@code -EBADR} (completions were dropped: the CQ overflowed and the
      *                          kernel could not keep them) and on any unexpected error
      */
