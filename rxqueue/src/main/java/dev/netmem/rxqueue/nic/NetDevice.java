@@ -633,7 +633,7 @@ public final class NetDevice implements Netif, AutoCloseable {
                     throw e;
                 }
             }
-            return new QueueMem(queue, pool, hdr, hdsThresh, ringSize, skbPrealloc);
+            return new EmulatedQueueMem(queue, pool, hdr, hdsThresh, ringSize, skbPrealloc);
         }
 
         @Override

@@ -163,8 +163,7 @@ public final class RxQueue implements NetdevRxQueue {
     /** The NIC hands a packet to this queue. Any wire thread; serialized by the NIC lock. */
     boolean nicReceive(int srcPort, int dstPort, MemorySegment payload) {
         synchronized (nicLock) {
-            QueueMem m = active;
-            if (m == null) {
+            if (!(active instanceof EmulatedQueueMem m)) {
                 return false;
             }
             if (payload.byteSize() > m.maxPayload()) {
