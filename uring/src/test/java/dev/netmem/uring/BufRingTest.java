@@ -147,9 +147,18 @@ class BufRingTest {
     }
 
     @Test
+    void shouldFreeItsMemoryWithoutUnregisteringWhenTheRingIsAlreadyClosed() {
+        BufRing bufs = BufRing.register(ring, 4, 8, 0);
+        ring.close();
+        bufs.close();
+        assertFalse(bufs.isRegistered());
+        assertThrows(IllegalStateException.class, bufs::tailInMemory, "the ring memory is freed");
+    }
+
+    @Test
     void shouldUnregisterOnceAndCloseIdempotently() {
         BufRing bufs = BufRing.register(ring, 9, 8, 0);
-        assertEquals(0, bufs.kernelHead());
+        LoopbackRecvTest.assertHeadMatchesKernel(bufs);
         bufs.unregister();
         assertFalse(bufs.isRegistered());
         IllegalStateException e = assertThrows(IllegalStateException.class, bufs::unregister);

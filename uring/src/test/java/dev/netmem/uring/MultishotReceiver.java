@@ -112,9 +112,8 @@ final class MultishotReceiver implements CqeHandler, BufConsumer {
             return; // a cancel's own completion
         }
         cqes++;
-        if (res > 0) {
-            buffersThisCqe = 0;
-            bufs.consume(res, flags, this);
+        buffersThisCqe = 0;
+        if (bufs.consume(res, flags, this) > 0 || buffersThisCqe > 0) {
             bufferCqes++;
             if (buffersThisCqe > 1) {
                 multiBufferCqes++;
