@@ -5,14 +5,17 @@ import static dev.netmem.uring.IoUringDescriptor.CQE_RES;
 import static dev.netmem.uring.IoUringDescriptor.CQE_USER_DATA;
 import static dev.netmem.uring.IoUringDescriptor.GETEVENTS_SIGMASK_SZ;
 import static dev.netmem.uring.IoUringDescriptor.GETEVENTS_TS;
+import static dev.netmem.uring.IoUringDescriptor.IORING_ACCEPT_MULTISHOT;
 import static dev.netmem.uring.IoUringDescriptor.IORING_ASYNC_CANCEL_ALL;
 import static dev.netmem.uring.IoUringDescriptor.IORING_ASYNC_CANCEL_ANY;
 import static dev.netmem.uring.IoUringDescriptor.IORING_ASYNC_CANCEL_FD;
 import static dev.netmem.uring.IoUringDescriptor.IORING_ENTER_EXT_ARG;
 import static dev.netmem.uring.IoUringDescriptor.IORING_ENTER_GETEVENTS;
 import static dev.netmem.uring.IoUringDescriptor.IORING_FEAT_EXT_ARG;
+import static dev.netmem.uring.IoUringDescriptor.IORING_OP_ACCEPT;
 import static dev.netmem.uring.IoUringDescriptor.IORING_OP_ASYNC_CANCEL;
 import static dev.netmem.uring.IoUringDescriptor.IORING_OP_NOP;
+import static dev.netmem.uring.IoUringDescriptor.IORING_OP_READ;
 import static dev.netmem.uring.IoUringDescriptor.IORING_OP_RECV;
 import static dev.netmem.uring.IoUringDescriptor.IORING_RECVSEND_BUNDLE;
 import static dev.netmem.uring.IoUringDescriptor.IORING_RECV_MULTISHOT;
@@ -28,7 +31,9 @@ import static dev.netmem.uring.IoUringDescriptor.SQE_BUF_GROUP;
 import static dev.netmem.uring.IoUringDescriptor.SQE_FD;
 import static dev.netmem.uring.IoUringDescriptor.SQE_FLAGS;
 import static dev.netmem.uring.IoUringDescriptor.SQE_IOPRIO;
+import static dev.netmem.uring.IoUringDescriptor.SQE_LEN;
 import static dev.netmem.uring.IoUringDescriptor.SQE_MSG_FLAGS;
+import static dev.netmem.uring.IoUringDescriptor.SQE_OFF;
 import static dev.netmem.uring.IoUringDescriptor.SQE_OPCODE;
 import static dev.netmem.uring.IoUringDescriptor.SQE_USER_DATA;
 import static dev.netmem.uring.IoUringDescriptor.TS_NSEC;
@@ -247,6 +252,34 @@ public final class IoUring implements AutoCloseable {
         SQE_IOPRIO.set(sqes, base, (short) (IORING_RECV_MULTISHOT | (bundle ? IORING_RECVSEND_BUNDLE : 0)));
         SQE_FD.set(sqes, base, sockFd);
         SQE_BUF_GROUP.set(sqes, base, (short) bgid);
+        SQE_USER_DATA.set(sqes, base, userData);
+    }
+
+    /**
+     * A multishot {@code IORING_OP_ACCEPT} on a listening socket ({@code io_uring_prep_multishot_accept},
+     * Linux 5.19): one CQE per connection, {@code res} the new fd (close-on-exec), while
+     * {@code IORING_CQE_F_MORE} says it stays armed. Lets the owner accept without a blocking thread.
+     */
+    public void prepAcceptMultishot(int sqe, int listenFd, long userData) {
+        long base = sqe * SQE_SIZE;
+        SQE_OPCODE.set(sqes, base, (byte) IORING_OP_ACCEPT);
+        SQE_IOPRIO.set(sqes, base, (short) IORING_ACCEPT_MULTISHOT);
+        SQE_FD.set(sqes, base, listenFd);
+        SQE_MSG_FLAGS.set(sqes, base, Sockets.SOCK_CLOEXEC); // accept_flags
+        SQE_USER_DATA.set(sqes, base, userData);
+    }
+
+    /**
+     * {@code IORING_OP_READ} of {@code len} bytes into {@code addr} at file offset {@code offset}
+     * ({@code io_uring_prep_read}); e.g. an eventfd's counter, see {@link EventFd}.
+     */
+    public void prepRead(int sqe, int fd, long addr, int len, long offset, long userData) {
+        long base = sqe * SQE_SIZE;
+        SQE_OPCODE.set(sqes, base, (byte) IORING_OP_READ);
+        SQE_FD.set(sqes, base, fd);
+        SQE_OFF.set(sqes, base, offset);
+        SQE_ADDR.set(sqes, base, addr);
+        SQE_LEN.set(sqes, base, len);
         SQE_USER_DATA.set(sqes, base, userData);
     }
 
