@@ -180,6 +180,30 @@ class IoUringTest {
     }
 
     @Test
+    void shouldSurfaceDroppedCompletionsAndTreatTimeoutsAndSignalsAsNoEvents() {
+        int[] next = {0};
+        Kernel kernel = new DelegatingKernel() {
+            @Override
+            public int enter(int fd, int toSubmit, int minComplete, int flags, long arg, long argSize) {
+                return next[0] != 0 ? next[0] : super.enter(fd, toSubmit, minComplete, flags, arg, argSize);
+            }
+        };
+        try (IoUring ring = IoUring.open(IoUringParams.of(4, 8), kernel)) {
+            for (int benign : new int[] {Errno.ETIME, Errno.EINTR, Errno.EAGAIN, Errno.EBUSY}) {
+                next[0] = benign;
+                assertEquals(0, ring.submitAndWait(1, 1_000_000L), Errno.name(benign));
+            }
+            next[0] = Errno.EBADR;
+            SyscallException e = assertThrows(SyscallException.class, () -> ring.submitAndWait(1, -1));
+            assertEquals("io_uring_enter: EBADR (-53): Invalid request descriptor; the kernel dropped completions:"
+                    + " CQ overflow counter 0", e.getMessage());
+            next[0] = Errno.EEXIST;
+            e = assertThrows(SyscallException.class, () -> ring.submitAndWait(0, -1));
+            assertEquals("io_uring_enter: EEXIST (-17): File exists; fd " + ring.fd(), e.getMessage());
+        }
+    }
+
+    @Test
     void shouldNameTheSetupErrorWhenNoFlagIsLeftToDrop() {
         Kernel broken = new DelegatingKernel() {
             @Override
