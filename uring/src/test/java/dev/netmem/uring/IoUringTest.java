@@ -153,6 +153,22 @@ class IoUringTest {
     }
 
     @Test
+    void shouldBeRefusedByTheKernelFromAnotherTaskWithSingleIssuer() throws Exception {
+        try (IoUring ring = IoUring.open(IoUringParams.of(4, 8))) {
+            assumeTrue((ring.setupFlags() & IORING_SETUP_SINGLE_ISSUER) != 0, "IORING_SETUP_SINGLE_ISSUER");
+            int[] results = new int[2];
+            Thread other = new Thread(() -> {
+                results[0] = Kernel.LINUX.enter(ring.fd(), 0, 0, IoUringDescriptor.IORING_ENTER_GETEVENTS, 0, 0);
+                results[1] = Kernel.LINUX.register(ring.fd(), IoUringDescriptor.IORING_REGISTER_PROBE, 0, 0);
+            });
+            other.start();
+            other.join();
+            assertEquals(Errno.EEXIST, results[0], "io_uring_enter from another task");
+            assertEquals(Errno.EEXIST, results[1], "io_uring_register from another task");
+        }
+    }
+
+    @Test
     void shouldDropRejectedSetupFlagsOneByOne() {
         List<Integer> tried = new ArrayList<>();
         Kernel oldKernel = new DelegatingKernel() {
