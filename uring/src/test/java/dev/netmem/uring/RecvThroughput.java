@@ -16,7 +16,7 @@ import java.util.Map;
  * A small measurement, not a unit test: one loopback TCP stream per run (1 GiB by default), received
  * by (a) Java NIO {@code SocketChannel.read} into a 1 MiB direct buffer and (b) a multishot
  * {@code IORING_OP_RECV} into a provided-buffer ring of 4, 16 and 64 KiB buffers in a /dev/shm
- * mapping, with and without bundles. Variants alternate within each repetition; medians in Gbit/s.
+ * mapping, with and without bundles, and 64 KiB incrementally consumed ({@code IOU_PBUF_RING_INC}). Variants alternate within each repetition; medians in Gbit/s.
  * The sender is a Java NIO thread writing a pre-filled 1 MiB buffer; bytes are counted, not verified
  * (the tests verify).
  *
@@ -55,12 +55,14 @@ public final class RecvThroughput {
                 variants.add(uringName(buffers, size, bundle));
             }
         }
+        variants.add(uringName(buffers, 65536, false) + ", incremental");
         variants.forEach(v -> results.put(v, new ArrayList<>()));
         System.out.printf("%d MiB per run, %d repetitions, variants alternate, %d available processors%n",
                 bytes >> 20, reps, Runtime.getRuntime().availableProcessors());
         for (int rep = 1; rep <= reps; rep++) {
             for (String v : variants) {
-                double gbps = v.startsWith("nio") ? nio(bytes) : uring(bytes, buffers, bufSize(v), v.endsWith("bundles"));
+                double gbps = v.startsWith("nio") ? nio(bytes)
+                        : uring(bytes, buffers, bufSize(v), v.contains("bundles"), v.endsWith("incremental"));
                 results.get(v).add(gbps);
                 System.out.printf("  rep %d  %-52s %6.2f Gbit/s%n", rep, v, gbps);
             }
@@ -126,11 +128,11 @@ public final class RecvThroughput {
         }
     }
 
-    private static double uring(long bytes, int buffers, int bufSize, boolean bundle) throws Exception {
+    private static double uring(long bytes, int buffers, int bufSize, boolean bundle, boolean inc) throws Exception {
         int listener = Sockets.tcpSocket();
         try (IoUring ring = IoUring.open(IoUringParams.of(64, 4096));
              ShmBuffers area = new ShmBuffers(buffers, bufSize);
-             BufRing bufs = BufRing.register(ring, 0, buffers, 0)) {
+             BufRing bufs = BufRing.register(ring, 0, buffers, inc ? IoUringDescriptor.IOU_PBUF_RING_INC : 0)) {
             area.segment().fill((byte) 0); // fault the pages in before the clock starts, as a pool's are
             Sockets.setReuseAddr(listener, true);
             Sockets.bindLoopback(listener, 0);
