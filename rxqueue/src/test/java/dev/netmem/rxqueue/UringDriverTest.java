@@ -273,6 +273,40 @@ class UringDriverTest {
         return t;
     }
 
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"bundles", "incremental", "order2", "order4",
+            "bundles+incremental"})
+    void shouldReceiveWithEachBufferRingOption(String option) throws Exception {
+        IoUringNic.Builder nb = IoUringNic.builder().bundles(option.contains("bundles"))
+                .incremental(option.contains("incremental"));
+        if (option.startsWith("order")) {
+            nb.bufferOrder(Integer.parseInt(option.substring(5)));
+        }
+        IoUringNic nic = nb.build();
+        NetDevice dev = device(NetDevice.builder("ur-" + option.replace('+', '-')).rxQueues(1).ringSize(64)
+                .hostBytes(128L << 20), nic);
+        int port = freePort();
+        dev.open();
+        DevmemSocket sock = NetStack.of(dev).openSocket(port);
+        long total = 16L << 20;
+        try (IoUringNic.Listener l = nic.listen(port)) {
+            AtomicReference<String> sent = new AtomicReference<>();
+            Thread s = sender(port, 8, total, sent, false);
+            MessageDigest md = sha256();
+            assertEquals(total, receiveAll(sock, null, 8, md, stats(dev)));
+            s.join(T);
+            assertEquals(sent.get(), HexFormat.of().formatHex(md.digest()));
+        }
+        RxQueue q = dev.rxQueue(0);
+        System.out.println(option + ": " + stats(dev));
+        if (option.startsWith("order")) {
+            assertEquals(4096 << nic.bufferOrder(), q.pagePool().params().bufferSize(), "pool buffers of the order");
+        }
+        assertEquals(0, q.rxDropped(), stats(dev));
+        sock.close();
+        assertAllPoolsReleased(dev);
+    }
+
     @Test
     void shouldReceiveIntoADmabufReadInPlace() throws Exception {
         NetDevice dev = device(NetDevice.builder("ur-dmabuf").rxQueues(1).ringSize(256), IoUringNic.builder().build());
