@@ -173,11 +173,21 @@ public final class Sockets {
 
     /** The local port ({@code getsockname}). */
     public static int localPort(int fd) {
+        return port(fd, false);
+    }
+
+    /** The peer's port ({@code getpeername}). */
+    public static int peerPort(int fd) {
+        return port(fd, true);
+    }
+
+    private static int port(int fd, boolean peer) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment sa = a.allocate(SOCKADDR_IN);
             MemorySegment len = a.allocate(JAVA_INT);
             len.set(JAVA_INT, 0, (int) SOCKADDR_IN.byteSize());
-            check(Libc.getsockname(fd, sa, len), "getsockname", "fd " + fd);
+            int r = peer ? Libc.getpeername(fd, sa, len) : Libc.getsockname(fd, sa, len);
+            check(r, peer ? "getpeername" : "getsockname", "fd " + fd);
             return Short.toUnsignedInt(Short.reverseBytes((short) SIN_PORT.get(sa, 0L)));
         }
     }
