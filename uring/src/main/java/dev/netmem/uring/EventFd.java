@@ -61,7 +61,10 @@ public final class EventFd implements AutoCloseable {
         }
     }
 
-    /** Closes the fd (an armed read then completes or is cancelled by the kernel) and frees the buffers. Idempotent. */
+    /**
+     * Closes the fd and frees the read buffer. Idempotent. Cancel an armed read first (and reap its
+     * end), or close the ring: an armed read holds the file and would still write into the buffer.
+     */
     @Override
     public void close() {
         if (closed) {
