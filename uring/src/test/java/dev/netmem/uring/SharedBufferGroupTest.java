@@ -29,7 +29,12 @@ class SharedBufferGroupTest {
 
     @Test
     void shouldDeliverEightInterleavedStreamsThroughOneBufferGroup() {
-        run(false);
+        run(false, 256, 4096);
+    }
+
+    @Test
+    void shouldDeliverEightInterleavedStreamsThroughFewLargeBuffers() {
+        run(false, 64, 65536);
     }
 
     @Test
@@ -37,10 +42,10 @@ class SharedBufferGroupTest {
         try (IoUring ring = IoUring.open(IoUringParams.of(2, 2))) {
             assumeTrue((ring.features() & IORING_FEAT_RECVSEND_BUNDLE) != 0, "IORING_FEAT_RECVSEND_BUNDLE");
         }
-        run(true);
+        run(true, 256, 4096);
     }
 
-    private static void run(boolean bundle) {
+    private static void run(boolean bundle, int entries, int bufSize) {
         long seed = System.nanoTime();
         System.out.println("pattern seeds " + seed + " + connection index");
         int listener = Sockets.tcpSocket();
@@ -61,8 +66,8 @@ class SharedBufferGroupTest {
             Sockets.close(listener);
         }
         try (IoUring ring = IoUring.open(IoUringParams.of(64, 4096));
-             ShmBuffers area = new ShmBuffers(256, 4096);
-             BufRing bufs = BufRing.register(ring, 0, 256, 0)) {
+             ShmBuffers area = new ShmBuffers(entries, bufSize);
+             BufRing bufs = BufRing.register(ring, 0, entries, 0)) {
             Rx rx = new Rx(ring, bufs, area, fds, patterns, bundle);
             rx.runToEnd();
             System.out.println("bundle=" + bundle + ": received " + Arrays.toString(rx.received) + ", arms "
@@ -74,7 +79,7 @@ class SharedBufferGroupTest {
             Arrays.fill(noMismatch, -1);
             assertArrayEquals(noMismatch, rx.mismatchAt, "first wrong byte per stream");
             LoopbackRecvTest.assertHeadMatchesKernel(bufs);
-            assertEquals(256, bufs.posted(), "every buffer back on the ring");
+            assertEquals(entries, bufs.posted(), "every buffer back on the ring");
         } finally {
             for (int c = 0; c < CONNS; c++) {
                 Sockets.close(fds[c]);
@@ -98,7 +103,7 @@ class SharedBufferGroupTest {
         final int[] arms = new int[CONNS];
         private final boolean[] eof = new boolean[CONNS];
         private final boolean[] needArm = new boolean[CONNS];
-        private final int[] recycle = new int[256];
+        private final int[] recycle = new int[65536];
         private int recycleCount;
         private int current;
         private int buffersThisCqe;
