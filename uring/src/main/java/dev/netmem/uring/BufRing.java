@@ -24,6 +24,8 @@ import static dev.netmem.uring.IoUringDescriptor.U16;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * A provided-buffer ring ({@code struct io_buffer_list} with {@code IORING_REGISTER_PBUF_RING}): the
@@ -62,6 +64,13 @@ public final class BufRing implements AutoCloseable {
     private final int[] slotBid;
     private final int[] slotLen;
 
+    /**
+     * Assertions only: the memory of every posted, unfinished buffer, by address, so that one piece of
+     * memory posted twice (the kernel would write two receives into it) fails at {@link #add}.
+     */
+    private final TreeMap<Long, long[]> postedMemory;
+    private final long[] slotAddr;
+
     private int tail;
     private int head;
     private int headOffset;
@@ -77,6 +86,10 @@ public final class BufRing implements AutoCloseable {
         this.inc = (flags & IOU_PBUF_RING_INC) != 0;
         this.slotBid = new int[entries];
         this.slotLen = new int[entries];
+        boolean asserts = false;
+        assert asserts = true; // deliberate side effect: true only with assertions enabled
+        this.postedMemory = asserts ? new TreeMap<>() : null;
+        this.slotAddr = asserts ? new long[entries] : null;
         this.arena = Arena.ofShared();
         this.mem = arena.allocate(Math.max(PAGE, entries * SLOT), PAGE);
     }
@@ -145,6 +158,7 @@ public final class BufRing implements AutoCloseable {
             throw badAdd(len, bid, offset, free());
         }
         int slot = (tail + offset) & mask;
+        assert postOnce(slot, addr, len, bid);
         long base = slot * SLOT;
         BUF_ADDR.set(mem, base, addr);
         BUF_LEN.set(mem, base, len);
@@ -156,6 +170,29 @@ public final class BufRing implements AutoCloseable {
     /** {@link #add(long, int, int, int)} for a native segment: its address and size. */
     public void add(MemorySegment buffer, int bid, int offset) {
         add(buffer.address(), Math.toIntExact(buffer.byteSize()), bid, offset);
+    }
+
+    /** Assertions only: records the slot's memory, failing if it overlaps a buffer still posted. */
+    private boolean postOnce(int slot, long addr, int len, int bid) {
+        long[] previous = postedMemory.get(slotAddr[slot]); // a slot added again before advance
+        if (previous != null && previous[2] == slot) {
+            postedMemory.remove(slotAddr[slot]);
+        }
+        Map.Entry<Long, long[]> below = postedMemory.floorEntry(addr + len - 1);
+        if (below != null && below.getKey() + below.getValue()[0] > addr) {
+            throw new AssertionError("buffer ring " + bgid + ": bid " + bid + " [0x" + Long.toHexString(addr) + ", +"
+                    + len + ") overlaps bid " + below.getValue()[1] + " [0x" + Long.toHexString(below.getKey()) + ", +"
+                    + below.getValue()[0] + "), which is still posted");
+        }
+        postedMemory.put(addr, new long[] {len, bid, slot});
+        slotAddr[slot] = addr;
+        return true;
+    }
+
+    /** Assertions only: the kernel is done with the slot's buffer. */
+    private boolean finish(int slot) {
+        postedMemory.remove(slotAddr[slot]);
+        return true;
     }
 
     private static IllegalArgumentException badAdd(int len, int bid, int offset, int free) {
@@ -207,6 +244,7 @@ public final class BufRing implements AutoCloseable {
             remaining -= take;
             boolean done = !inc || take == avail;
             if (done) {
+                assert finish(slot);
                 head++;
                 headOffset = 0;
                 finished++;

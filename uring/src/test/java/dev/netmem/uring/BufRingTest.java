@@ -133,6 +133,22 @@ class BufRingTest {
     }
 
     @Test
+    void shouldAssertThatNoMemoryIsPostedTwice() {
+        try (BufRing bufs = BufRing.register(ring, 1, 8, 0)) {
+            bufs.add(0x10000, 0x4000, 1, 0);
+            bufs.add(0x10000, 0x4000, 1, 0); // the same slot again before advance replaces it
+            bufs.advance(1);
+            AssertionError e = assertThrows(AssertionError.class, () -> bufs.add(0x13000, 0x1000, 2, 0));
+            assertEquals("buffer ring 1: bid 2 [0x13000, +4096) overlaps bid 1 [0x10000, +16384), which is still posted",
+                    e.getMessage());
+            bufs.add(0x14000, 0x1000, 2, 0); // adjacent is fine
+            bufs.advance(1);
+            bufs.consume(0x4000, bufferFlags(1), (bid, off, len, done) -> { });
+            bufs.add(0x12000, 0x1000, 3, 0); // bid 1's memory is the application's again
+        }
+    }
+
+    @Test
     void shouldRefuseACompletionThatIsNotAtTheHead() {
         try (BufRing bufs = BufRing.register(ring, 1, 8, 0)) {
             bufs.add(0x1000, 100, 1, 0);
