@@ -42,7 +42,9 @@ import java.util.TreeMap;
  *
  * <p><b>Accounting.</b> The application keeps a mirror of the kernel's head: {@link #consume} must see
  * every CQE that carries {@code IORING_CQE_F_BUFFER}, in CQ order, for {@link #free()} to be right
- * and for bundles and incremental buffers to map to buffer ids.
+ * and for bundles and incremental buffers to map to buffer ids. With assertions enabled, {@link #add}
+ * also checks that the memory is not part of a buffer still posted (a driver bug the kernel would
+ * turn into silently interleaved data).
  *
  * <p><b>Lifecycle.</b> {@code REGISTERED → UNREGISTERED → CLOSED}. Unregister only when no request
  * may still select from the ring (cancel, then reap until the CQE without {@code F_MORE}); after
