@@ -2,107 +2,49 @@ package dev.netmem.rxqueue.nic;
 
 import dev.netmem.api.Errno;
 import dev.netmem.api.ErrnoException;
-import dev.netmem.api.NetIov;
 import dev.netmem.api.PagePool;
-import dev.netmem.rxqueue.net.Headers;
 import dev.netmem.rxqueue.net.NetifRx;
 import dev.netmem.rxqueue.net.SkBuff;
 import dev.netmem.rxqueue.net.SkbCache;
-import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.time.Duration;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * One generation of an RX queue's memory (the kernel's per-queue memory blob of
- * {@code ndo_queue_mem_size}): its page pools, its descriptor ring, its preallocated skbs and the
- * NAPI poll thread that drives them. A queue restart builds a new one and frees the old.
+ * {@code ndo_queue_mem_size}): its page pools, the driver's ring that posts their buffers, its
+ * preallocated skbs and the NAPI poll thread that drives them. A queue restart builds a new one and
+ * frees the old. Each driver has its own kind: {@link EmulatedQueueMem} (a descriptor ring an
+ * emulated NIC writes into) or the io_uring driver's (a provided-buffer ring the kernel writes into).
  *
- * <h2>The descriptor ring</h2>
- * <pre>
- *      consumed (NAPI)          completed (NIC)             posted (NAPI)
- *   ------|----------------------|---------------------------|------
- *         | written by the NIC,  | posted buffers the NIC    |
- *         | waiting for the poll | may DMA-write into        |
- * </pre>
- * Each slot holds a header buffer (a frag of the host header pool, with header split) and a data
- * buffer (a page of the main pool, provider memory when a provider is bound). The NIC writes a
- * packet into the slot at {@code completed}; the poll turns each completed slot into an
- * {@link SkBuff} that takes the slot's buffers (delivery never allocates), then re-arms consumed
- * slots in ring order with fresh buffers and re-posts them. When a buffer cannot be allocated,
- * {@link RxQueue#rxAllocFail()} counts it and the slot stays unposted until a later poll succeeds:
- * the NIC then finds fewer posted descriptors and reports {@link RxQueue#rxMissed()}, so a reliable
- * sender retries (TCP retransmits). A packet the NIC accepted is never lost to an allocation
- * failure, and traffic resumes as soon as buffers come home.
+ * <p>The NAPI loop is shared: poll up to {@link #NAPI_POLL_WEIGHT} completions, hand each finished
+ * skb up through the {@link NetifRx} seam ({@link #deliver}), and when a poll finds less than a full
+ * budget, wait for work the driver's way.
  *
- * <p>Threads: the NIC side ({@link #nicWrite}) runs under the queue's NIC lock; the poll runs on
- * the NAPI thread; everything else under the device's control lock.
+ * <p>Threads: {@link #poll} and {@link #waitForWork} run on the NAPI thread; everything else under
+ * the device's control lock.
  */
-public final class QueueMem {
+public abstract sealed class QueueMem permits EmulatedQueueMem, UringQueueMem {
     /** The NAPI budget: packets per poll before yielding. */
     public static final int NAPI_POLL_WEIGHT = 64;
     /** Header buffers: frags of this size from the header pool. */
     public static final int HEADER_BUF_SIZE = 1024;
 
-    private static final VarHandle POSTED;
-    private static final VarHandle COMPLETED;
     private static final System.Logger LOG = System.getLogger("dev.netmem.rxqueue");
 
-    static {
-        try {
-            MethodHandles.Lookup l = MethodHandles.lookup();
-            POSTED = l.findVarHandle(QueueMem.class, "posted", long.class);
-            COMPLETED = l.findVarHandle(QueueMem.class, "completed", long.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
+    final RxQueue queue;
+    final PagePool pool;
+    final PagePool headerPool;
+    final SkbCache skbs;
 
-    private final RxQueue queue;
-    private final PagePool pool;
-    private final PagePool headerPool;
-    private final boolean split;
-    private final int hdsThresh;
-    private final int size;
-    private final int mask;
-    private final NetIov[] hdr;
-    private final int[] hdrOff;
-    private final NetIov[] buf;
-    /** Bytes the NIC wrote into the slot's header buffer / data buffer. */
-    private final int[] hdrWritten;
-    private final int[] bufWritten;
-    private final SkbCache skbs;
-
-    /** NAPI-private: slots the poll has delivered. */
-    private long consumed;
-    /** NAPI-private: delivered slots re-armed with fresh buffers; {@code posted == armed + size}. */
-    private long armed;
-    /** Written by the NAPI (setRelease), read by the NIC (getAcquire). */
-    @SuppressWarnings("unused")
-    private volatile long posted;
-    /** Written by the NIC (setVolatile), read by the NAPI (getAcquire; getVolatile before parking). */
-    @SuppressWarnings("unused")
-    private volatile long completed;
-
-    private boolean filled;
     private Thread thread;
     private volatile boolean running;
-    private volatile boolean idle;
+    /** Set by the NAPI thread if {@link #napiStart} failed; read after {@link #started}. */
+    private Throwable startFailure;
+    private java.util.concurrent.CountDownLatch started;
 
-    QueueMem(RxQueue queue, PagePool pool, PagePool headerPool, int hdsThresh, int ringSize, int skbPrealloc) {
+    QueueMem(RxQueue queue, PagePool pool, PagePool headerPool, int skbPrealloc) {
         this.queue = queue;
         this.pool = pool;
         this.headerPool = headerPool;
-        this.split = headerPool != null;
-        this.hdsThresh = hdsThresh;
-        this.size = ringSize;
-        this.mask = ringSize - 1;
-        this.hdr = new NetIov[ringSize];
-        this.hdrOff = new int[ringSize];
-        this.buf = new NetIov[ringSize];
-        this.hdrWritten = new int[ringSize];
-        this.bufWritten = new int[ringSize];
         this.skbs = new SkbCache(skbPrealloc);
     }
 
@@ -126,61 +68,44 @@ public final class QueueMem {
         return running;
     }
 
+    /** skbs the cache had to create (0 once warmed up). */
+    public long skbsGrown() {
+        return skbs.grown();
+    }
+
     // =====================================================================================
-    // Control path (device lock)
+    // What each driver provides
     // =====================================================================================
 
-    /** Fills every slot with buffers, in allocation context borrowed from the stopped NAPI. */
-    void fill() {
-        if (filled) {
-            return;
-        }
-        queue.napi().schedule();
-        try {
-            for (int i = 0; i < size; i++) {
-                if (split) {
-                    NetIov h = headerPool.allocFrag(HEADER_BUF_SIZE);
-                    if (h == null) {
-                        unfill(i);
-                        throw outOfMemory(headerPool);
-                    }
-                    hdr[i] = h;
-                    hdrOff[i] = headerPool.lastFragOffset();
-                }
-                NetIov b = pool.alloc();
-                if (b == null) {
-                    unfill(i + 1);
-                    throw outOfMemory(pool);
-                }
-                buf[i] = b;
-            }
-        } finally {
-            queue.napi().complete();
-        }
-        consumed = 0;
-        armed = 0;
-        COMPLETED.setRelease(this, 0L);
-        POSTED.setRelease(this, (long) size); // NIC's getAcquire of posted is the partner
-        filled = true;
+    /** Posts buffers on the driver's ring before the NAPI starts. Control path; idempotent. */
+    abstract void fill();
+
+    /** {@code napi->poll}: handles up to {@code budget} completions. NAPI thread, scheduled. */
+    abstract int poll(int budget);
+
+    /** Waits (bounded) for more work after a poll that did not use its budget. NAPI thread, not scheduled. */
+    abstract void waitForWork();
+
+    /** Makes a waiting NAPI thread return from {@link #waitForWork} soon. Any thread. */
+    abstract void wakeup(Thread napiThread);
+
+    /** Returns every buffer the ring still holds to its pool. Control path, NAPI stopped. */
+    abstract void releaseRing();
+
+    /**
+     * Runs first on a newly started NAPI thread, before the first poll: a driver whose ring must be
+     * owned by that thread sets it up here. A failure stops the thread and fails {@link #startNapi}.
+     */
+    void napiStart() {
     }
 
-    private ErrnoException outOfMemory(PagePool p) {
-        return Errno.ENOMEM.exception("rx queue " + queue.queueIndex() + ": cannot fill the "
-                + size + "-slot ring: page pool " + p.id() + " is out of memory");
+    /** Runs last on the NAPI thread, after the last poll: a driver tears down what the thread owns. */
+    void napiStop() {
     }
 
-    private void unfill(int slots) {
-        for (int i = 0; i < slots; i++) {
-            if (hdr[i] != null) {
-                headerPool.recycleDirect(hdr[i]);
-                hdr[i] = null;
-            }
-            if (buf[i] != null) {
-                pool.recycleDirect(buf[i]);
-                buf[i] = null;
-            }
-        }
-    }
+    // =====================================================================================
+    // Shared: NAPI thread, teardown, delivery
+    // =====================================================================================
 
     /** Starts the NAPI thread and links the pools to the NAPI for direct recycling. */
     void startNapi() {
@@ -189,9 +114,31 @@ public final class QueueMem {
             headerPool.enableDirectRecycling(queue.napi());
         }
         running = true;
+        startFailure = null;
+        started = new java.util.concurrent.CountDownLatch(1);
         thread = Thread.ofPlatform().daemon().name(queue.device().name() + "-rx-" + queue.queueIndex())
                 .unstarted(this::napiLoop);
         thread.start();
+        boolean interrupted = false;
+        while (true) {
+            try {
+                started.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        Throwable f = startFailure; // written before started.countDown(): the await is the acquire
+        if (f != null) {
+            stopNapi(Duration.ofSeconds(5));
+            if (f instanceof RuntimeException re) {
+                throw re;
+            }
+            throw (Error) f;
+        }
     }
 
     /**
@@ -203,7 +150,7 @@ public final class QueueMem {
         running = false;
         Thread t = thread;
         if (t != null) {
-            LockSupport.unpark(t);
+            wakeup(t);
             try {
                 if (!t.join(timeout)) {
                     throw new IllegalStateException("rx queue " + queue.queueIndex() + ": NAPI thread did not stop in "
@@ -223,19 +170,7 @@ public final class QueueMem {
 
     /** Returns the ring's buffers to their pools and destroys the pools. The NAPI must be stopped. */
     void free() {
-        if (filled) {
-            for (int i = 0; i < size; i++) {
-                if (hdr[i] != null) {
-                    headerPool.putNetmem(hdr[i], -1, false);
-                    hdr[i] = null;
-                }
-                if (buf[i] != null) {
-                    pool.putNetmem(buf[i], -1, false);
-                    buf[i] = null;
-                }
-            }
-            filled = false;
-        }
+        releaseRing();
         // Memory that never started (a restart's new memory, freed because the restart failed) still has
         // its pools linked to the queue's NAPI, which may be polling the old memory right now: unlink
         // first, or destroy would see that NAPI running. Started memory was unlinked by stopNapi.
@@ -249,64 +184,34 @@ public final class QueueMem {
         }
     }
 
-    // =====================================================================================
-    // NIC side (the queue's NIC lock)
-    // =====================================================================================
-
-    /**
-     * The NIC DMA-writes one packet into the next posted slot: headers into the header buffer and
-     * the payload into the data buffer (header split, payload above the threshold), or everything
-     * into one buffer. Caller: holds the queue's NIC lock.
-     *
-     * @return false if no slot is posted (the NIC drops the packet: rx missed)
-     */
-    boolean nicWrite(int srcPort, int dstPort, MemorySegment payload) {
-        long c = completed;
-        if (c >= (long) POSTED.getAcquire(this)) {
-            return false;
-        }
-        int slot = (int) c & mask;
-        int plen = (int) payload.byteSize();
-        if (split) {
-            MemorySegment h = hdr[slot].segment();
-            int ho = hdrOff[slot];
-            Headers.write(h, ho, srcPort, dstPort, plen);
-            if (plen <= hdsThresh) {
-                MemorySegment.copy(payload, 0, h, ho + Headers.HEADER_LEN, plen);
-                hdrWritten[slot] = Headers.HEADER_LEN + plen;
-                bufWritten[slot] = 0;
-            } else {
-                MemorySegment.copy(payload, 0, buf[slot].segment(), 0, plen);
-                hdrWritten[slot] = Headers.HEADER_LEN;
-                bufWritten[slot] = plen;
-            }
-        } else {
-            MemorySegment b = buf[slot].segment();
-            Headers.write(b, 0, srcPort, dstPort, plen);
-            MemorySegment.copy(payload, 0, b, Headers.HEADER_LEN, plen);
-            hdrWritten[slot] = 0;
-            bufWritten[slot] = Headers.HEADER_LEN + plen;
-        }
-        // Volatile, not just release: with the NAPI's volatile write of idle before its read of completed,
-        // this store-then-load is a Dekker pair, so either we see idle or the NAPI sees the packet.
-        COMPLETED.setVolatile(this, c + 1);
-        if (idle) {
-            LockSupport.unpark(thread);
-        }
-        return true;
+    /** The NAPI thread, or {@code null} when stopped. */
+    final Thread napiThread() {
+        return thread;
     }
-
-    /** The largest payload {@link #nicWrite} accepts. */
-    int maxPayload() {
-        return split ? NetIov.PAGE_SIZE : NetIov.PAGE_SIZE - Headers.HEADER_LEN;
-    }
-
-    // =====================================================================================
-    // NAPI side
-    // =====================================================================================
 
     private void napiLoop() {
         var napi = queue.napi();
+        try {
+            napiStart();
+        } catch (RuntimeException | Error e) {
+            startFailure = e;
+            running = false;
+            started.countDown();
+            return;
+        }
+        started.countDown();
+        try {
+            pollLoop(napi);
+        } finally {
+            try {
+                napiStop();
+            } catch (RuntimeException | Error e) {
+                LOG.log(System.Logger.Level.ERROR, "rx queue " + queue.queueIndex() + ": NAPI teardown failed", e);
+            }
+        }
+    }
+
+    private void pollLoop(dev.netmem.api.Napi napi) {
         while (running) {
             napi.schedule();
             int work;
@@ -319,94 +224,10 @@ public final class QueueMem {
                 return;
             }
             napi.complete();
-            if (work < NAPI_POLL_WEIGHT) {
-                idle = true; // Dekker partner of nicWrite: publish idle, then re-check completed
-                if (consumed == (long) COMPLETED.getVolatile(this) && running) {
-                    LockSupport.parkNanos(1_000_000L);
-                }
-                idle = false;
+            if (work < NAPI_POLL_WEIGHT && running) {
+                waitForWork();
             }
         }
-    }
-
-    /**
-     * {@code napi->poll}: turns up to {@code budget} completed slots into skbs, then re-arms and
-     * re-posts the slots it can. Caller: the NAPI thread, scheduled. Allocates nothing per packet
-     * (skbs come from the cache).
-     *
-     * @return packets processed
-     */
-    int poll(int budget) {
-        assert queue.napi().isOwnerThread() : "poll outside NAPI context";
-        long c = (long) COMPLETED.getAcquire(this);
-        long i = consumed;
-        int work = 0;
-        while (i < c && work < budget) {
-            deliverSlot((int) i & mask);
-            i++;
-            work++;
-        }
-        consumed = i;
-        refill();
-        return work;
-    }
-
-    /** Re-arms delivered slots in ring order; stops at the first allocation failure. */
-    private void refill() {
-        long r = armed;
-        while (r < consumed && armSlot((int) r & mask)) {
-            r++;
-        }
-        if (r != armed) {
-            armed = r;
-            POSTED.setRelease(this, r + size); // the NIC's getAcquire of posted is the partner
-        }
-    }
-
-    /** Puts fresh buffers into whatever the slot lacks; false (counted) if one cannot be had. */
-    private boolean armSlot(int slot) {
-        if (queue.device().allocFailPolicy().shouldFail()) {
-            queue.countAllocFail();
-            return false;
-        }
-        if (split && hdr[slot] == null) {
-            NetIov h = headerPool.allocFrag(HEADER_BUF_SIZE);
-            if (h == null) {
-                queue.countAllocFail();
-                return false;
-            }
-            hdr[slot] = h;
-            hdrOff[slot] = headerPool.lastFragOffset();
-        }
-        if (buf[slot] == null) {
-            NetIov b = pool.alloc();
-            if (b == null) {
-                queue.countAllocFail();
-                return false;
-            }
-            buf[slot] = b;
-        }
-        return true;
-    }
-
-    /** Hands the slot's written buffers to an skb; the slot keeps only what the packet did not use. */
-    private void deliverSlot(int slot) {
-        int hw = hdrWritten[slot];
-        int bw = bufWritten[slot];
-        SkBuff skb = skbs.get();
-        if (hw > 0) {
-            skb.init(hdr[slot], hdrOff[slot], hw, true);
-            hdr[slot] = null;
-            if (bw > 0) {
-                skb.addRxFrag(buf[slot], 0, bw);
-                buf[slot] = null;
-            }
-        } else {
-            skb.init(buf[slot], 0, bw, true);
-            buf[slot] = null;
-        }
-        queue.countPacket(skb.len() - Headers.HEADER_LEN);
-        deliver(skb);
     }
 
     /**
@@ -414,7 +235,7 @@ public final class QueueMem {
      * stats. With no stack installed the skb is freed here (NAPI context: its buffers recycle into
      * the fast caches).
      */
-    private void deliver(SkBuff skb) {
+    final void deliver(SkBuff skb) {
         NetifRx up = queue.device().rxHandler();
         if (up == null) {
             skb.free();
@@ -423,8 +244,9 @@ public final class QueueMem {
         }
     }
 
-    /** skbs the cache had to create (0 once warmed up). */
-    public long skbsGrown() {
-        return skbs.grown();
+    /** The error of a ring fill that ran out of buffers. */
+    final ErrnoException outOfMemory(PagePool p, int slots) {
+        return Errno.ENOMEM.exception("rx queue " + queue.queueIndex() + ": cannot fill the "
+                + slots + "-slot ring: page pool " + p.id() + " is out of memory");
     }
 }

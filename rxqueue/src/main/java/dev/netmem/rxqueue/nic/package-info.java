@@ -1,20 +1,27 @@
 /**
- * The emulated NIC and the layers above it, named after the kernel pieces they model.
+ * The NIC and its driver ({@code struct net_device}, {@code struct netdev_rx_queue}, the driver's
+ * queue memory): {@link dev.netmem.rxqueue.nic.NetDevice} with its RX queues, flow steering, up/down,
+ * the queue management ops ({@link dev.netmem.rxqueue.nic.QueueMgmtOps}) and queue restart
+ * ({@code netdev_rx_queue_restart}) that binding a memory provider uses.
  *
  * <pre>
- *  Wire (SyntheticWire, StreamWire)
- *    | NetDevice.receive: flow steering (dst port rule, else hash over unruled queues)
+ *  wire ── NetDevice.receive: flow steering (dst-port rule, else hash over unruled queues)
  *    v
- *  RxQueue ── QueueMem: descriptor ring ── NIC DMA-writes headers (host header pool) and
+ *  RxQueue ── QueueMem: descriptor ring ── the NIC DMA-writes headers (host header pool) and
  *    |                   payload (main pool: the bound provider's memory, else host pages)
  *    | NAPI thread: poll(64) → SkBuff {head, frags, ppRecycle, unreadable} → re-post the slot
  *    v
- *  DevmemSocket: recvmsg → LINEAR / DMABUF{fragOffset, fragSize, token, dmabufId}; dontneed;
- *                recvZc → zcrx completions (zero copy, or the copy fallback for linear bytes)
- *
- *  Netdev (netdev netlink family): NetdevNlSock.bindRx / bindRxUserRing → RxBinding;
- *  queueGet, pagePoolGet/Dump, pagePoolStats, NetdevListener (ADD/CHANGE/DEL), MXBeans
+ *  NetifRx.receiveSkb (net): the one seam up to the stack → accepted, or dropped (rx-dropped)
  * </pre>
+ *
+ * <h2>Layering</h2>
+ * The driver names nothing above it but the seam package {@code dev.netmem.rxqueue.net}
+ * ({@link dev.netmem.rxqueue.net.SkBuff}, {@link dev.netmem.rxqueue.net.NetifRx},
+ * {@link dev.netmem.rxqueue.net.Netif}): no socket, no netdev-family class, nothing of io_uring. The
+ * stack installs itself on a device with {@link dev.netmem.rxqueue.net.Netif#rxHandlerRegister}; the
+ * netdev family learns of devices through a {@link dev.netmem.rxqueue.nic.NetdevNotifier}. A second
+ * driver needs only the queue management ops and the seam. {@code LayeringTest} checks these rules
+ * on the compiled classes.
  *
  * <h2>Execution contexts</h2>
  * <ul>
@@ -24,7 +31,6 @@
  *       into the fast cache (NAPI-local), frees from any other thread go to the ring.</li>
  *   <li><b>Control</b>: open/close, restart, bind/unbind, configuration; serialized on the device's
  *       control lock; never on a NAPI thread.</li>
- *   <li><b>Application</b>: sockets, skb frees, token returns; any thread.</li>
  * </ul>
  *
  * <h2>Where this differs from the kernel</h2>
@@ -35,6 +41,8 @@
  *       list) before binding any, where the kernel binds queue by queue and unwinds.</li>
  *   <li>{@code hds-thresh} above 0 is allowed on bound queues, so small payloads arrive as
  *       readable, linear skbs.</li>
+ *   <li>{@code sk_rcvbuf} is a device setting ({@link dev.netmem.rxqueue.nic.NetDevice#rcvbuf()}) that
+ *       every socket of the device's stack shares.</li>
  * </ul>
  */
-package dev.netmem.rxqueue;
+package dev.netmem.rxqueue.nic;
