@@ -1,5 +1,6 @@
 package dev.netmem.soak;
 
+import dev.netmem.api.spi.MemoryProvider;
 import dev.netmem.providers.dmabuf.Dmabuf;
 import dev.netmem.providers.dmabuf.DmabufBinding;
 import dev.netmem.providers.zcrx.ZcrxArea;
@@ -89,15 +90,7 @@ final class Bindings {
         }
         dmabufBindings.add(db);
         ledger.register(db);
-        NetdevNlSock nl = Netdev.open();
-        try {
-            f.binding = nl.bindRx(dev, faults.wrap(db, Faults.Kind.DMABUF), f.index);
-        } catch (RuntimeException e) {
-            nl.close();
-            db.unbind();
-            throw e;
-        }
-        f.nl = nl;
+        bindThroughNetlink(f, faults.wrap(db, Faults.Kind.DMABUF), db::unbind);
         f.dmabufBinding = db;
         bound(f);
     }
@@ -117,6 +110,22 @@ final class Bindings {
         f.dmabufBinding = (DmabufBinding) f.binding.provider();
         dmabufBindings.add(f.dmabufBinding);
         bound(f);
+    }
+
+    /**
+     * Binds {@code mp} to {@code f}'s queue through a netlink socket of its own, which then owns the
+     * binding; if the bind fails, closes the socket and runs {@code undo} (drops what {@code mp} holds).
+     */
+    private void bindThroughNetlink(Flow f, MemoryProvider mp, Runnable undo) {
+        NetdevNlSock nl = Netdev.open();
+        try {
+            f.binding = nl.bindRx(dev, mp, f.index);
+        } catch (RuntimeException e) {
+            nl.close();
+            undo.run();
+            throw e;
+        }
+        f.nl = nl;
     }
 
     /** Unbinds a dma-buf flow; tokens and queued skbs keep the old pool detached until they are freed. */
@@ -146,15 +155,7 @@ final class Bindings {
             ZcrxIfq ifq = ZcrxIfq.register(ZcrxArea.ofUserMemory(mem), dev.dmaDevice(), buffers, 2 * buffers, dir,
                     q -> { }); // the queue is closed through the RxBinding
             ifqs.add(ifq);
-            NetdevNlSock nl = Netdev.open();
-            try {
-                f.binding = nl.bindRx(dev, faults.wrap(ifq, Faults.Kind.USER_RING), f.index);
-            } catch (RuntimeException e) {
-                nl.close();
-                ifq.close();
-                throw e;
-            }
-            f.nl = nl;
+            bindThroughNetlink(f, faults.wrap(ifq, Faults.Kind.USER_RING), ifq::close);
             f.ifq = ifq;
             f.ring = ZcrxUserRing.open(ifq.regionPath(), mem);
             f.mode = Flow.Mode.ZC;
