@@ -90,8 +90,11 @@ public final class NetDevice implements Netif, AutoCloseable {
         this.rcvbuf = b.rcvbuf;
         this.driver = b.driver;
         // what the rings can hold for a socket, in truesize: a header page plus a data buffer per slot
+        // io_uring: a receive cancelled because the window closed may still fill what the ring holds and
+        // what the poll posts until the cancel lands, so twice the ring; incremental buffers carry up to
+        // one skb (one header page) per piece
         long ringBytes = b.driver instanceof IoUringNic u
-                ? (long) b.rxQueues * b.ringSize * (dev.netmem.api.NetIov.PAGE_SIZE + u.bufferSize())
+                ? 2L * b.rxQueues * b.ringSize * (dev.netmem.api.NetIov.PAGE_SIZE + u.bufferSize())
                         * (u.incremental() ? 64 : 1)
                 : (long) b.rxQueues * b.ringSize * (QueueMem.HEADER_BUF_SIZE + dev.netmem.api.NetIov.PAGE_SIZE);
         // saturating: a huge rcvbuf must not wrap negative, which would make every socket drop everything
@@ -649,7 +652,8 @@ public final class NetDevice implements Netif, AutoCloseable {
             PagePool hdr = null;
             if (headerSplit || driver instanceof IoUringNic) { // io_uring: headers are always written apart
                 try {
-                    hdr = PagePool.create(b.flags(flags).build());
+                    // headers are small: order-0 host pages whatever the payload buffers' order
+                    hdr = PagePool.create(b.flags(flags).order(0).maxLen(dev.netmem.api.NetIov.PAGE_SIZE).build());
                 } catch (RuntimeException e) {
                     pool.destroy();
                     throw e;
