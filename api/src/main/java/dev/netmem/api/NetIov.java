@@ -62,6 +62,11 @@ public final class NetIov {
     long ppMagic;
     PagePool pp;
     long dmaAddr;
+    /**
+     * The buffer's index in its pool's {@code dma_mapped} table while the pool has it mapped, else 0.
+     * The kernel keeps it in {@code pp_magic}'s {@code PP_DMA_INDEX} bits; a field of its own here.
+     */
+    int dmaIndex;
     /** pp_ref_count: accessed only through PP_REF_COUNT. */
     @SuppressWarnings("unused")
     private volatile long ppRefCount;
@@ -173,14 +178,27 @@ public final class NetIov {
     /**
      * Drops a page reference ({@code put_page}); the last one frees the page to its area's allocator.
      *
+     * <p>A page that still belongs to a page pool ({@code pp} set, {@link #PP_SIGNATURE} in
+     * {@code pp_magic}) is never freed here: only the pool's release path may let it go. Freeing it
+     * would let its provider hand it to a second owner while the pool still counts it in flight. As
+     * the kernel's page allocator reports such a free as a bad page ("page_pool leak"), the drop is
+     * undone, the owning pool counts it ({@link PagePool#pagePoolLeaks()}) and this throws; the
+     * caller still holds its reference and must drop it through the pool.
+     *
      * @throws UnsupportedOperationException for a net_iov
-     * @throws IllegalStateException if the page was already free
+     * @throws IllegalStateException if the page was already free, or a pool still owns it
      */
     public void putPage() {
         checkPage();
         int prev = (int) PAGE_REF_COUNT.getAndAdd(this, -1);
         if (prev == 1) {
-            PAGE_REF_COUNT.setRelease(this, 1); // a free page rests at 1, like a buffer in a pool
+            if (pp != null || isPp()) {
+                PAGE_REF_COUNT.getAndAdd(this, 1);
+                throw Errors.pagePoolLeak(this, pp);
+            }
+            // A free page rests at 1, like a buffer in a pool. Acquire partner: the getAndAdd of the
+            // next put_page or get_page on this page, by whichever thread takes it next.
+            PAGE_REF_COUNT.setRelease(this, 1);
             owner.freePage(this);
         } else if (prev <= 0) {
             PAGE_REF_COUNT.getAndAdd(this, 1);

@@ -61,8 +61,13 @@ public record PagePoolParams(int order, int poolSize, int nid, DmaDevice device,
     /** {@code PP_FLAG_ALL}. */
     public static final int PP_FLAG_ALL = PP_FLAG_DMA_MAP | PP_FLAG_DMA_SYNC_DEV | PP_FLAG_SYSTEM_POOL
             | PP_FLAG_ALLOW_UNREADABLE_NETMEM;
-    /** {@code MAX_PAGE_ORDER} (x86-64). */
+    /**
+     * {@code MAX_PAGE_ORDER} (x86-64): the largest order the page allocator serves. {@link PagePool#create}
+     * enforces it for pools without a memory provider; a provider judges the order in its {@code init}.
+     */
     public static final int MAX_PAGE_ORDER = 10;
+    /** The largest order a buffer size ({@code PAGE_SIZE << order}) can have and still fit in an {@code int}. */
+    public static final int MAX_BUFFER_ORDER = 18;
     /** Default ptr_ring size when {@code poolSize} is 0. */
     public static final int DEFAULT_RING_SIZE = 1024;
     /** Ring size cap: {@code min(pool_size, 16384)}. */
@@ -76,8 +81,8 @@ public record PagePoolParams(int order, int poolSize, int nid, DmaDevice device,
         if (poolSize < 0) {
             throw new IllegalArgumentException("poolSize must be >= 0: " + poolSize);
         }
-        if (order < 0 || order > MAX_PAGE_ORDER) {
-            throw new IllegalArgumentException("order must be in [0, " + MAX_PAGE_ORDER + "]: " + order);
+        if (order < 0 || order > MAX_BUFFER_ORDER) {
+            throw new IllegalArgumentException("order must be in [0, " + MAX_BUFFER_ORDER + "]: " + order);
         }
         if (nid < NetIov.NUMA_NO_NODE) {
             throw new IllegalArgumentException("nid must be >= -1: " + nid);
