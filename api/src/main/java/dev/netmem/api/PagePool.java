@@ -1028,8 +1028,8 @@ public final class PagePool {
         if (now - deferWarnAt >= 0 && visibility == Visibility.INVISIBLE.ordinal()) {
             long sec = java.time.Duration.between(detachTime, Instant.now()).toSeconds();
             Map<String, Long> sites = leaks.outstandingBySite();
-            LOG.log(System.Logger.Level.WARNING, "stalled pool shutdown: id {0}, {1} inflight {2} sec{3}",
-                    idString(), Integer.toString(inflight), Long.toString(sec),
+            LOG.log(System.Logger.Level.WARNING, "stalled pool shutdown: id {0,number,#}, {1,number,#} inflight"
+                            + " {2,number,#} sec{3}", Integer.toUnsignedLong(id), inflight, sec,
                     sites.isEmpty() ? "" : "; outstanding buffers allocated at " + sites);
             deferWarnAt = now + params.stallWarn().toNanos();
             stallWarnings++; // single writer: the release scheduler thread
