@@ -126,12 +126,12 @@ public final class NetIov {
         return dmaAddr;
     }
 
-    /** The current {@code pp_ref_count}. */
+    /** The current {@code pp_ref_count} (a volatile read). */
     public long ppRefCount() {
         return (long) PP_REF_COUNT.getVolatile(this);
     }
 
-    /** The page refcount: meaningful for host pages; always 1 for a net_iov. */
+    /** The page refcount (a volatile read): meaningful for host pages; always 1 for a net_iov. */
     public int pageRefCount() {
         return (int) PAGE_REF_COUNT.getVolatile(this);
     }
@@ -212,9 +212,14 @@ public final class NetIov {
         }
     }
 
-    // ---- pp_ref_count primitives, used by PagePool (models helpers.h) ----
+    // ---- pp_ref_count primitives, used by PagePool (models helpers.h); access mode in the name ----
 
-    void setPpRefCount(long v) {
+    /**
+     * Sets {@code pp_ref_count} with a release store. Acquire partner: {@link #getPpRefCountAcquire}
+     * in the next {@code page_pool_unref_netmem} on any thread (or the volatile RMW of
+     * {@link #getAndAddPpRefCount}), which must see the count this holder set.
+     */
+    void setPpRefCountRelease(long v) {
         PP_REF_COUNT.setRelease(this, v);
     }
 
@@ -222,6 +227,7 @@ public final class NetIov {
         return (long) PP_REF_COUNT.getAcquire(this);
     }
 
+    /** A volatile read-modify-write of {@code pp_ref_count}; returns the old value. */
     long getAndAddPpRefCount(long delta) {
         return (long) PP_REF_COUNT.getAndAdd(this, delta);
     }
@@ -230,6 +236,8 @@ public final class NetIov {
     void setPpInfo(PagePool pool) {
         pp = pool;
         ppMagic |= PP_SIGNATURE;
+        // Release: publishes pp and pp_magic with the count. Acquire partner: getPpRefCountAcquire in
+        // the first unref on another thread (the buffer itself travels there through the cache or ring).
         PP_REF_COUNT.setRelease(this, 1L);
     }
 

@@ -447,7 +447,7 @@ public final class PagePool {
         fragUsers = 1;
         lastFragOffset = 0;
         fragOffset = size;
-        page.setPpRefCount(BIAS_MAX);
+        page.setPpRefCountRelease(BIAS_MAX);
         return page;
     }
 
@@ -510,7 +510,7 @@ public final class PagePool {
         }
         if (netmem.getPpRefCountAcquire() == nr) {
             if (nr != 1) {
-                netmem.setPpRefCount(1);
+                netmem.setPpRefCountRelease(1);
             }
             return 0;
         }
@@ -520,7 +520,7 @@ public final class PagePool {
             throw Errors.refUnderflow(netmem, nr, ret + nr);
         }
         if (ret == 0) {
-            netmem.setPpRefCount(1);
+            netmem.setPpRefCountRelease(1);
         }
         return ret;
     }
@@ -533,7 +533,7 @@ public final class PagePool {
         if (nr < 1) {
             throw Errors.badRefCount(nr);
         }
-        netmem.setPpRefCount(nr);
+        netmem.setPpRefCountRelease(nr);
     }
 
     // =====================================================================================
@@ -1190,7 +1190,7 @@ public final class PagePool {
         return allocCount;
     }
 
-    /** Buffers in the ring (a hint while producers run). */
+    /** Buffers in the ring (volatile reads of the ring indices; a hint while producers run). */
     public int ringCount() {
         return ring.size();
     }
