@@ -164,6 +164,12 @@ public final class PagePool {
     private final PoolCounters counters;
     private final LeakTracker leaks;
     private final Mp mp = new Mp();
+    /** {@code slow.init_callback} (null: {@code has_init_callback == false}). */
+    private final PagePoolParams.InitCallback initCallback;
+    /** {@code user_cnt}: the driver's reference plus one per XDP memory-model user. */
+    private final AtomicInteger userCnt = new AtomicInteger(1);
+    /** {@code pool->disconnect}: set by {@link #useXdpMem}, called once by {@code __page_pool_destroy}. */
+    private volatile java.util.function.Consumer<PagePool> disconnect;
     private final Object drainLock = new Object();
     /**
      * {@code dma_mapped}: the buffers this pool mapped and has not unmapped, by their index
@@ -192,6 +198,7 @@ public final class PagePool {
     private int fragOffset;
     private long fragUsers;
     private int lastFragOffset;
+    private int lastAllocSize;
     /** The next {@code dma_mapped} index to try. Allocation context. */
     private int nextDmaIndex = 1;
 
@@ -234,6 +241,7 @@ public final class PagePool {
         this.leaks = params.leakTracking() ? LeakTracker.recording() : LeakTracker.NONE;
         this.nid = params.nid();
         this.napi = params.napi();
+        this.initCallback = params.initCallback();
     }
 
     /**
@@ -438,9 +446,46 @@ public final class PagePool {
         return page;
     }
 
-    /** The offset of the fragment {@link #allocFrag} returned last. Caller: allocation context. */
+    /** The offset of the fragment {@link #allocFrag} or {@link #allocNetmem} returned last. Caller: allocation context. */
     public int lastFragOffset() {
         return lastFragOffset;
+    }
+
+    /**
+     * {@code page_pool_alloc_netmem(pool, &offset, &size)}: a whole buffer when {@code size * 2} exceeds
+     * the buffer size (offset 0, size = the buffer), else a fragment; when no further fragment of
+     * this size would fit after it, the fragment takes the rest of the buffer (the "truesize
+     * underestimate" fix). The offset and size granted are {@link #lastFragOffset()} and
+     * {@link #lastAllocSize()}. Caller: allocation context.
+     *
+     * @return the buffer, or {@code null} if no memory could be had
+     * @throws IllegalArgumentException if {@code size} is not in {@code [1, bufferSize]}
+     */
+    public NetIov allocNetmem(int size) {
+        int max = bufferSize;
+        if (size <= 0 || size > max) {
+            throw Errors.fragSize(size, max);
+        }
+        if ((long) size << 1 > max) {
+            lastFragOffset = 0;
+            lastAllocSize = max;
+            return alloc();
+        }
+        NetIov n = allocFrag(size);
+        if (n == null) {
+            return null;
+        }
+        lastAllocSize = size;
+        if (fragOffset + size > max) {
+            lastAllocSize = max - lastFragOffset;
+            fragOffset = max;
+        }
+        return n;
+    }
+
+    /** The size {@link #allocNetmem} granted last. Caller: allocation context. */
+    public int lastAllocSize() {
+        return lastAllocSize;
     }
 
     private NetIov fragReset(NetIov page, int size) {
@@ -816,7 +861,10 @@ public final class PagePool {
         }
     }
 
-    /** {@code __page_pool_destroy}: once, when the pool is destroyed and every buffer is home. */
+    /**
+     * {@code __page_pool_destroy}: once, when the pool is destroyed and every buffer is home: the
+     * disconnect callback, the provider's {@code destroy}, then unlist ({@code DEL}).
+     */
     private void finishRelease() {
         if (!STATE.compareAndSet(this, DESTROYING, RELEASED)) {
             return;
@@ -824,6 +872,10 @@ public final class PagePool {
         ScheduledFuture<?> r = retry;
         if (r != null) {
             r.cancel(false);
+        }
+        java.util.function.Consumer<PagePool> d = disconnect;
+        if (d != null) {
+            d.accept(this);
         }
         provider.destroy(mp);
         POOLS.remove(id, this);
@@ -953,7 +1005,12 @@ public final class PagePool {
                 throw Errors.napiRunning(this, n, owner);
             }
         }
-        if (!STATE.compareAndSet(this, ACTIVE, DESTROYING)) {
+        int users = userCnt.decrementAndGet();
+        if (users > 0) {
+            return; // page_pool_put: another user (the XDP memory model) still holds the pool
+        }
+        if (users < 0 || !STATE.compareAndSet(this, ACTIVE, DESTROYING)) {
+            userCnt.incrementAndGet();
             throw Errors.alreadyDestroyed(this);
         }
         napi = null;
@@ -1035,6 +1092,28 @@ public final class PagePool {
             stallWarnings++; // single writer: the release scheduler thread
         }
         retry = ReleaseScheduler.after(params.releaseRetry(), this::releaseRetry); // still stuck: retry later
+    }
+
+    /**
+     * {@code page_pool_use_xdp_mem}: the XDP memory model becomes a second user of the pool
+     * ({@code user_cnt++}) and sets the disconnect callback. From then on the pool is destroyed only
+     * by the last of its users' {@link #destroy()} calls; {@code disconnect} runs once, when the pool
+     * is finally released, before it is unlisted. Control path.
+     *
+     * @throws IllegalStateException if the pool is destroyed
+     */
+    public void useXdpMem(java.util.function.Consumer<PagePool> disconnect) {
+        Objects.requireNonNull(disconnect, "disconnect");
+        if ((int) STATE.getVolatile(this) != ACTIVE) {
+            throw Errors.destroyed(this);
+        }
+        userCnt.incrementAndGet();
+        this.disconnect = disconnect;
+    }
+
+    /** {@code user_cnt}: users that still have to call {@link #destroy()}. */
+    public int userCount() {
+        return userCnt.get();
     }
 
     /**
@@ -1336,6 +1415,9 @@ public final class PagePool {
             }
             netmem.ppMagic = 0;
             netmem.setPpInfo(PagePool.this);
+            if (initCallback != null) {
+                initCallback.init(netmem, params.initArg()); // page_pool_set_pp_info's init_callback
+            }
             // Single writer (allocation context). Acquire partners: the volatile reads of HOLD_CNT in
             // releaseIfDrained and release(), which must see every hold before judging inflight.
             HOLD_CNT.setRelease(PagePool.this, holdCnt + 1);
