@@ -294,9 +294,11 @@ public final class PagePool {
                     e.getMessage());
             throw e;
         }
-        POOLS.put(pool.id, pool);
-        for (PagePoolListener l : LISTENERS) {
-            l.added(pool);
+        synchronized (POOLS) { // page_pools_lock: ADD before any orphaning CHANGE or DEL of this pool
+            POOLS.put(pool.id, pool);
+            for (PagePoolListener l : LISTENERS) {
+                l.added(pool);
+            }
         }
         return pool;
     }
@@ -878,9 +880,11 @@ public final class PagePool {
             d.accept(this);
         }
         provider.destroy(mp);
-        POOLS.remove(id, this);
-        for (PagePoolListener l : LISTENERS) {
-            l.deleted(this);
+        synchronized (POOLS) { // page_pools_lock: page_pool_unlist, ordered with page_pool_unreg_netdev
+            POOLS.remove(id, this);
+            for (PagePoolListener l : LISTENERS) {
+                l.deleted(this);
+            }
         }
     }
 
@@ -1320,7 +1324,7 @@ public final class PagePool {
      */
     public static List<PagePool> unregisterNetdev(int ifindex) {
         List<PagePool> moved = new ArrayList<>();
-        synchronized (POOLS) {
+        synchronized (POOLS) { // page_pools_lock: a pool's orphaning CHANGE never follows its DEL
             for (PagePool p : POOLS.values()) {
                 if (ifindex == LOOPBACK_IFINDEX) {
                     if (p.visibility == Visibility.ORPHANED.ordinal()) {
@@ -1332,11 +1336,11 @@ public final class PagePool {
                     moved.add(p);
                 }
             }
-        }
-        if (ifindex != LOOPBACK_IFINDEX) {
-            for (PagePool p : moved) {
-                for (PagePoolListener l : LISTENERS) {
-                    l.changed(p);
+            if (ifindex != LOOPBACK_IFINDEX) {
+                for (PagePool p : moved) {
+                    for (PagePoolListener l : LISTENERS) {
+                        l.changed(p);
+                    }
                 }
             }
         }
