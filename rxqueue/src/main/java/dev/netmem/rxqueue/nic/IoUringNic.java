@@ -90,8 +90,8 @@ public final class IoUringNic implements NicDriver {
         return device;
     }
 
-    /** Binds this driver to {@code dev} (at build); fails if io_uring is unavailable. */
-    synchronized void attach(NetDevice dev) {
+    /** Fails, naming the cause and the alternative, if io_uring cannot be used or this driver is taken. */
+    synchronized void checkAvailable() {
         if (device != null) {
             throw new IllegalStateException("this io_uring driver already drives " + device.name()
                     + ": build each device with its own IoUringNic");
@@ -100,6 +100,14 @@ public final class IoUringNic implements NicDriver {
         if (!a.available()) {
             throw Errno.EOPNOTSUPP.exception("the io_uring NIC driver cannot run here: " + a.message()
                     + "; use the emulated driver instead (NicDriver.emulated(); demo: --nic emulated)");
+        }
+    }
+
+    /** Binds this driver to {@code dev} (at build, after {@link #checkAvailable()}). */
+    synchronized void attach(NetDevice dev) {
+        if (device != null) {
+            throw new IllegalStateException("this io_uring driver already drives " + device.name()
+                    + ": build each device with its own IoUringNic");
         }
         ConnTable[] t = new ConnTable[dev.numRxQueues()];
         for (int i = 0; i < t.length; i++) {
@@ -299,6 +307,8 @@ public final class IoUringNic implements NicDriver {
         private final Thread thread;
         private volatile boolean closed;
         private volatile long accepted;
+        private final java.util.concurrent.LinkedBlockingQueue<Connection> acceptedQueue =
+                new java.util.concurrent.LinkedBlockingQueue<>();
 
         Listener(IoUringNic nic, int fd, int port, String devName) {
             this.nic = nic;
@@ -321,6 +331,14 @@ public final class IoUringNic implements NicDriver {
             return accepted;
         }
 
+        /**
+         * The next connection accepted (already attached and receiving), waiting up to
+         * {@code timeout}; {@code null} if none came.
+         */
+        public Connection nextAccepted(java.time.Duration timeout) throws InterruptedException {
+            return acceptedQueue.poll(timeout.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+        }
+
         private void acceptLoop() {
             int[] peer = new int[1];
             while (!closed) {
@@ -336,7 +354,9 @@ public final class IoUringNic implements NicDriver {
                     return;
                 }
                 accepted++;
-                nic.attachConnection(new Connection(cfd, peer[0], port));
+                Connection c = new Connection(cfd, peer[0], port);
+                nic.attachConnection(c);
+                acceptedQueue.add(c);
             }
         }
 
