@@ -43,9 +43,9 @@ class SoakTest {
         assertTrue(r.rxAllocFail() > 0, report);
         assertEquals(2, r.kills().size(), report);
         assertEquals(2, r.killsOk(), report);
-        assertTrue(r.longHolds() > 0 && r.stallWarnings() > 0, report);
+        // a detached pool whose netdev is still registered never warns (the kernel's rule)
+        assertTrue(r.longHolds() > 0 && r.stallWarnings() == 0, report);
         assertEquals(r.longHolds(), r.heldReleased(), "every long-held pool was released: " + report);
-        assertTrue(r.stallSample().contains("outstanding buffers allocated at"), report);
         assertTrue(r.binds() > 3 && r.unbinds() > 3 && r.poolsDetached() > 0, report);
         assertEquals(r.poolsCreated(), r.poolsReleased(), report);
         assertTrue(r.json().contains("\"leaks\":0,"), r.json());

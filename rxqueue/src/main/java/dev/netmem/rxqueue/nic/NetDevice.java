@@ -476,6 +476,7 @@ public final class NetDevice implements Netif, AutoCloseable {
             n.netdevUnregister(this);
         }
         DEVICES.remove(ifindex, this);
+        PagePool.unregisterNetdev(ifindex); // page_pool_netdevice_event: detached pools move to loopback (CHANGE)
     }
 
     private void checkRegistered() {
