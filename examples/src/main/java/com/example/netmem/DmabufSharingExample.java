@@ -20,11 +20,20 @@ public final class DmabufSharingExample {
      * @throws Exception if the reader cannot be started or is interrupted
      */
     public static void main(String[] args) throws Exception {
-        if (args.length == 2 && args[0].equals("read")) {
-            read(Path.of(args[1]));
+        // @readme-start
+        if (args.length == 2 && args[0].equals("read")) {     // the reader, in another process
+            try (Dmabuf dmabuf = Dmabuf.open(Path.of(args[1]))) { // maps the same pages: nothing is copied
+                MemorySegment mem = dmabuf.segment();
+                for (long off = 0; off < mem.byteSize(); off += Long.BYTES) {
+                    if (mem.get(ValueLayout.JAVA_LONG, off) != off) {
+                        throw new IllegalStateException("word at " + off + " is " + mem.get(ValueLayout.JAVA_LONG, off));
+                    }
+                }
+                System.out.println("reader pid " + ProcessHandle.current().pid() + ": " + mem.byteSize()
+                        + " bytes of " + dmabuf.path() + " verified in place");
+            }
             return;
         }
-        // @readme-start
         try (Dmabuf dmabuf = Dmabuf.create(1 << 20)) {     // /dev/shm/netmem-dmabuf-<pid>-<n>, mode 0600
             MemorySegment mem = dmabuf.segment();
             for (long off = 0; off < mem.byteSize(); off += Long.BYTES) {
@@ -41,20 +50,5 @@ public final class DmabufSharingExample {
             }
         }                                                     // the creator's last close deletes the file
         // @readme-end
-    }
-
-    /** The other process: maps the file and checks every word where it lies. */
-    private static void read(Path path) {
-        try (Dmabuf dmabuf = Dmabuf.open(path)) {             // maps the same pages: nothing is copied
-            MemorySegment mem = dmabuf.segment();
-            for (long off = 0; off < mem.byteSize(); off += Long.BYTES) {
-                long word = mem.get(ValueLayout.JAVA_LONG, off);
-                if (word != off) {
-                    throw new IllegalStateException("word at " + off + " is " + word);
-                }
-            }
-            System.out.println("reader pid " + ProcessHandle.current().pid() + ": " + mem.byteSize()
-                    + " bytes of " + path + " verified in place");
-        }
     }
 }
