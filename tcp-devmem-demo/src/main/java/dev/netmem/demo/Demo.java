@@ -10,13 +10,16 @@ import dev.netmem.rxqueue.netdev.Netdev;
 import dev.netmem.rxqueue.netdev.NetdevNlSock;
 import dev.netmem.rxqueue.netdev.PagePoolInfo;
 import dev.netmem.rxqueue.netdev.RxBinding;
+import dev.netmem.rxqueue.nic.IoUringNic;
 import dev.netmem.rxqueue.nic.NetDevice;
+import dev.netmem.rxqueue.nic.NicDriver;
 import dev.netmem.rxqueue.stack.DevmemRecord;
 import dev.netmem.rxqueue.stack.DevmemSocket;
 import dev.netmem.rxqueue.stack.DmabufToken;
 import dev.netmem.rxqueue.stack.NetStack;
 import dev.netmem.rxqueue.wire.StreamWire;
 import dev.netmem.rxqueue.zcrx.IoUringZcrx;
+import dev.netmem.uring.IoUringAvailability;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -76,6 +79,7 @@ final class Demo {
     private volatile boolean consumerDied;
     private volatile PagePool statsPool;
     private volatile String consumerFailure;
+    private String nicName = "?";
 
     Demo(DemoOptions o, PrintStream out, PrintStream err) {
         this.o = o;
@@ -89,8 +93,11 @@ final class Demo {
 
     /** Runs the demo; returns the process exit status. */
     int run() throws Exception {
+        NicDriver driver = chooseDriver();
         NetDevice dev = NetDevice.builder("demo0").rxQueues(o.queues()).headerSplit(true, 0)
-                .hostBytes(64L << 20).build();
+                .hostBytes(64L << 20).driver(driver).build();
+        IoUringNic nic = driver instanceof IoUringNic u ? u : null;
+        nicName = driver.name();
         dev.open();
         Dmabuf dmabuf = null;
         RxBinding binding = null;
@@ -106,9 +113,10 @@ final class Demo {
         int tokensReclaimed = 0;
         long inflightAfter;
         try (NetdevNlSock nl = Netdev.open();
-             ServerSocket server = new ServerSocket(Math.max(o.listenPort(), 0), 50, InetAddress.getLoopbackAddress())) {
-            int port = server.getLocalPort();
-            server.setSoTimeout(o.listenPort() < 0 ? 30_000 : 600_000); // never wait for a client forever
+             Endpoint server = nic != null ? new Endpoint(nic.listen(Math.max(o.listenPort(), 0)))
+                     : new Endpoint(new ServerSocket(Math.max(o.listenPort(), 0), 50, InetAddress.getLoopbackAddress()))) {
+            int port = server.port();
+            server.setTimeout(o.listenPort() < 0 ? 30_000 : 600_000); // never wait for a client forever
             dev.addFlowRule(port, 0);
             switch (o.provider()) {
                 case "dmabuf" -> {
@@ -130,11 +138,13 @@ final class Demo {
                 poolIds.add(info.id());
             }
             if (!o.quiet()) {
-                err.printf("netmem demo: provider=%s mode=%s queue 0 of %s (%d queues), port %d%s%n", o.provider(),
-                        o.mode(), dev.name(), o.queues(), port,
+                err.printf("netmem demo: nic=%s provider=%s mode=%s queue 0 of %s (%d queues), port %d%s%n",
+                        driver.name(), o.provider(), o.mode(), dev.name(), o.queues(), port,
                         dmabuf == null ? "" : ", dmabuf " + dmabuf.path() + " (" + (DMABUF_BYTES >> 20) + " MiB)");
             }
             long start = System.nanoTime();
+            // the io_uring driver receives from the first byte: the stack's socket must exist before the client
+            DevmemSocket firstSock = nic != null ? NetStack.of(dev).openSocket(port) : null;
             CompletableFuture<Sender.Result> sender = null;
             if (o.listenPort() < 0) {
                 CompletableFuture<Sender.Result> f = new CompletableFuture<>();
@@ -156,8 +166,8 @@ final class Demo {
                 int want = o.listenPort() < 0 ? 1 : o.connections();
                 for (int c = 0; c < want && !consumerDied; c++) {
                     try (Socket accepted = server.accept()) {
-                        DevmemSocket sock = NetStack.of(dev).openSocket(port);
-                        StreamWire wire = StreamWire.fromSocket(dev, accepted, MSS);
+                        DevmemSocket sock = c == 0 && firstSock != null ? firstSock : NetStack.of(dev).openSocket(port);
+                        StreamWire wire = accepted == null ? null : StreamWire.fromSocket(dev, accepted, MSS);
                         try {
                             ConnResult r = receiveConnection(sock, wire, dmabuf, ifq);
                             conns.add(r);
@@ -166,7 +176,9 @@ final class Demo {
                                 out.printf("connection %d: %d bytes, sha256 %s%n", c + 1, r.bytes(), r.sha256Verified());
                             }
                         } finally {
-                            wire.close();
+                            if (wire != null) {
+                                wire.close();
+                            }
                             int held = sock.outstandingTokens();
                             sock.close(); // returns every token still out (tcp_release_user_frags)
                             tokensReclaimed += held;
@@ -267,16 +279,22 @@ final class Demo {
                         lastProgress = System.nanoTime();
                         continue;
                     }
-                    if (wire.failure() != null) {
-                        throw new IOException("wire failed", wire.failure());
-                    }
-                    // Done when the wire hit end of stream and every byte it handed the NIC was received.
-                    if (wire.await(Duration.ZERO) && bytes == wire.bytesSent()) {
-                        break;
+                    if (wire == null) {
+                        if (sock.isEndOfStream()) { // the peer's FIN came after every byte it sent
+                            break;
+                        }
+                    } else {
+                        if (wire.failure() != null) {
+                            throw new IOException("wire failed", wire.failure());
+                        }
+                        // Done when the wire hit end of stream and every byte it handed the NIC was received.
+                        if (wire.await(Duration.ZERO) && bytes == wire.bytesSent()) {
+                            break;
+                        }
                     }
                     if (System.nanoTime() - lastProgress > TimeUnit.SECONDS.toNanos(30)) {
-                        throw new IOException("no data for 30 s: received " + bytes + " of " + wire.bytesSent()
-                                + " bytes the NIC took; "
+                        throw new IOException("no data for 30 s: received " + bytes + " bytes"
+                                + (wire == null ? "" : " of " + wire.bytesSent() + " the NIC took") + "; "
                                 + stallReport(ifq));
                     }
                 }
@@ -307,6 +325,76 @@ final class Demo {
             tokens.join(10_000);
         }
         return new ConnResult(bytes, r.sha256Verified(), r.patternErrors(), r.consumerOk());
+    }
+
+    /** The io_uring driver unless asked otherwise or unavailable (then the emulated NIC, saying why). */
+    private NicDriver chooseDriver() {
+        if (o.nic().equals("emulated")) {
+            return NicDriver.emulated();
+        }
+        IoUringAvailability a = IoUringAvailability.check();
+        if (!a.available()) {
+            err.println("netmem demo: io_uring unavailable (" + a.message() + "): using the emulated NIC");
+            return NicDriver.emulated();
+        }
+        return IoUringNic.builder().availability(() -> a).build();
+    }
+
+    /** Where connections come from: the io_uring driver's listener (it attaches them itself) or a server socket. */
+    private static final class Endpoint implements AutoCloseable {
+        private final IoUringNic.Listener listener;
+        private final ServerSocket server;
+        private long seen;
+        private int timeoutMillis;
+
+        Endpoint(IoUringNic.Listener listener) {
+            this.listener = listener;
+            this.server = null;
+        }
+
+        Endpoint(ServerSocket server) {
+            this.listener = null;
+            this.server = server;
+        }
+
+        int port() {
+            return listener != null ? listener.port() : server.getLocalPort();
+        }
+
+        void setTimeout(int millis) throws IOException {
+            timeoutMillis = millis;
+            if (server != null) {
+                server.setSoTimeout(millis);
+            }
+        }
+
+        /**
+         * The next connection: a socket for a wire to read (emulated), or {@code null} once the
+         * io_uring driver accepted and attached one.
+         */
+        Socket accept() throws IOException {
+            if (server != null) {
+                return server.accept();
+            }
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+            while (listener.accepted() <= seen) {
+                if (System.nanoTime() > deadline) {
+                    throw new java.net.SocketTimeoutException("no client connected in " + timeoutMillis + " ms");
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000L);
+            }
+            seen++;
+            return null;
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (listener != null) {
+                listener.close();
+            } else {
+                server.close();
+            }
+        }
     }
 
     private String stallReport(ZcrxIfq ifq) {
@@ -461,7 +549,7 @@ final class Demo {
         double gbps = seconds > 0 ? got * 8 / seconds / 1e9 : 0;
         PrintStream text = o.json() ? err : out;
         text.printf("%n== netmem demo summary ==%n");
-        text.printf("provider %s, mode %s, %d queue(s)%n", o.provider(), o.mode(), o.queues());
+        text.printf("nic %s, provider %s, mode %s, %d queue(s)%n", nicName, o.provider(), o.mode(), o.queues());
         if (shaSent != null) {
             text.printf("sent      %,d bytes  sha256 %s%n", sent, shaSent);
         }
@@ -487,6 +575,7 @@ final class Demo {
                         boolean verified, int tokensOutstanding, int tokensReclaimed, long inflightAfter,
                         PagePoolStats s, long patternErrors) {
         StringBuilder b = new StringBuilder("{");
+        b.append("\"nic\":\"").append(nicName).append("\",");
         b.append("\"provider\":\"").append(o.provider()).append("\",\"mode\":\"").append(o.mode()).append('"');
         b.append(",\"queues\":").append(o.queues());
         b.append(",\"bytes_sent\":").append(sent).append(",\"bytes\":").append(got);
