@@ -257,7 +257,7 @@ public final class NetDevice implements Netif, AutoCloseable {
      * {@code ethtool -G tcp-data-split / hds-thresh}. Takes effect at the next queue memory
      * allocation (open or restart), as ring parameters do.
      *
-     * @throws ErrnoException {@link Errno#EINVAL} if header split would be turned off while a
+     * @throws dev.netmem.api.ErrnoException {@link Errno#EINVAL} if header split would be turned off while a
      *                         provider is bound, or the threshold is out of range
      */
     public void setHeaderSplit(boolean enabled, int thresh) {
@@ -290,7 +290,7 @@ public final class NetDevice implements Netif, AutoCloseable {
      * {@code ethtool -N flow-type tcp4 dst-port P action Q}: steers flows to {@code dstPort} to
      * queue {@code queue}.
      *
-     * @throws ErrnoException {@link Errno#ERANGE} if the queue does not exist,
+     * @throws dev.netmem.api.ErrnoException {@link Errno#ERANGE} if the queue does not exist,
      *                         {@link Errno#EINVAL} if the port is not in [0, 65535]
      */
     public void addFlowRule(int dstPort, int queue) {
@@ -392,7 +392,7 @@ public final class NetDevice implements Netif, AutoCloseable {
      * {@code dev_open}: allocates every queue's memory (pools appear) and starts the NAPI threads.
      * Idempotent.
      *
-     * @throws ErrnoException or the pool's exception if a queue cannot start; the device stays down
+     * @throws dev.netmem.api.ErrnoException or the pool's exception if a queue cannot start; the device stays down
      */
     public void open() {
         synchronized (controlLock) {
@@ -496,7 +496,7 @@ public final class NetDevice implements Netif, AutoCloseable {
      * error rethrown. Finally frees the old memory (its pools stay detached while buffers are out).
      * While down, the new memory is only checked and freed.
      *
-     * @throws ErrnoException {@link Errno#ERANGE} for a bad index; {@link Errno#ENODATA} if no new
+     * @throws dev.netmem.api.ErrnoException {@link Errno#ERANGE} for a bad index; {@link Errno#ENODATA} if no new
      *                         pool uses the bound provider; or whatever the ops throw
      */
     public void restartQueue(int index) {
