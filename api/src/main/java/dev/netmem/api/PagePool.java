@@ -4,6 +4,7 @@ import dev.netmem.api.internal.LeakTracker;
 import dev.netmem.api.internal.MpscArrayRing;
 import dev.netmem.api.internal.PoolCounters;
 import dev.netmem.api.internal.ReleaseScheduler;
+import dev.netmem.api.internal.jfr.PoolEvents;
 import dev.netmem.api.spi.MemoryProvider;
 import dev.netmem.api.spi.PoolContext;
 import java.lang.invoke.MethodHandles;
@@ -208,13 +209,15 @@ public final class PagePool {
         try {
             mp.init(pool.mp);
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "page pool {0}: mem-provider init failed: {1}", pool.id, e.getMessage());
+            LOG.log(System.Logger.Level.WARNING, "page pool {0,number,#}: mem-provider init failed: {1}", pool.id,
+                    e.getMessage());
             throw e;
         }
         POOLS.put(pool.id, pool);
         for (PagePoolListener l : LISTENERS) {
             l.added(pool);
         }
+        PoolEvents.created(pool);
         return pool;
     }
 
@@ -306,6 +309,7 @@ public final class PagePool {
     private NetIov allocFromProvider() {
         NetIov niov = provider.allocNetmems(mp);
         if (niov == null) {
+            PoolEvents.allocFailed(this);
             return null;
         }
         assert niov.pp == this : "provider returned a buffer not accounted to pool " + id + ": " + niov;
@@ -739,6 +743,7 @@ public final class PagePool {
         for (PagePoolListener l : LISTENERS) {
             l.deleted(this);
         }
+        PoolEvents.released(this);
     }
 
     private void drainRingSlowPath() {
@@ -812,7 +817,8 @@ public final class PagePool {
         drainRingSlowPath();
         int inflight = (int) HOLD_CNT.getVolatile(this) - (int) RELEASE_CNT.getVolatile(this);
         if (inflight < 0) {
-            LOG.log(System.Logger.Level.ERROR, "page pool {0}: Negative({1}) inflight packet-pages", id, inflight);
+            LOG.log(System.Logger.Level.ERROR, "page pool {0,number,#}: Negative({1,number,#}) inflight packet-pages",
+                    id, inflight);
         }
         if (inflight > 0) {
             detach();
@@ -825,6 +831,7 @@ public final class PagePool {
     private void detach() {
         detachTime = Instant.now();
         deferWarnAt = System.nanoTime() + params.stallWarn().toNanos();
+        PoolEvents.detached(this);
         for (PagePoolListener l : LISTENERS) {
             l.changed(this);
         }
@@ -845,7 +852,8 @@ public final class PagePool {
         int inflight = (int) HOLD_CNT.getVolatile(this) - (int) RELEASE_CNT.getVolatile(this);
         if (inflight <= 0) {
             if (inflight < 0) {
-                LOG.log(System.Logger.Level.ERROR, "page pool {0}: Negative({1}) inflight packet-pages", id, inflight);
+                LOG.log(System.Logger.Level.ERROR, "page pool {0,number,#}: Negative({1,number,#}) inflight packet-pages",
+                    id, inflight);
                 retry.cancel(false);
             } else {
                 releaseIfDrained((int) RELEASE_CNT.getVolatile(this));
@@ -856,10 +864,12 @@ public final class PagePool {
         if (now - deferWarnAt >= 0) {
             long sec = java.time.Duration.between(detachTime, Instant.now()).toSeconds();
             Map<String, Long> sites = leaks.outstandingBySite();
-            LOG.log(System.Logger.Level.WARNING, "stalled pool shutdown: id {0}, {1} inflight {2} sec{3}",
+            LOG.log(System.Logger.Level.WARNING,
+                    "stalled pool shutdown: id {0,number,#}, {1,number,#} inflight {2,number,#} sec{3}",
                     id, inflight, sec, sites.isEmpty() ? "" : "; outstanding buffers allocated at " + sites);
             deferWarnAt = now + params.stallWarn().toNanos();
             stallWarnings++; // single writer: the release scheduler thread
+            PoolEvents.stalled(this, inflight, sec);
         }
     }
 

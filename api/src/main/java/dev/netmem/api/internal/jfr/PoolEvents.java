@@ -1,0 +1,105 @@
+package dev.netmem.api.internal.jfr;
+
+import dev.netmem.api.Napi;
+import dev.netmem.api.NetdevRxQueue;
+import dev.netmem.api.PagePool;
+import dev.netmem.api.spi.ProviderInfo;
+
+/**
+ * The page pool's JFR hooks: one static method per event, called by {@link PagePool} on its slow
+ * paths only. Each returns at once, having allocated nothing, unless a recording enables its event.
+ */
+public final class PoolEvents {
+    // Never committed: asked only whether the event type is enabled (no allocation per check).
+    private static final PagePoolCreatedEvent CREATED = new PagePoolCreatedEvent();
+    private static final PagePoolDetachedEvent DETACHED = new PagePoolDetachedEvent();
+    private static final PagePoolStalledEvent STALLED = new PagePoolStalledEvent();
+    private static final PagePoolReleasedEvent RELEASED = new PagePoolReleasedEvent();
+    private static final PagePoolAllocFailedEvent ALLOC_FAILED = new PagePoolAllocFailedEvent();
+
+    private PoolEvents() {
+    }
+
+    /** {@code pool} was created and listed. */
+    public static void created(PagePool pool) {
+        if (!CREATED.isEnabled()) {
+            return;
+        }
+        PagePoolCreatedEvent e = new PagePoolCreatedEvent();
+        if (e.shouldCommit()) {
+            fill(e, pool);
+            e.poolSize = pool.params().poolSize();
+            e.bufferSize = pool.params().bufferSize();
+            Napi napi = pool.napi();
+            e.napiId = napi == null ? -1 : napi.id();
+            e.commit();
+        }
+    }
+
+    /** {@code pool} was destroyed with buffers in flight. */
+    public static void detached(PagePool pool) {
+        if (!DETACHED.isEnabled()) {
+            return;
+        }
+        PagePoolDetachedEvent e = new PagePoolDetachedEvent();
+        if (e.shouldCommit()) {
+            fill(e, pool);
+            e.hold = pool.holdCount();
+            e.release = pool.releaseCount();
+            e.inflight = e.hold - e.release;
+            e.commit();
+        }
+    }
+
+    /** {@code pool} logged a "stalled pool shutdown" warning. */
+    public static void stalled(PagePool pool, int inflight, long detachedSeconds) {
+        if (!STALLED.isEnabled()) {
+            return;
+        }
+        PagePoolStalledEvent e = new PagePoolStalledEvent();
+        if (e.shouldCommit()) {
+            fill(e, pool);
+            e.inflight = inflight;
+            e.detachedSeconds = detachedSeconds;
+            e.commit();
+        }
+    }
+
+    /** {@code pool} was released. */
+    public static void released(PagePool pool) {
+        if (!RELEASED.isEnabled()) {
+            return;
+        }
+        PagePoolReleasedEvent e = new PagePoolReleasedEvent();
+        if (e.shouldCommit()) {
+            fill(e, pool);
+            e.hold = pool.holdCount();
+            e.release = pool.releaseCount();
+            e.wasDetached = pool.detachTime().isPresent();
+            e.commit();
+        }
+    }
+
+    /** An allocation from {@code pool} returned {@code null}. */
+    public static void allocFailed(PagePool pool) {
+        if (!ALLOC_FAILED.isEnabled()) {
+            return;
+        }
+        PagePoolAllocFailedEvent e = new PagePoolAllocFailedEvent();
+        if (e.shouldCommit()) {
+            fill(e, pool);
+            e.inflight = pool.inflight();
+            e.commit();
+        }
+    }
+
+    private static void fill(PagePoolEvent e, PagePool pool) {
+        e.poolId = pool.id();
+        NetdevRxQueue q = pool.params().queue();
+        e.ifindex = q == null ? -1 : q.ifindex();
+        e.queue = q == null ? -1 : q.queueIndex();
+        ProviderInfo info = pool.provider().fill(null);
+        e.provider = info.kind();
+        e.providerId = info.id();
+    }
+}
