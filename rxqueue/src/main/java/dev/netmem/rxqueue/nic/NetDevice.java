@@ -6,6 +6,8 @@ import dev.netmem.api.PagePool;
 import dev.netmem.api.PagePoolParams;
 import dev.netmem.api.spi.MemoryProvider;
 import dev.netmem.providers.host.HostPageProvider;
+import dev.netmem.rxqueue.jfr.RxEvents;
+import dev.netmem.rxqueue.jfr.RxQueueRestartEvent;
 import dev.netmem.rxqueue.net.Headers;
 import dev.netmem.rxqueue.net.Netif;
 import dev.netmem.rxqueue.net.NetifRx;
@@ -514,6 +516,7 @@ public final class NetDevice implements Netif, AutoCloseable {
             return;
         }
         QueueMem old = q.mem();
+        RxQueueRestartEvent restart = RxEvents.restartBegin(q.pagePool());
         ops.stop(old);
         try {
             ops.start(fresh);
@@ -528,6 +531,7 @@ public final class NetDevice implements Netif, AutoCloseable {
             throw e;
         }
         q.setMem(fresh);
+        RxEvents.restartEnd(restart, q, q.pagePool());
         ops.memFree(old);
     }
 
