@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import jdk.jfr.EventType;
 import jdk.jfr.FlightRecorder;
 import jdk.jfr.consumer.RecordedEvent;
@@ -147,6 +148,38 @@ class PagePoolEventsTest {
     }
 
     @Test
+    void shouldSnapshotEveryListedPoolPeriodicallyWithTheKernelCounterNames() throws Exception {
+        BlockingQueue<RecordedEvent> seen = new LinkedBlockingQueue<>();
+        PagePool pool = PagePool.create(PagePoolParams.builder().hostPages(new TestPages(8)).queue(QUEUE).build());
+        NetIov a = pool.alloc(); // slow path: the provider's bulk of 8 into the cache
+        NetIov b = pool.alloc(); // fast
+        pool.putFullPage(b, false); // from outside any NAPI: into the ring
+        PagePoolStats st = pool.stats();
+        try (RecordingStream rs = new RecordingStream()) {
+            rs.enable("dev.netmem.PagePoolStatistics").withPeriod(Duration.ofMillis(100));
+            rs.onEvent("dev.netmem.PagePoolStatistics", seen::add);
+            rs.startAsync();
+            RecordedEvent e = await(seen, "dev.netmem.PagePoolStatistics", pool.id());
+            assertEquals(7, e.getInt("ifindex"));
+            assertEquals(3, e.getInt("queue"));
+            assertEquals("host", e.getString("provider"));
+            assertEquals("ACTIVE", e.getString("state"));
+            assertEquals(8, e.getInt("inflight"), "hold - release: the cache and the ring count too");
+            assertEquals(8L * NetIov.PAGE_SIZE, e.getLong("inflightMem"));
+            assertEquals(List.of(st.fast(), st.slow(), st.slowHighOrder(), st.empty(), st.refill(), st.waive(),
+                    st.cached(), st.cacheFull(), st.ring(), st.ringFull(), st.releasedRefcnt()),
+                    List.of(e.getLong("fast"), e.getLong("slow"), e.getLong("slowHighOrder"), e.getLong("empty"),
+                            e.getLong("refill"), e.getLong("waive"), e.getLong("cached"), e.getLong("cacheFull"),
+                            e.getLong("ring"), e.getLong("ringFull"), e.getLong("releasedRefcnt")));
+            assertEquals(1L, e.getLong("fast"));
+            assertEquals(1L, e.getLong("ring"));
+        } finally {
+            pool.putFullPage(a, false);
+            pool.destroy();
+        }
+    }
+
+    @Test
     void shouldRegisterEveryEventTypeWithItsFieldsOnceThePoolClassIsLoaded() {
         // the event classes register when first initialised: a pool's create does that
         PagePool.create(PagePoolParams.builder().hostPages(new TestPages(1)).build()).destroy();
@@ -154,7 +187,8 @@ class PagePoolEventsTest {
         for (EventType t : FlightRecorder.getFlightRecorder().getEventTypes()) {
             types.put(t.getName(), t);
         }
-        for (String name : EVENTS) {
+        for (String name : Stream.concat(EVENTS.stream(), Stream.of("dev.netmem.PagePoolStatistics"))
+                .toList()) {
             EventType t = types.get(name);
             assertNotNull(t, name + " is registered");
             for (String f : List.of("poolId", "ifindex", "queue", "provider", "providerId")) {

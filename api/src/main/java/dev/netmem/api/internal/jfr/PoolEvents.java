@@ -3,11 +3,15 @@ package dev.netmem.api.internal.jfr;
 import dev.netmem.api.Napi;
 import dev.netmem.api.NetdevRxQueue;
 import dev.netmem.api.PagePool;
+import dev.netmem.api.PagePoolStats;
 import dev.netmem.api.spi.ProviderInfo;
+import jdk.jfr.FlightRecorder;
 
 /**
  * The page pool's JFR hooks: one static method per event, called by {@link PagePool} on its slow
  * paths only. Each returns at once, having allocated nothing, unless a recording enables its event.
+ * {@link PagePoolStatisticsEvent} is periodic: JFR asks for it, registered when this class is
+ * initialised (by the first pool's creation).
  */
 public final class PoolEvents {
     // Never committed: asked only whether the event type is enabled (no allocation per check).
@@ -17,7 +21,38 @@ public final class PoolEvents {
     private static final PagePoolReleasedEvent RELEASED = new PagePoolReleasedEvent();
     private static final PagePoolAllocFailedEvent ALLOC_FAILED = new PagePoolAllocFailedEvent();
 
+    static {
+        // JFR calls the hook once per period of a recording that enables the event; never otherwise
+        FlightRecorder.addPeriodicEvent(PagePoolStatisticsEvent.class, PoolEvents::statistics);
+    }
+
     private PoolEvents() {
+    }
+
+    /** The periodic hook: one {@link PagePoolStatisticsEvent} per listed pool. */
+    private static void statistics() {
+        for (PagePool pool : PagePool.pools()) {
+            PagePoolStatisticsEvent e = new PagePoolStatisticsEvent();
+            fill(e, pool);
+            e.state = pool.state().name();
+            e.inflight = pool.inflight();
+            e.inflightMem = pool.inflightMem();
+            if (pool.statsEnabled()) {
+                PagePoolStats s = pool.stats();
+                e.fast = s.fast();
+                e.slow = s.slow();
+                e.slowHighOrder = s.slowHighOrder();
+                e.empty = s.empty();
+                e.refill = s.refill();
+                e.waive = s.waive();
+                e.cached = s.cached();
+                e.cacheFull = s.cacheFull();
+                e.ring = s.ring();
+                e.ringFull = s.ringFull();
+                e.releasedRefcnt = s.releasedRefcnt();
+            }
+            e.commit();
+        }
     }
 
     /** {@code pool} was created and listed. */
