@@ -71,7 +71,7 @@ class PagePoolEventsTest {
             int id = pool.id();
             RecordedEvent created = await(seen, "dev.netmem.PagePoolCreated", id);
             assertPoolFields(created, id);
-            assertEquals(64, created.getInt("poolSize"));
+            assertEquals(64, created.getInt("ringSize"));
             assertEquals(NetIov.PAGE_SIZE, created.getInt("bufferSize"));
             assertEquals(-1, created.getInt("napiId"));
 

@@ -10,9 +10,9 @@ import jdk.jfr.Name;
 @Label("Page Pool Created")
 @Description("A page pool was created and listed")
 public final class PagePoolCreatedEvent extends PagePoolEvent {
-    /** {@code params.pool_size}: the ring's size. */
-    @Label("Pool Size")
-    public int poolSize;
+    /** The ptr_ring capacity: {@code pool_size}, 1024 when that is 0, at most 16384. */
+    @Label("Ring Size")
+    public int ringSize;
 
     /** {@code PAGE_SIZE << order}. */
     @Label("Buffer Size")

@@ -63,7 +63,7 @@ public final class PoolEvents {
         PagePoolCreatedEvent e = new PagePoolCreatedEvent();
         if (e.shouldCommit()) {
             fill(e, pool);
-            e.poolSize = pool.params().poolSize();
+            e.ringSize = pool.params().ringSize();
             e.bufferSize = pool.params().bufferSize();
             Napi napi = pool.napi();
             e.napiId = napi == null ? -1 : napi.id();
