@@ -15,16 +15,19 @@ import java.util.Locale;
  * @param listenPort  receive from external clients on this port instead of the built-in sender, or -1
  * @param connections with {@code listenPort}: connections to serve before exiting
  * @param quiet       no live progress line
+ * @param nic         {@code uring} (the io_uring NIC driver: the kernel receives into the pool's buffers)
+ *                    or {@code emulated} (a wire copies socket bytes into them)
  */
 record DemoOptions(String provider, String mode, long bytes, double seconds, int queues, boolean json,
-                   int listenPort, int connections, boolean quiet) {
+                   int listenPort, int connections, boolean quiet, String nic) {
 
     static final String USAGE = """
-            usage: ./netmem demo [--provider host|dmabuf|user-ring] [--mode zerocopy|copy]
+            usage: ./netmem demo [--nic uring|emulated] [--provider host|dmabuf|user-ring] [--mode zerocopy|copy]
                                  [--bytes N[k|m|g] | --seconds S] [--queues N] [--json] [--quiet]
                                  [--listen PORT [--connections N]]
                    ./netmem demo send --to HOST:PORT --bytes N[k|m|g]
-            defaults: --provider dmabuf --mode zerocopy --seconds 20 --queues 2""";
+            defaults: --nic uring (emulated where io_uring is unavailable) --provider dmabuf --mode zerocopy
+                      --seconds 20 --queues 2""";
 
     /** Parses; throws {@link IllegalArgumentException} with a precise message on bad usage. */
     static DemoOptions parse(List<String> args) {
@@ -37,6 +40,7 @@ record DemoOptions(String provider, String mode, long bytes, double seconds, int
         boolean quiet = false;
         int listen = -1;
         int connections = 1;
+        String nic = "uring";
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
             switch (a) {
@@ -47,6 +51,7 @@ record DemoOptions(String provider, String mode, long bytes, double seconds, int
                 case "--queues" -> queues = parseInt(a, value(args, ++i, a), 1, 64);
                 case "--listen" -> listen = parseInt(a, value(args, ++i, a), 1, 65535);
                 case "--connections" -> connections = parseInt(a, value(args, ++i, a), 1, 1_000_000);
+                case "--nic" -> nic = oneOf(a, value(args, ++i, a), "uring", "emulated");
                 case "--json" -> json = true;
                 case "--quiet" -> quiet = true;
                 default -> throw new IllegalArgumentException("unknown option: " + a);
@@ -64,7 +69,7 @@ record DemoOptions(String provider, String mode, long bytes, double seconds, int
         if (listen < 0 && bytes == 0 && seconds == 0) {
             seconds = 20;
         }
-        return new DemoOptions(provider, mode, bytes, seconds, queues, json, listen, connections, quiet);
+        return new DemoOptions(provider, mode, bytes, seconds, queues, json, listen, connections, quiet, nic);
     }
 
     private static String value(List<String> args, int i, String opt) {

@@ -62,12 +62,13 @@ class DemoTest {
         return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
-    @ParameterizedTest(name = "{0} {1}")
-    @CsvSource({"dmabuf,zerocopy", "dmabuf,copy", "host,zerocopy", "host,copy", "user-ring,zerocopy",
-        "user-ring,copy"})
+    @ParameterizedTest(name = "{0} {1} {2}")
+    @CsvSource({"dmabuf,zerocopy,uring", "dmabuf,copy,uring", "host,zerocopy,uring", "host,copy,uring",
+        "user-ring,zerocopy,uring", "user-ring,copy,uring", "dmabuf,zerocopy,emulated", "user-ring,zerocopy,emulated"})
     @Timeout(120)
-    void shouldVerifyEveryByteInPlaceAndLeakNothing(String provider, String mode) throws Exception {
-        Run r = run("--provider", provider, "--mode", mode, "--bytes", "4m", "--json", "--quiet");
+    void shouldVerifyEveryByteInPlaceAndLeakNothing(String provider, String mode, String nic) throws Exception {
+        Run r = run("--nic", nic, "--provider", provider, "--mode", mode, "--bytes", "4m", "--json", "--quiet");
+        assertEquals(nic.equals("uring") ? "io_uring" : "emulated", r.field("nic"), "the driver the run used");
         assertEquals(0, r.exit(), r.stderr() + r.stdout());
         assertEquals(provider, r.field("provider"));
         assertEquals(mode, r.field("mode"));
