@@ -6,6 +6,7 @@ import static dev.netmem.rxqueue.TestSupport.send;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.netmem.api.PagePool;
 import dev.netmem.api.PagePoolStats;
@@ -20,6 +21,8 @@ import dev.netmem.rxqueue.wire.PayloadPattern;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -30,6 +33,8 @@ import javax.management.Attribute;
 import javax.management.MBeanAttributeInfo;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
+import jdk.jfr.EventType;
+import jdk.jfr.FlightRecorder;
 import jdk.jfr.consumer.RecordedEvent;
 import org.junit.jupiter.api.Test;
 
@@ -126,6 +131,35 @@ class ObservabilityTest extends DeviceTestBase {
         assertEquals(q.rxRearms(), (long) mbs.getAttribute(qn, "RxRearms"));
         assertEquals(q.rxConnEnds(), (long) mbs.getAttribute(qn, "RxConnEnds"));
         s.close();
+    }
+
+    @Test
+    void shouldDocumentEveryEventAndAttributeInTheReadmesObservabilitySection() throws Exception {
+        Path readme = Path.of("..", "README.md");
+        assumeTrue(Files.exists(readme), "no README beside the module: " + readme.toAbsolutePath());
+        String text = Files.readString(readme);
+        int from = text.indexOf("## Observability");
+        assertTrue(from >= 0, "the README has an Observability section");
+        String section = text.substring(from, text.indexOf("\n## ", from + 1));
+        NetDevice dev = device(NetDevice.builder("doc").ringSize(16));
+        dev.open();
+        dev.restartQueue(0); // initialises every event class of both modules
+        List<String> undocumented = new ArrayList<>();
+        for (EventType t : FlightRecorder.getFlightRecorder().getEventTypes()) {
+            if (t.getName().startsWith("dev.netmem.") && !section.contains("`" + t.getName() + "`")) {
+                undocumented.add(t.getName());
+            }
+        }
+        for (ObjectName n : List.of(new ObjectName(Netdev.poolMBeanName(dev.rxQueue(0).pagePool().id())),
+                new ObjectName(Netdev.queueMBeanName(dev.ifindex(), 0)))) {
+            for (MBeanAttributeInfo a : mbs.getMBeanInfo(n).getAttributes()) {
+                if (!section.contains("`" + a.getName() + "`")) {
+                    undocumented.add(n.getKeyProperty("type") + "." + a.getName());
+                }
+            }
+        }
+        assertEquals(List.of(), undocumented);
+        assertTrue(section.contains("`dev.netmem.UringRearm`") && section.contains("`dev.netmem.pagepool`"), section);
     }
 
     @Test

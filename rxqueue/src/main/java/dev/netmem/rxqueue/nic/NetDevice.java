@@ -533,7 +533,7 @@ public final class NetDevice implements Netif, AutoCloseable {
             try {
                 ops.start(old);
             } catch (RuntimeException e2) {
-                LOG.log(System.Logger.Level.WARNING, "RX queue {0} may be unhealthy: {1}", q.queueIndex(),
+                LOG.log(System.Logger.Level.WARNING, "RX queue {0,number,#} may be unhealthy: {1}", q.queueIndex(),
                         e2.getMessage());
             }
             ops.memFree(fresh);
@@ -622,7 +622,7 @@ public final class NetDevice implements Netif, AutoCloseable {
             RxQueue q = queues[index];
             if (q.memoryProvider() != mp) {
                 if (registered) {
-                    LOG.log(System.Logger.Level.WARNING, "rx queue {0} of {1} is not bound to {2}", index, name, mp);
+                    LOG.log(System.Logger.Level.WARNING, "rx queue {0,number,#} of {1} is not bound to {2}", index, name, mp);
                 }
                 return;
             }
@@ -630,7 +630,7 @@ public final class NetDevice implements Netif, AutoCloseable {
             try {
                 restartLocked(q);
             } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "rx queue {0}: restart without provider failed: {1}", index,
+                LOG.log(System.Logger.Level.WARNING, "rx queue {0,number,#}: restart without provider failed: {1}", index,
                         e.getMessage());
             }
         }
