@@ -8,7 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.netmem.api.DmaDevice;
+import dev.netmem.api.NetIov;
 import dev.netmem.api.PagePool;
+import dev.netmem.api.PagePoolParams;
 import dev.netmem.api.PagePoolStats;
 import dev.netmem.rxqueue.netdev.Netdev;
 import dev.netmem.rxqueue.netdev.NetdevNlSock;
@@ -21,6 +24,7 @@ import dev.netmem.rxqueue.wire.PayloadPattern;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.management.ManagementFactory;
+import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -131,6 +135,39 @@ class ObservabilityTest extends DeviceTestBase {
         assertEquals(q.rxRearms(), (long) mbs.getAttribute(qn, "RxRearms"));
         assertEquals(q.rxConnEnds(), (long) mbs.getAttribute(qn, "RxConnEnds"));
         s.close();
+    }
+
+    @Test
+    void shouldAllocateNothingOnTheEventedSlowPathsWhileNoRecordingEnablesThem() throws Exception {
+        // com.sun.management.ThreadMXBean (jdk.management), reached reflectively: this module does not read it
+        Object threads = ManagementFactory.getThreadMXBean();
+        Method allocated = Class.forName("com.sun.management.ThreadMXBean").getMethod("getCurrentThreadAllocatedBytes");
+        TestDmabufProvider mp = new TestDmabufProvider(1);
+        PagePool pool = PagePool.create(PagePoolParams.builder().queue(TestSupport.stubQueue(mp))
+                .device(new DmaDevice("jfr-off", true)).maxLen(NetIov.PAGE_SIZE).flags(PagePoolParams.PP_FLAG_DMA_MAP | PagePoolParams.PP_FLAG_DMA_SYNC_DEV
+                        | PagePoolParams.PP_FLAG_ALLOW_UNREADABLE_NETMEM).build());
+        NetIov only = pool.alloc();
+        try {
+            long emptyMeasure = -((long) allocated.invoke(threads) - (long) allocated.invoke(threads));
+            long[] perRound = new long[4];
+            for (int round = 0; round < perRound.length; round++) {
+                long before = (long) allocated.invoke(threads);
+                for (int i = 0; i < 10_000; i++) {
+                    if (pool.alloc() != null) {
+                        throw new AssertionError("the provider has one buffer, and it is out");
+                    }
+                }
+                perRound[round] = (long) allocated.invoke(threads) - before - emptyMeasure;
+            }
+            System.out.println("bytes allocated per 10000 failed allocations, by round: " + Arrays.toString(perRound));
+            // the first round also links and loads what the path uses once; after it, nothing
+            assertEquals(0L, perRound[perRound.length - 1], "the allocation-failure hook must return before "
+                    + "building anything: " + Arrays.toString(perRound));
+            assertTrue(perRound[0] < 10_000, "not one allocation per failure: " + Arrays.toString(perRound));
+        } finally {
+            pool.putFullPage(only, false);
+            pool.destroy();
+        }
     }
 
     @Test
