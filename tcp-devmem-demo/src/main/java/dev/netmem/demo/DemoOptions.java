@@ -15,15 +15,16 @@ import java.util.Locale;
  * @param listenPort  receive from external clients on this port instead of the built-in sender, or -1
  * @param connections with {@code listenPort}: connections to serve before exiting
  * @param quiet       no live progress line
+ * @param verify      how the consumer verifies: {@code both} (pattern and SHA-256), {@code pattern}, {@code sha256}
  * @param nic         {@code uring} (the io_uring NIC driver: the kernel receives into the pool's buffers)
  *                    or {@code emulated} (a wire copies socket bytes into them)
  */
 record DemoOptions(String provider, String mode, long bytes, double seconds, int queues, boolean json,
-                   int listenPort, int connections, boolean quiet, String nic) {
+                   int listenPort, int connections, boolean quiet, String nic, String verify) {
 
     static final String USAGE = """
             usage: ./netmem demo [--nic uring|emulated] [--provider host|dmabuf|user-ring] [--mode zerocopy|copy]
-                                 [--bytes N[k|m|g] | --seconds S] [--queues N] [--json] [--quiet]
+                                 [--bytes N[k|m|g] | --seconds S] [--queues N] [--json] [--quiet] [--verify both|pattern|sha256]
                                  [--listen PORT [--connections N]]
                    ./netmem demo send --to HOST:PORT --bytes N[k|m|g]
             defaults: --nic uring (emulated where io_uring is unavailable) --provider dmabuf --mode zerocopy
@@ -41,6 +42,7 @@ record DemoOptions(String provider, String mode, long bytes, double seconds, int
         int listen = -1;
         int connections = 1;
         String nic = "uring";
+        String verify = "both";
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
             switch (a) {
@@ -52,6 +54,7 @@ record DemoOptions(String provider, String mode, long bytes, double seconds, int
                 case "--listen" -> listen = parseInt(a, value(args, ++i, a), 1, 65535);
                 case "--connections" -> connections = parseInt(a, value(args, ++i, a), 1, 1_000_000);
                 case "--nic" -> nic = oneOf(a, value(args, ++i, a), "uring", "emulated");
+                case "--verify" -> verify = oneOf(a, value(args, ++i, a), "both", "pattern", "sha256");
                 case "--json" -> json = true;
                 case "--quiet" -> quiet = true;
                 default -> throw new IllegalArgumentException("unknown option: " + a);
@@ -69,7 +72,7 @@ record DemoOptions(String provider, String mode, long bytes, double seconds, int
         if (listen < 0 && bytes == 0 && seconds == 0) {
             seconds = 20;
         }
-        return new DemoOptions(provider, mode, bytes, seconds, queues, json, listen, connections, quiet, nic);
+        return new DemoOptions(provider, mode, bytes, seconds, queues, json, listen, connections, quiet, nic, verify);
     }
 
     private static String value(List<String> args, int i, String opt) {
