@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.netmem.api.spi.MemoryProvider;
 import dev.netmem.api.spi.PoolContext;
+import dev.netmem.testsupport.base.HostileTally;
 import java.lang.foreign.Arena;
 import java.time.Duration;
 import java.util.ArrayList;

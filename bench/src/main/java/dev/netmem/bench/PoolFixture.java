@@ -40,7 +40,7 @@ final class PoolFixture implements AutoCloseable {
     static PoolFixture create(String name, String provider, boolean withNapi, boolean stats) {
         PoolMemory memory = PoolMemory.create(provider);
         Napi napi = withNapi ? new Napi("bench-" + name) : null;
-        PagePoolParams params = memory.configure(PagePoolParams.builder())
+        PagePoolParams params = memory.params()
                 .poolSize(POOL_SIZE)
                 .napi(napi)
                 .stats(stats)

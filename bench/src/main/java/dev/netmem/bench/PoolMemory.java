@@ -10,6 +10,7 @@ import dev.netmem.providers.dmabuf.DmabufBinding;
 import dev.netmem.providers.host.HostPageProvider;
 import dev.netmem.providers.zcrx.ZcrxArea;
 import dev.netmem.providers.zcrx.ZcrxIfq;
+import dev.netmem.testsupport.StubQueue;
 import java.lang.foreign.Arena;
 import java.util.function.Consumer;
 
@@ -56,30 +57,20 @@ public abstract sealed class PoolMemory implements AutoCloseable
         };
     }
 
-    /** Adds this memory to pool parameters. */
-    abstract PagePoolParams.Builder configure(PagePoolParams.Builder params);
+    /** Pool parameters drawing from this memory. */
+    abstract PagePoolParams.Builder params();
 
     /** Frees the memory; every pool using it has been destroyed and every buffer has come home. */
     @Override
     public abstract void close();
-
-    /**
-     * RX queue 0 of a benchmark device, bound to {@code memoryProvider}.
-     *
-     * @param queueIndex     the queue index
-     * @param ifindex        the device's interface index
-     * @param memoryProvider the provider bound to the queue
-     */
-    record Queue(int queueIndex, int ifindex, MemoryProvider memoryProvider) implements NetdevRxQueue {
-    }
 
     /** Host pages from {@link HostPageProvider}. */
     static final class Host extends PoolMemory {
         private final HostPageProvider provider = HostPageProvider.create(MAX_BYTES);
 
         @Override
-        PagePoolParams.Builder configure(PagePoolParams.Builder params) {
-            return params.hostPages(provider);
+        PagePoolParams.Builder params() {
+            return PagePoolParams.builder().hostPages(provider);
         }
 
         @Override
@@ -91,7 +82,7 @@ public abstract sealed class PoolMemory implements AutoCloseable
     /** An unreadable provider bound to queue 0 of a coherent device, as the RX-queue layer binds it. */
     abstract static sealed class BoundQueue extends PoolMemory permits DmabufMemory, UserRingMemory {
         final DmaDevice device;
-        private Queue queue;
+        private MemoryProvider provider;
 
         BoundQueue(String deviceName) {
             device = new DmaDevice(deviceName, true);
@@ -99,18 +90,14 @@ public abstract sealed class PoolMemory implements AutoCloseable
 
         /** Binds {@code provider} to queue 0; {@code addQueue} records the queue in the provider. */
         final void bind(MemoryProvider provider, Consumer<NetdevRxQueue> addQueue) {
-            queue = new Queue(0, 1, provider);
-            addQueue.accept(queue);
+            this.provider = provider;
+            addQueue.accept(StubQueue.of(provider));
         }
 
         /** The parameters a driver uses on the bound queue (a provider pool needs DMA map and sync). */
         @Override
-        final PagePoolParams.Builder configure(PagePoolParams.Builder params) {
-            return params.flags(PagePoolParams.PP_FLAG_DMA_MAP | PagePoolParams.PP_FLAG_DMA_SYNC_DEV
-                            | PagePoolParams.PP_FLAG_ALLOW_UNREADABLE_NETMEM)
-                    .device(device)
-                    .maxLen(NetIov.PAGE_SIZE)
-                    .queue(queue);
+        final PagePoolParams.Builder params() {
+            return StubQueue.poolParams(provider, device);
         }
     }
 

@@ -92,12 +92,26 @@ final class ConsumerKill {
             Optional<ProcessHandle> c = ProcessHandle.current().descendants()
                     .filter(h -> h.info().arguments().map(a -> List.of(a).contains(CONSUMER_CLASS)).orElse(false))
                     .findFirst();
-            if (c.isPresent()) {
+            if (c.isPresent() && attached(c.get())) {
                 return c.get();
             }
             Thread.sleep(50);
         }
         return null;
+    }
+
+    /**
+     * Whether the consumer has mapped its shared rings (the hand-off rings of a dma-buf run, the zcrx
+     * region of a user-ring run): it is about to say ready, so data flows to it from then on.
+     */
+    private static boolean attached(ProcessHandle consumer) {
+        try {
+            String maps = java.nio.file.Files.readString(java.nio.file.Path.of("/proc", Long.toString(consumer.pid()),
+                    "maps"));
+            return maps.contains("netmem-handoff") || maps.contains("netmem-zcrx");
+        } catch (java.io.IOException e) {
+            return false; // it is gone, or not yet readable
+        }
     }
 
     private static String lastLine(String s) {

@@ -40,9 +40,30 @@ final class PoolChecker implements PagePoolListener {
     private final AtomicLong detached = new AtomicLong();
     private final AtomicLong released = new AtomicLong();
     private final AtomicLong samples = new AtomicLong();
+    private volatile boolean stopSampling;
+    private Thread sampler;
 
     PoolChecker(Violations violations) {
         this.violations = violations;
+    }
+
+    /** Starts the checker thread: {@link #sampleAll()} every 2 ms until {@link #stopSampling}. */
+    void startSampling() {
+        sampler = Thread.ofPlatform().name("soak-checker").start(() -> {
+            while (!stopSampling) {
+                sampleAll();
+                Soak.sleepMillis(2);
+            }
+            sampleAll();
+        });
+    }
+
+    /** Stops the checker thread after one last pass; waits at most {@code millis} ({@code 0}: for ever). */
+    void stopSampling(long millis) throws InterruptedException {
+        stopSampling = true;
+        if (sampler != null) {
+            sampler.join(millis);
+        }
     }
 
     /** What the checker remembers of one pool: the previous sample, for monotonicity. Checker thread. */

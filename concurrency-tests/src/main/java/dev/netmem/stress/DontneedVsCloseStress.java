@@ -14,6 +14,8 @@ import dev.netmem.rxqueue.stack.DevmemRecord;
 import dev.netmem.rxqueue.stack.DevmemSocket;
 import dev.netmem.rxqueue.stack.DmabufToken;
 import dev.netmem.rxqueue.stack.NetStack;
+import dev.netmem.testsupport.StubQueue;
+import dev.netmem.testsupport.TestProvider;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
@@ -46,9 +48,9 @@ import org.openjdk.jcstress.infra.results.IIIII_Result;
 public class DontneedVsCloseStress {
     private static final DmaDevice DMA = new DmaDevice("jcstress-dma", true);
 
-    private final StressPages payload = new StressPages(2, true);
-    private final StressPages heads = StressPages.host(1);
-    private final PagePool payloadPool = PagePool.create(StressPages.providerPool(payload, DMA).build());
+    private final TestProvider payload = TestProvider.dmabuf(2);
+    private final TestProvider heads = TestProvider.hostPages(1);
+    private final PagePool payloadPool = PagePool.create(StubQueue.poolParams(payload, DMA).poolSize(16).build());
     private final PagePool headPool = PagePool.create(PagePoolParams.builder().poolSize(16).hostPages(heads).build());
     private final NetStack stack = NetStack.of(new StressNetif("jcstress0"));
     private final DevmemSocket socket = stack.openSocket(9999);

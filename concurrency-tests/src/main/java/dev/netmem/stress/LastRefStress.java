@@ -6,6 +6,7 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 import dev.netmem.api.NetIov;
 import dev.netmem.api.PagePool;
 import dev.netmem.api.PagePoolParams;
+import dev.netmem.testsupport.TestProvider;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
 import org.openjdk.jcstress.annotations.Description;
@@ -26,7 +27,7 @@ public final class LastRefStress {
     }
 
     /** A pool of one page, with the page handed out and shared by two holders. */
-    static PagePool poolWithSharedBuffer(StressPages pages, NetIov[] out) {
+    static PagePool poolWithSharedBuffer(TestProvider pages, NetIov[] out) {
         PagePool pool = PagePool.create(PagePoolParams.builder().poolSize(16).hostPages(pages).build());
         NetIov b = pool.alloc();
         PagePool.refNetmem(b); // pp_ref_count 2: two holders
@@ -43,7 +44,7 @@ public final class LastRefStress {
     @Outcome(expect = FORBIDDEN, desc = "Anything else (an exception, -1) is a refcount bug.")
     @State
     public static class Unref {
-        private final StressPages pages = StressPages.host(1);
+        private final TestProvider pages = TestProvider.hostPages(1);
         private final NetIov b;
         private final PagePool pool;
 
@@ -86,7 +87,7 @@ public final class LastRefStress {
 
     /** A pool with one buffer out, shared by two holders that each put one reference. */
     abstract static class TwoHolders {
-        final StressPages pages = StressPages.host(1);
+        final TestProvider pages = TestProvider.hostPages(1);
         final NetIov b;
         final PagePool pool;
 

@@ -8,6 +8,7 @@ import dev.netmem.api.Napi;
 import dev.netmem.api.NetIov;
 import dev.netmem.api.PagePool;
 import dev.netmem.api.PagePoolParams;
+import dev.netmem.testsupport.TestProvider;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
 import org.openjdk.jcstress.annotations.Description;
@@ -38,7 +39,7 @@ public final class PutVsDestroyStress {
             desc = "An exception, a buffer returned twice or never, negative inflight, or a pool never released.")
     @State
     public static class OneBuffer {
-        private final StressPages pages = StressPages.host(2);
+        private final TestProvider pages = TestProvider.hostPages(2);
         private final Napi napi = new Napi("stress");
         private final PagePool pool = PagePool.create(PagePoolParams.builder().poolSize(16).hostPages(pages)
                 .napi(napi).build());
@@ -46,8 +47,8 @@ public final class PutVsDestroyStress {
 
         /** Allocates two buffers and puts one back remotely. */
         public OneBuffer() {
-            b = StressPages.allocAsNapi(pool, napi);
-            NetIov other = StressPages.allocAsNapi(pool, napi);
+            b = AsNapi.alloc(pool, napi);
+            NetIov other = AsNapi.alloc(pool, napi);
             pool.putNetmem(other, -1, false); // not NAPI-local: into the ring
         }
 

@@ -12,6 +12,7 @@ import dev.netmem.providers.zcrx.ZcrxArea;
 import dev.netmem.providers.zcrx.ZcrxIfq;
 import dev.netmem.providers.zcrx.ZcrxStats;
 import dev.netmem.providers.zcrx.ZcrxUserRing;
+import dev.netmem.testsupport.StubQueue;
 import java.lang.foreign.Arena;
 import java.nio.file.Path;
 import org.openjdk.jcstress.annotations.Actor;
@@ -42,13 +43,13 @@ public final class RefillVsTeardownStress {
         final ZcrxArea area = ZcrxArea.ofUserMemory(Arena.ofAuto().allocate(2L * NetIov.PAGE_SIZE, NetIov.PAGE_SIZE));
         final ZcrxIfq ifq = ZcrxIfq.register(area, dma, 4, 8, DIR, q -> { });
         final Napi napi = new Napi("jcstress-zcrx");
-        final PagePool pool = PagePool.create(StressPages.providerPool(ifq, dma).napi(napi).build());
+        final PagePool pool = PagePool.create(StubQueue.poolParams(ifq, dma).poolSize(16).napi(napi).build());
         final ZcrxUserRing user = ZcrxUserRing.open(ifq.regionPath(), area.memory());
         NetIov got;
 
         Base(boolean refillNow) {
             for (int i = 0; i < 2; i++) {
-                NetIov b = StressPages.allocAsNapi(pool, napi);
+                NetIov b = AsNapi.alloc(pool, napi);
                 ifq.postCompletion(b, 0, 64); // the user's reference
                 pool.putNetmem(b, -1, false); // the skb's reference goes; the user holds the buffer
             }

@@ -8,6 +8,7 @@ import dev.netmem.api.Napi;
 import dev.netmem.api.NetIov;
 import dev.netmem.api.PagePool;
 import dev.netmem.api.PagePoolParams;
+import dev.netmem.testsupport.TestProvider;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
 import org.openjdk.jcstress.annotations.Description;
@@ -28,12 +29,12 @@ public final class RingVsNapiStress {
 
     /** Shared set-up: a pool owning two buffers, both handed out. */
     abstract static class Base {
-        final StressPages pages = StressPages.host(2);
+        final TestProvider pages = TestProvider.hostPages(2);
         final Napi napi = new Napi("stress-napi");
         final PagePool pool = PagePool.create(PagePoolParams.builder().poolSize(16).hostPages(pages).napi(napi)
                 .build());
-        final NetIov b0 = StressPages.allocAsNapi(pool, napi);
-        final NetIov b1 = StressPages.allocAsNapi(pool, napi);
+        final NetIov b0 = AsNapi.alloc(pool, napi);
+        final NetIov b1 = AsNapi.alloc(pool, napi);
         NetIov x;
         NetIov y;
 

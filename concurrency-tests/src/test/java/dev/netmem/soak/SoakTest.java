@@ -7,12 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.netmem.api.NetIov;
 import dev.netmem.api.PagePool;
-import dev.netmem.api.NetdevRxQueue;
 import dev.netmem.api.PagePoolParams;
-import dev.netmem.api.spi.MemoryProvider;
-import dev.netmem.api.spi.PoolContext;
-import dev.netmem.api.spi.ProviderInfo;
 import dev.netmem.providers.host.HostPageProvider;
+import dev.netmem.testsupport.TestProvider;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -117,45 +114,19 @@ class SoakTest {
             p2.putFullPage(b, false);
             p2.destroy();
         }
-        FaultInjectingProvider some = new FaultInjectingProvider(new NoMemory(), 0.25, 42, injected);
+        TestProvider noMemory = TestProvider.dmabuf(1);
+        noMemory.failAllocs(Integer.MAX_VALUE); // only the wrapper's decisions are counted
+        FaultInjectingProvider some = new FaultInjectingProvider(noMemory, 0.25, 42, injected);
         some.arm(true);
         long before = injected.get();
         int calls = 40_000;
         for (int i = 0; i < calls; i++) {
             some.allocNetmems(null);
         }
-        double rate = (injected.get() - before) / (double) calls;
+        long failed = injected.get() - before;
+        double rate = failed / (double) calls;
         assertTrue(rate > 0.23 && rate < 0.27, "rate " + rate);
-    }
-
-    /** A provider that never has memory: only the wrapper's decisions are counted. */
-    private static final class NoMemory implements MemoryProvider {
-        @Override
-        public void init(PoolContext pool) {
-        }
-
-        @Override
-        public NetIov allocNetmems(PoolContext pool) {
-            return null;
-        }
-
-        @Override
-        public boolean releaseNetmem(PoolContext pool, NetIov netmem) {
-            return false;
-        }
-
-        @Override
-        public void destroy(PoolContext pool) {
-        }
-
-        @Override
-        public ProviderInfo fill(NetdevRxQueue rxq) {
-            return new ProviderInfo("none", 0);
-        }
-
-        @Override
-        public void uninstall(NetdevRxQueue rxq) {
-        }
+        assertEquals(calls - failed, noMemory.allocCalls(), "every call not failed reached the provider");
     }
 
     @Test

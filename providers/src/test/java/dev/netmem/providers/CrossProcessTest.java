@@ -17,6 +17,7 @@ import dev.netmem.providers.dmabuf.DmabufBinding;
 import dev.netmem.providers.zcrx.ZcrxArea;
 import dev.netmem.providers.zcrx.ZcrxIfq;
 import dev.netmem.providers.zcrx.ZcrxStats;
+import dev.netmem.testsupport.StubQueue;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
@@ -42,7 +43,7 @@ class CrossProcessTest {
     private final DmaDevice device = new DmaDevice("xproc0", false);
 
     private PagePool pool(MemoryProvider provider) {
-        return PagePool.create(TestQueue.poolParams(provider, device).build());
+        return PagePool.create(StubQueue.poolParams(provider, device).build());
     }
 
     /** Writes the pattern over a whole buffer, keyed by its offset in the shared memory. */

@@ -15,6 +15,7 @@ import dev.netmem.api.PagePool;
 import dev.netmem.api.PagePoolParams;
 import dev.netmem.api.PagePoolStats;
 import dev.netmem.api.spi.MemoryProvider;
+import dev.netmem.testsupport.StubQueue;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -64,7 +65,7 @@ public abstract class MemoryProviderConformanceTest {
 
     /** Pool parameters that make {@link PagePool#create} use the provider. */
     protected PagePoolParams.Builder poolParams(MemoryProvider p) {
-        return TestQueue.poolParams(p, device);
+        return StubQueue.poolParams(p, device);
     }
 
     /** The provider of the current test. */

@@ -12,6 +12,7 @@ import dev.netmem.providers.dmabuf.DmabufBinding;
 import dev.netmem.providers.zcrx.ZcrxArea;
 import dev.netmem.providers.zcrx.ZcrxIfq;
 import dev.netmem.providers.zcrx.ZcrxUserRing;
+import dev.netmem.testsupport.StubQueue;
 import java.lang.foreign.Arena;
 import java.lang.foreign.ValueLayout;
 import org.junit.jupiter.api.Test;
@@ -27,7 +28,7 @@ class ProvidersReadmeSnippetTest {
         DmabufBinding binding;
         try (Dmabuf dmabuf = Dmabuf.create(1 << 20)) {              // /dev/shm/netmem-dmabuf-<pid>-<n>, 0600
             binding = DmabufBinding.bind(dmabuf, dev, rxq -> { /* restart rxq without the provider */ });
-            TestQueue rxq = TestQueue.of(binding);                  // the queue's memoryProvider() is binding
+            StubQueue rxq = StubQueue.of(binding);                  // the queue's memoryProvider() is binding
             binding.addQueue(rxq);
             PagePool pool = PagePool.create(PagePoolParams.builder()
                     .flags(FLAGS).device(dev).maxLen(NetIov.PAGE_SIZE).queue(rxq).build());
@@ -48,7 +49,7 @@ class ProvidersReadmeSnippetTest {
         try (Arena arena = Arena.ofShared()) {
             ZcrxArea area = ZcrxArea.ofUserMemory(arena.allocate(64 * 4096, 4096)); // or ZcrxArea.ofDmabuf(dmabuf)
             ZcrxIfq ifq = ZcrxIfq.register(area, dev, 256, 512, Dmabuf.DEFAULT_DIR, rxq -> { });
-            TestQueue rxq = TestQueue.of(ifq);
+            StubQueue rxq = StubQueue.of(ifq);
             ifq.addQueue(rxq);
             PagePool pool = PagePool.create(PagePoolParams.builder()
                     .flags(FLAGS).device(dev).maxLen(NetIov.PAGE_SIZE).queue(rxq).build());

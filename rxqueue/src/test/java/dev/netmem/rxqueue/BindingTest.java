@@ -1,8 +1,8 @@
 package dev.netmem.rxqueue;
 
-import static dev.netmem.rxqueue.TestSupport.await;
 import static dev.netmem.rxqueue.TestSupport.payload;
 import static dev.netmem.rxqueue.TestSupport.send;
+import static dev.netmem.testsupport.base.Await.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -27,6 +27,7 @@ import dev.netmem.rxqueue.nic.RxQueue;
 import dev.netmem.rxqueue.stack.DevmemSocket;
 import dev.netmem.rxqueue.stack.NetStack;
 import dev.netmem.rxqueue.wire.PayloadPattern;
+import dev.netmem.testsupport.TestProvider;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,7 +45,7 @@ class BindingTest extends DeviceTestBase {
 
     private static ErrnoException bindFails(NetDevice dev, int... queues) {
         try (NetdevNlSock nl = Netdev.open()) {
-            return assertThrows(ErrnoException.class, () -> nl.bindRx(dev, new TestDmabufProvider(16), queues));
+            return assertThrows(ErrnoException.class, () -> nl.bindRx(dev, TestProvider.dmabuf(16), queues));
         }
     }
 
@@ -65,7 +66,7 @@ class BindingTest extends DeviceTestBase {
         assertEquals("no rx queues to bind", e.getMessage());
 
         try (NetdevNlSock nl = Netdev.open()) {
-            nl.bindRx(dev, new TestDmabufProvider(16), 1);
+            nl.bindRx(dev, TestProvider.dmabuf(16), 1);
             e = bindFails(dev, 0, 1);
             assertEquals(Errno.EEXIST, e.errno());
             assertEquals("designated queue already memory provider bound", e.getMessage());
@@ -110,7 +111,7 @@ class BindingTest extends DeviceTestBase {
     void shouldRestartBoundQueuesOntoTheProviderAndBackWhenTheOwnerCloses() {
         NetDevice dev = device(NetDevice.builder("own").rxQueues(2).ringSize(16));
         dev.open();
-        TestDmabufProvider mp = new TestDmabufProvider(64);
+        TestProvider mp = TestProvider.dmabuf(64);
         PagePool before = dev.rxQueue(1).pagePool();
         NetdevNlSock nl = Netdev.open();
         RxBinding b = nl.bindRx(dev, mp, 1);
@@ -126,15 +127,15 @@ class BindingTest extends DeviceTestBase {
         assertNull(dev.rxQueue(1).memoryProvider());
         assertEquals(OptionalLong.empty(), Netdev.queueGet(dev.ifindex(), 1).dmabuf());
         assertFalse(dev.rxQueue(1).pagePool().isUnreadable(), "back on host pages");
-        assertEquals(0, mp.chunksOut(), "every chunk came home");
-        assertEquals(0, mp.pools.get(), "the provider's pools were destroyed");
+        assertEquals(0, mp.inUse(), "every chunk came home");
+        assertEquals(0, mp.pools(), "the provider's pools were destroyed");
     }
 
     @Test
     void shouldUnbindWhenTheOwnerGoesAwayWithoutClosing() {
         NetDevice dev = device(NetDevice.builder("gc").ringSize(8));
         dev.open();
-        TestDmabufProvider mp = new TestDmabufProvider(64);
+        TestProvider mp = TestProvider.dmabuf(64);
         bindAndForget(dev, mp);
         assertSame(mp, dev.rxQueue(0).memoryProvider());
         await("the unreachable owner's binding is closed", () -> {
@@ -144,7 +145,7 @@ class BindingTest extends DeviceTestBase {
         assertFalse(dev.rxQueue(0).pagePool().isUnreadable(), "restarted on host pages");
     }
 
-    private static void bindAndForget(NetDevice dev, TestDmabufProvider mp) {
+    private static void bindAndForget(NetDevice dev, TestProvider mp) {
         Netdev.open().bindRx(dev, mp, 0); // neither the socket nor the binding is kept
     }
 
@@ -162,11 +163,11 @@ class BindingTest extends DeviceTestBase {
     @Test
     void shouldUninstallProvidersWhenTheDeviceUnregisters() {
         NetDevice dev = NetDevice.builder("gone").ringSize(8).build();
-        TestDmabufProvider mp = new TestDmabufProvider(16);
+        TestProvider mp = TestProvider.dmabuf(16);
         NetdevNlSock nl = Netdev.open();
         RxBinding b = nl.bindRx(dev, mp, 0);
         dev.unregister();
-        assertEquals(1, mp.uninstalls.get());
+        assertEquals(1, mp.uninstalls());
         b.close(); // a no-op on the queue now
         ErrnoException e = assertThrows(ErrnoException.class, () -> Netdev.queueGet(dev.ifindex(), 0));
         assertEquals(Errno.ENODEV, e.errno());

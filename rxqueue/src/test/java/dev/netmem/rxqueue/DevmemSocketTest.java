@@ -1,8 +1,8 @@
 package dev.netmem.rxqueue;
 
-import static dev.netmem.rxqueue.TestSupport.await;
 import static dev.netmem.rxqueue.TestSupport.payload;
 import static dev.netmem.rxqueue.TestSupport.send;
+import static dev.netmem.testsupport.base.Await.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -24,6 +24,8 @@ import dev.netmem.rxqueue.stack.DevmemSocket;
 import dev.netmem.rxqueue.stack.DmabufToken;
 import dev.netmem.rxqueue.stack.NetStack;
 import dev.netmem.rxqueue.wire.PayloadPattern;
+import dev.netmem.testsupport.StubQueue;
+import dev.netmem.testsupport.TestProvider;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -42,7 +44,7 @@ class DevmemSocketTest {
     private static final PayloadPattern P = PayloadPattern.repeating(7);
     private NetDevice dev;
     private NetdevNlSock nl;
-    private TestDmabufProvider mp;
+    private TestProvider mp;
     private DevmemSocket sock;
     private final MemorySegment iov = Arena.ofAuto().allocate(1 << 20);
 
@@ -51,7 +53,7 @@ class DevmemSocketTest {
         dev = NetDevice.builder("dm").rxQueues(2).ringSize(16).headerSplit(true, 100).build();
         dev.addFlowRule(5201, 1);
         dev.open();
-        mp = new TestDmabufProvider(256);
+        mp = TestProvider.dmabuf(256);
         nl = Netdev.open();
         nl.bindRx(dev, mp, 1);
         sock = NetStack.of(dev).openSocket(5201);
@@ -62,7 +64,7 @@ class DevmemSocketTest {
         sock.close();
         nl.close();
         dev.unregister();
-        assertEquals(0, mp.chunksOut(), "every dma-buf chunk came home");
+        assertEquals(0, mp.inUse(), "every dma-buf chunk came home");
     }
 
     private List<DevmemRecord> recvDevmem(int expectBytes) {
@@ -82,7 +84,7 @@ class DevmemSocketTest {
         assertEquals(0, d.fragToken(), "tokens start at 0");
         assertEquals(mp.fill(null).id(), d.dmabufId());
         for (int i = 0; i < 3000; i++) {
-            assertEquals(P.at(i), mp.area.memory().get(ValueLayout.JAVA_BYTE, d.fragOffset() + i), "byte " + i);
+            assertEquals(P.at(i), mp.area().memory().get(ValueLayout.JAVA_BYTE, d.fragOffset() + i), "byte " + i);
         }
         assertEquals(1, sock.outstandingTokens());
         assertEquals(1, sock.dontneed(DmabufToken.of(d.fragToken())));
@@ -117,9 +119,9 @@ class DevmemSocketTest {
     @Test
     void shouldCopyLinearBytesOfADevmemSkbAsALinearRecord() {
         // The NIC failed to split: 10 payload bytes landed in the linear part, the rest in a frag.
-        TestDmabufProvider other = new TestDmabufProvider(4);
+        TestProvider other = TestProvider.dmabuf(4);
         PagePool hostPool = PagePool.create(PagePoolParams.builder().hostPages(dev.hostPages()).build());
-        PagePool devPool = PagePool.create(PagePoolParams.builder().device(dev.dmaDevice()).queue(TestSupport.stubQueue(other))
+        PagePool devPool = PagePool.create(PagePoolParams.builder().device(dev.dmaDevice()).queue(StubQueue.of(other))
                 .maxLen(NetIov.PAGE_SIZE).flags(PagePoolParams.PP_FLAG_DMA_MAP | PagePoolParams.PP_FLAG_DMA_SYNC_DEV
                         | PagePoolParams.PP_FLAG_ALLOW_UNREADABLE_NETMEM).build());
         NetIov head = hostPool.alloc();
@@ -141,7 +143,7 @@ class DevmemSocketTest {
         hostPool.destroy();
         devPool.destroy();
         assertEquals(0, devPool.inflight(), "closing the socket returned the token");
-        assertEquals(0, other.chunksOut());
+        assertEquals(0, other.inUse());
     }
 
     @Test

@@ -1,8 +1,8 @@
 package dev.netmem.rxqueue;
 
-import static dev.netmem.rxqueue.TestSupport.await;
 import static dev.netmem.rxqueue.TestSupport.payload;
 import static dev.netmem.rxqueue.TestSupport.send;
+import static dev.netmem.testsupport.base.Await.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -22,6 +22,8 @@ import dev.netmem.rxqueue.stack.DevmemSocket;
 import dev.netmem.rxqueue.stack.DmabufToken;
 import dev.netmem.rxqueue.stack.NetStack;
 import dev.netmem.rxqueue.wire.PayloadPattern;
+import dev.netmem.testsupport.TestProvider;
+import dev.netmem.testsupport.base.HostileTally;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
@@ -197,7 +199,7 @@ class DontneedHostileTest extends DeviceTestBase {
         dev.addFlowRule(6003, 1);
         dev.open();
         NetdevNlSock nl = Netdev.open();
-        TestDmabufProvider mp = new TestDmabufProvider(64);
+        TestProvider mp = TestProvider.dmabuf(64);
         nl.bindRx(dev, mp, 1);
         Side s = new Side(NetStack.of(dev).openSocket(6003));
         receive(dev, s, 2, "null run");
@@ -209,7 +211,7 @@ class DontneedHostileTest extends DeviceTestBase {
         assertEquals(1, s.sock.dontneed(DmabufToken.of(t)));
         s.sock.close();
         nl.close();
-        await("every chunk home", () -> mp.chunksOut() == 0);
+        await("every chunk home", () -> mp.inUse() == 0);
     }
 
     /** Sends {@code packets} segments to the socket and receives them as devmem records. */

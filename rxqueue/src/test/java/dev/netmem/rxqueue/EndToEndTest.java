@@ -1,6 +1,6 @@
 package dev.netmem.rxqueue;
 
-import static dev.netmem.rxqueue.TestSupport.await;
+import static dev.netmem.testsupport.base.Await.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;

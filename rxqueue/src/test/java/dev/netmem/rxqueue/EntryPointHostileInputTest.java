@@ -1,8 +1,8 @@
 package dev.netmem.rxqueue;
 
-import static dev.netmem.rxqueue.TestSupport.await;
 import static dev.netmem.rxqueue.TestSupport.payload;
 import static dev.netmem.rxqueue.TestSupport.send;
+import static dev.netmem.testsupport.base.Await.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -24,6 +24,8 @@ import dev.netmem.rxqueue.stack.DevmemSocket;
 import dev.netmem.rxqueue.stack.NetStack;
 import dev.netmem.rxqueue.wire.PayloadPattern;
 import dev.netmem.rxqueue.zcrx.IoUringZcrx;
+import dev.netmem.testsupport.TestProvider;
+import dev.netmem.testsupport.base.HostileTally;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
@@ -150,7 +152,7 @@ class EntryPointHostileInputTest extends DeviceTestBase {
                     } else {
                         int q = r.nextInt(QUEUES);
                         if (dev.rxQueue(q).memoryProvider() == null && dev.headerSplit()) {
-                            held.add(holder.bindRx(dev, new TestDmabufProvider(8), q));
+                            held.add(holder.bindRx(dev, TestProvider.dmabuf(8), q));
                         }
                     }
                     boolean anyBound = false;
@@ -188,7 +190,7 @@ class EntryPointHostileInputTest extends DeviceTestBase {
                 RxBinding b = null;
                 try {
                     b = switch (kind) {
-                        case 0 -> sock.bindRx(target, new TestDmabufProvider(8), list);
+                        case 0 -> sock.bindRx(target, TestProvider.dmabuf(8), list);
                         case 1 -> sock.bindRx(target, dmabuf, list);
                         default -> IoUringZcrx.bindRxUserRing(sock, target,
                                 ZcrxArea.ofUserMemory(arena.allocate(4L * 4096, 4096)), list[0], rq, cq, dir);
@@ -269,7 +271,7 @@ class EntryPointHostileInputTest extends DeviceTestBase {
         HostileTally tally = new HostileTally("netdevice-builder", seed);
         Random r = new Random(seed);
         HostPageProvider host = HostPageProvider.create(1L << 20);
-        MemoryProvider unreadable = new TestDmabufProvider(1);
+        MemoryProvider unreadable = TestProvider.dmabuf(1);
         for (int c = 0; c < BUILDER_CASES; c++) {
             String what = "seed " + seed + " case " + c;
             int rxQueues = pick(r, new int[] {1, 1, 2, 4, 3, 1024}, new int[] {0, -1, 1025, Integer.MIN_VALUE,
@@ -357,7 +359,7 @@ class EntryPointHostileInputTest extends DeviceTestBase {
         dev.addFlowRule(7002, 1);
         dev.open();
         NetdevNlSock nl = Netdev.open();
-        TestDmabufProvider mp = new TestDmabufProvider(32);
+        TestProvider mp = TestProvider.dmabuf(32);
         nl.bindRx(dev, mp, 1);
         DevmemSocket s = NetStack.of(dev).openSocket(7002);
         MemorySegment iov = Arena.ofAuto().allocate(1 << 16);
@@ -411,7 +413,7 @@ class EntryPointHostileInputTest extends DeviceTestBase {
         assertEquals(Errno.ENOTCONN, e.errno());
         tally.rejected();
         nl.close();
-        await("every chunk home", () -> mp.chunksOut() == 0);
+        await("every chunk home", () -> mp.inUse() == 0);
         tally.print();
     }
 }

@@ -1,8 +1,8 @@
 package dev.netmem.rxqueue;
 
-import static dev.netmem.rxqueue.TestSupport.await;
 import static dev.netmem.rxqueue.TestSupport.payload;
 import static dev.netmem.rxqueue.TestSupport.send;
+import static dev.netmem.testsupport.base.Await.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -27,6 +27,7 @@ import dev.netmem.rxqueue.stack.DevmemSocket;
 import dev.netmem.rxqueue.stack.NetStack;
 import dev.netmem.rxqueue.wire.PayloadPattern;
 import dev.netmem.rxqueue.wire.SyntheticWire;
+import dev.netmem.testsupport.TestProvider;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -219,7 +220,7 @@ class NetDeviceTest extends DeviceTestBase {
     @Test
     void shouldRefuseToDisableHeaderSplitWhileAProviderIsBound() {
         NetDevice dev = device(NetDevice.builder("hds").ringSize(16));
-        TestDmabufProvider mp = new TestDmabufProvider(64);
+        TestProvider mp = TestProvider.dmabuf(64);
         try (NetdevNlSock nl = Netdev.open()) {
             nl.bindRx(dev, mp, 0);
             ErrnoException e = assertThrows(ErrnoException.class, () -> dev.setHeaderSplit(false, 0));

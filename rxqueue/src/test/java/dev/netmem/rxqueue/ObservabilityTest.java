@@ -1,8 +1,8 @@
 package dev.netmem.rxqueue;
 
-import static dev.netmem.rxqueue.TestSupport.await;
 import static dev.netmem.rxqueue.TestSupport.payload;
 import static dev.netmem.rxqueue.TestSupport.send;
+import static dev.netmem.testsupport.base.Await.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

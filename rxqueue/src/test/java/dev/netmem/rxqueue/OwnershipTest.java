@@ -17,6 +17,7 @@ import dev.netmem.rxqueue.netdev.NetdevNlSock;
 import dev.netmem.rxqueue.netdev.RxBinding;
 import dev.netmem.rxqueue.nic.NetDevice;
 import dev.netmem.rxqueue.zcrx.IoUringZcrx;
+import dev.netmem.testsupport.base.Await;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -96,10 +97,10 @@ class OwnershipTest extends DeviceTestBase {
             a.close();
             assertTrue(devmem.isClosed());
             assertTrue(ring.isClosed());
-            TestSupport.await("binding freed", db::isFreed);
+            Await.await("binding freed", db::isFreed);
             assertNull(dev.rxQueue(1).memoryProvider());
             assertNull(dev.rxQueue(2).memoryProvider());
-            TestSupport.await("ifq freed", ifq::isFreed);
+            Await.await("ifq freed", ifq::isFreed);
         }
     }
 }

@@ -15,6 +15,8 @@ import dev.netmem.api.PagePoolParams;
 import dev.netmem.api.spi.MemoryProvider;
 import dev.netmem.providers.host.HostPageProvider;
 import dev.netmem.rxqueue.net.SkBuff;
+import dev.netmem.testsupport.StubQueue;
+import dev.netmem.testsupport.TestProvider;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -35,8 +37,8 @@ class SkBuffTest {
         host = HostPageProvider.create(4L << 20);
         DmaDevice dma = new DmaDevice("skb", true);
         hostPool = PagePool.create(PagePoolParams.builder().hostPages(host).build());
-        MemoryProvider mp = new TestDmabufProvider(8);
-        NetdevRxQueue q = TestSupport.stubQueue(mp);
+        MemoryProvider mp = TestProvider.dmabuf(8);
+        NetdevRxQueue q = StubQueue.of(mp);
         devmemPool = PagePool.create(PagePoolParams.builder().device(dma).queue(q).maxLen(NetIov.PAGE_SIZE)
                 .flags(PagePoolParams.PP_FLAG_DMA_MAP | PagePoolParams.PP_FLAG_DMA_SYNC_DEV
                         | PagePoolParams.PP_FLAG_ALLOW_UNREADABLE_NETMEM).build());

@@ -1,9 +1,7 @@
 package dev.netmem.rxqueue;
 
-import static org.junit.jupiter.api.Assertions.fail;
+import static dev.netmem.testsupport.base.Await.await;
 
-import dev.netmem.api.NetdevRxQueue;
-import dev.netmem.api.spi.MemoryProvider;
 import dev.netmem.rxqueue.netdev.Netdev;
 import dev.netmem.rxqueue.netdev.PagePoolInfo;
 import dev.netmem.rxqueue.nic.NetDevice;
@@ -11,31 +9,13 @@ import dev.netmem.rxqueue.wire.PayloadPattern;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.time.Duration;
-import java.util.function.BooleanSupplier;
 
-/** Polling helpers with bounded waits. */
+/**
+ * What the rxqueue tests share beyond test-support: payloads, sending through a device, a device's
+ * inflight.
+ */
 final class TestSupport {
     private TestSupport() {
-    }
-
-    static void await(String what, Duration timeout, BooleanSupplier cond) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!cond.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                fail("timed out after " + timeout + " waiting for: " + what);
-            }
-            try {
-                Thread.sleep(5);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                fail("interrupted waiting for: " + what);
-            }
-        }
-    }
-
-    static void await(String what, BooleanSupplier cond) {
-        await(what, Duration.ofSeconds(5), cond);
     }
 
     /** A payload of {@code len} bytes following {@code pattern} from stream offset {@code from}. */
@@ -54,14 +34,5 @@ final class TestSupport {
 
     static long inflight(NetDevice dev) {
         return Netdev.pagePoolDump(dev.ifindex()).stream().mapToLong(PagePoolInfo::inflight).sum();
-    }
-
-    /** A queue of no device (ifindex 1) bound to {@code mp}, for pools outside a NetDevice. */
-    static NetdevRxQueue stubQueue(MemoryProvider mp) {
-        return new StubQueue(0, 1, mp);
-    }
-
-    /** A bare {@link NetdevRxQueue}. */
-    record StubQueue(int queueIndex, int ifindex, MemoryProvider memoryProvider) implements NetdevRxQueue {
     }
 }

@@ -15,7 +15,7 @@ import dev.netmem.api.PagePool;
 import dev.netmem.api.PagePoolParams;
 import dev.netmem.api.spi.ProviderInfo;
 import dev.netmem.providers.RecordingPoolContext;
-import dev.netmem.providers.TestQueue;
+import dev.netmem.testsupport.StubQueue;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,7 +49,7 @@ class DmabufBindingTest {
     }
 
     private PagePool pool(int order) {
-        return PagePool.create(TestQueue.poolParams(binding, device)
+        return PagePool.create(StubQueue.poolParams(binding, device)
                 .order(order)
                 .build());
     }
@@ -122,7 +122,7 @@ class DmabufBindingTest {
     void shouldRefuseToReleaseAChunkOfAnotherBinding() {
         Dmabuf d2 = Dmabuf.create(dir, NetIov.PAGE_SIZE);
         DmabufBinding b2 = DmabufBinding.bind(d2, device, q -> { });
-        PagePool p2 = PagePool.create(TestQueue.poolParams(b2, device).build());
+        PagePool p2 = PagePool.create(StubQueue.poolParams(b2, device).build());
         NetIov foreign = p2.alloc();
         assertFalse(binding.releaseNetmem(new RecordingPoolContext(p2), foreign));
         assertEquals(1, binding.releaseErrors());
@@ -136,8 +136,8 @@ class DmabufBindingTest {
 
     @Test
     void shouldStopHandingOutChunksOnUnbindCloseEveryQueueAndFreeWhenTheLastComesHome() {
-        TestQueue q0 = new TestQueue(0, 1, binding);
-        TestQueue q1 = new TestQueue(1, 1, binding);
+        StubQueue q0 = new StubQueue(0, 1, binding);
+        StubQueue q1 = new StubQueue(1, 1, binding);
         binding.addQueue(q0);
         binding.addQueue(q1);
         assertEquals(List.of(q0, q1), binding.boundQueues());
@@ -172,14 +172,14 @@ class DmabufBindingTest {
         assertEquals("devmem binding " + binding.id() + " is already unbound", e.getMessage());
         e = assertThrows(IllegalStateException.class, () -> pool(0));
         assertEquals("EINVAL: devmem binding " + binding.id() + " is unbound", e.getMessage());
-        e = assertThrows(IllegalStateException.class, () -> binding.addQueue(TestQueue.of(binding)));
+        e = assertThrows(IllegalStateException.class, () -> binding.addQueue(StubQueue.of(binding)));
         assertEquals("devmem binding " + binding.id() + " is unbound", e.getMessage());
         assertTrue(binding.isFreed());
     }
 
     @Test
     void shouldRejectAQueueBoundTwiceAndForgetTheDeviceWhenTheLastQueueIsUninstalled() {
-        TestQueue q = TestQueue.of(binding);
+        StubQueue q = StubQueue.of(binding);
         binding.addQueue(q);
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> binding.addQueue(q));
         assertEquals("queue 0 is already bound to devmem binding " + binding.id(), e.getMessage());
@@ -200,8 +200,8 @@ class DmabufBindingTest {
                 throw new IllegalStateException("queue restart failed");
             }
         });
-        b.addQueue(new TestQueue(0, 1, b));
-        b.addQueue(new TestQueue(1, 1, b));
+        b.addQueue(new StubQueue(0, 1, b));
+        b.addQueue(new StubQueue(1, 1, b));
         assertEquals(0, b.unbind());
         assertEquals(List.of(0, 1), seen);
         assertTrue(b.isFreed());

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.netmem.api.DmaDevice;
 import dev.netmem.api.NetIov;
 import dev.netmem.api.PagePool;
-import dev.netmem.providers.TestQueue;
+import dev.netmem.testsupport.StubQueue;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -37,7 +37,7 @@ class ZcrxConcurrencyTest {
             try (Arena arena = Arena.ofShared()) {
                 MemorySegment memory = arena.allocate((long) PAGES * NetIov.PAGE_SIZE, NetIov.PAGE_SIZE);
                 ZcrxIfq ifq = ZcrxIfq.register(ZcrxArea.ofUserMemory(memory), device, 16, 16, dir, q -> { });
-                PagePool pool = PagePool.create(TestQueue.poolParams(ifq, device).build());
+                PagePool pool = PagePool.create(StubQueue.poolParams(ifq, device).build());
                 AtomicReference<Throwable> failure = new AtomicReference<>();
                 Thread userThread = new Thread(() -> {
                     try (ZcrxUserRing user = ZcrxUserRing.open(ifq.regionPath(), memory)) {

@@ -16,9 +16,9 @@ import dev.netmem.api.NetdevRxQueue;
 import dev.netmem.api.PagePool;
 import dev.netmem.api.PagePoolParams;
 import dev.netmem.api.spi.ProviderInfo;
-import dev.netmem.providers.TestQueue;
 import dev.netmem.providers.dmabuf.Dmabuf;
 import dev.netmem.providers.internal.ShmFile;
+import dev.netmem.testsupport.StubQueue;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -68,7 +68,7 @@ class ZcrxIfqTest {
     }
 
     private PagePoolParams.Builder params() {
-        return TestQueue.poolParams(ifq, device);
+        return StubQueue.poolParams(ifq, device);
     }
 
     private PagePool newPool() {
@@ -241,7 +241,7 @@ class ZcrxIfqTest {
 
     @Test
     void shouldScrubUserReferencesOnCloseAndFreeOnlyWhenNothingIsInFlight() {
-        TestQueue q = TestQueue.of(ifq);
+        StubQueue q = StubQueue.of(ifq);
         ifq.addQueue(q);
         PagePool pool = newPool();
         List<NetIov> bufs = allocAll(pool);

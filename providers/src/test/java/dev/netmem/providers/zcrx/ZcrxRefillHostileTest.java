@@ -13,9 +13,9 @@ import dev.netmem.api.NetIov;
 import dev.netmem.api.NetIovArea;
 import dev.netmem.api.NetIovType;
 import dev.netmem.api.PagePool;
-import dev.netmem.providers.HostileTally;
-import dev.netmem.providers.TestQueue;
 import dev.netmem.providers.internal.ShmFile;
+import dev.netmem.testsupport.StubQueue;
+import dev.netmem.testsupport.base.HostileTally;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
@@ -177,7 +177,7 @@ class ZcrxRefillHostileTest {
             MemorySegment memory = arena.allocate((long) N * NetIov.PAGE_SIZE, NetIov.PAGE_SIZE);
             ZcrxIfq ifq = ZcrxIfq.register(ZcrxArea.ofUserMemory(memory), device, RQ, CQ, dir, q -> { });
             Path regionPath = ifq.regionPath();
-            PagePool pool = PagePool.create(TestQueue.poolParams(ifq, device).build());
+            PagePool pool = PagePool.create(StubQueue.poolParams(ifq, device).build());
             NetIov foreign = new NetIovArea(arena.allocate(NetIov.PAGE_SIZE, NetIov.PAGE_SIZE), 0, NetIovType.IOURING,
                     0, 0, NetIov.NUMA_NO_NODE, null).niov(0);
             NetIovArea niovs = ifq.area().niovs();
@@ -323,9 +323,8 @@ class ZcrxRefillHostileTest {
                     scrubbed += m.uref[i];
                 }
                 long counted = s.badPad() + s.badArea() + s.badIndex() + s.noUserRef();
-                tally.counted += (int) counted;
-                tally.accepted += (int) s.refilled();
-                tally.cases += (int) (counted + s.refilled());
+                tally.counted(counted);
+                tally.accepted(s.refilled());
                 System.out.println("zcrx-refill seed=" + seed + " " + s);
 
                 // Teardown: close (scrub), the stack frees its skbs, the pool goes; every buffer home.

@@ -90,8 +90,8 @@ public final class IoUringNic implements NicDriver {
         return device;
     }
 
-    /** Binds this driver to {@code dev} (at build); fails if io_uring is unavailable. */
-    synchronized void attach(NetDevice dev) {
+    /** Fails, naming the cause and the alternative, if io_uring cannot be used or this driver is taken. */
+    synchronized void checkAvailable() {
         if (device != null) {
             throw new IllegalStateException("this io_uring driver already drives " + device.name()
                     + ": build each device with its own IoUringNic");
@@ -100,6 +100,14 @@ public final class IoUringNic implements NicDriver {
         if (!a.available()) {
             throw Errno.EOPNOTSUPP.exception("the io_uring NIC driver cannot run here: " + a.message()
                     + "; use the emulated driver instead (NicDriver.emulated(); demo: --nic emulated)");
+        }
+    }
+
+    /** Binds this driver to {@code dev} (at build, after {@link #checkAvailable()}). */
+    synchronized void attach(NetDevice dev) {
+        if (device != null) {
+            throw new IllegalStateException("this io_uring driver already drives " + device.name()
+                    + ": build each device with its own IoUringNic");
         }
         ConnTable[] t = new ConnTable[dev.numRxQueues()];
         for (int i = 0; i < t.length; i++) {

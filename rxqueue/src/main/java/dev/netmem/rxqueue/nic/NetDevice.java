@@ -64,11 +64,9 @@ public final class NetDevice implements Netif, AutoCloseable {
     private final int skbPrealloc;
     private final long rcvbuf;
     private final long rmemHardLimit;
-    private final boolean poolStats;
+    /** The settings every queue pool shares (stats, release retry, stall warning, leak tracking), validated once. */
+    private final PagePoolParams poolTemplate;
     private final boolean allowUnreadable;
-    private final Duration releaseRetry;
-    private final Duration stallWarn;
-    private final boolean leakTracking;
     private final QueueMgmtOps ops;
     private final NicDriver driver;
     /** The stack's receive handler ({@code dev->rx_handler}): set once, read by every NAPI. */
@@ -94,17 +92,17 @@ public final class NetDevice implements Netif, AutoCloseable {
         this.rcvbuf = b.rcvbuf;
         this.driver = b.driver;
         // what the rings can hold for a socket, in truesize: a header page plus a data buffer per slot
+        // io_uring: a receive cancelled because the window closed may still fill what the ring holds and
+        // what the poll posts until the cancel lands, so twice the ring; incremental buffers carry up to
+        // one skb (one header page) per piece
         long ringBytes = b.driver instanceof IoUringNic u
-                ? (long) b.rxQueues * b.ringSize * (dev.netmem.api.NetIov.PAGE_SIZE + u.bufferSize())
+                ? 2L * b.rxQueues * b.ringSize * (dev.netmem.api.NetIov.PAGE_SIZE + u.bufferSize())
                         * (u.incremental() ? 64 : 1)
                 : (long) b.rxQueues * b.ringSize * (QueueMem.HEADER_BUF_SIZE + dev.netmem.api.NetIov.PAGE_SIZE);
         // saturating: a huge rcvbuf must not wrap negative, which would make every socket drop everything
         this.rmemHardLimit = b.rcvbuf > Long.MAX_VALUE - ringBytes ? Long.MAX_VALUE : b.rcvbuf + ringBytes;
-        this.poolStats = b.poolStats;
+        this.poolTemplate = b.template;
         this.allowUnreadable = b.allowUnreadable;
-        this.releaseRetry = b.releaseRetry;
-        this.stallWarn = b.stallWarn;
-        this.leakTracking = b.leakTracking;
         this.headerSplit = b.headerSplit;
         this.hdsThresh = b.hdsThresh;
         this.queues = new RxQueue[b.rxQueues];
@@ -651,15 +649,15 @@ public final class NetDevice implements Netif, AutoCloseable {
         public QueueMem memAlloc(RxQueue queue) {
             int flags = PagePoolParams.PP_FLAG_DMA_MAP | PagePoolParams.PP_FLAG_DMA_SYNC_DEV;
             int order = driver instanceof IoUringNic u ? u.poolOrder() : 0;
-            PagePoolParams.Builder b = PagePoolParams.builder().device(dmaDevice).napi(queue.napi()).queue(queue)
-                    .hostPages(hostPages).order(order).maxLen(dev.netmem.api.NetIov.PAGE_SIZE << order).stats(poolStats)
-                    .releaseRetry(releaseRetry).stallWarn(stallWarn).leakTracking(leakTracking);
+            PagePoolParams.Builder b = poolTemplate.toBuilder().device(dmaDevice).napi(queue.napi()).queue(queue)
+                    .hostPages(hostPages).order(order).maxLen(dev.netmem.api.NetIov.PAGE_SIZE << order);
             PagePool pool = PagePool.create(b.flags(allowUnreadable
                     ? flags | PagePoolParams.PP_FLAG_ALLOW_UNREADABLE_NETMEM : flags).build());
             PagePool hdr = null;
             if (headerSplit || driver instanceof IoUringNic) { // io_uring: headers are always written apart
                 try {
-                    hdr = PagePool.create(b.flags(flags).build());
+                    // headers are small: order-0 host pages whatever the payload buffers' order
+                    hdr = PagePool.create(b.flags(flags).order(0).maxLen(dev.netmem.api.NetIov.PAGE_SIZE).build());
                 } catch (RuntimeException e) {
                     pool.destroy();
                     throw e;
@@ -702,11 +700,11 @@ public final class NetDevice implements Netif, AutoCloseable {
         private long hostBytes = 64L << 20;
         private MemoryProvider hostPages;
         private DmaDevice dmaDevice;
-        private boolean poolStats = true;
+        /** The queue pools' shared settings, in the one params builder (validated by {@link PagePoolParams}). */
+        private final PagePoolParams.Builder pool = PagePoolParams.builder().stats(true)
+                .releaseRetry(Duration.ofMillis(100)).stallWarn(Duration.ofSeconds(60));
+        private PagePoolParams template;
         private boolean allowUnreadable = true;
-        private Duration releaseRetry = Duration.ofMillis(100);
-        private Duration stallWarn = Duration.ofSeconds(60);
-        private boolean leakTracking;
         private UnaryOperator<QueueMgmtOps> queueOps = UnaryOperator.identity();
         private NicDriver driver = EmulatedNic.INSTANCE;
 
@@ -765,7 +763,7 @@ public final class NetDevice implements Netif, AutoCloseable {
 
         /** Whether the queues' pools keep statistics; default true. */
         public Builder poolStats(boolean enabled) {
-            poolStats = enabled;
+            pool.stats(enabled);
             return this;
         }
 
@@ -781,13 +779,13 @@ public final class NetDevice implements Netif, AutoCloseable {
 
         /** The pools' deferred-release retry period; default 100 ms. */
         public Builder releaseRetry(Duration period) {
-            releaseRetry = period;
+            pool.releaseRetry(period);
             return this;
         }
 
         /** The pools' stalled-shutdown warning interval; default 60 s (the kernel's {@code DEFER_WARN_INTERVAL}). */
         public Builder stallWarn(Duration interval) {
-            stallWarn = interval;
+            pool.stallWarn(interval);
             return this;
         }
 
@@ -797,7 +795,7 @@ public final class NetDevice implements Netif, AutoCloseable {
          * allocation).
          */
         public Builder leakTracking(boolean enabled) {
-            leakTracking = enabled;
+            pool.leakTracking(enabled);
             return this;
         }
 
@@ -835,17 +833,15 @@ public final class NetDevice implements Netif, AutoCloseable {
                 throw new IllegalArgumentException("skbPrealloc must be >= 0 and rcvbuf >= 1: skbPrealloc="
                         + skbPrealloc + ", rcvbuf=" + rcvbuf);
             }
-            if (hostPages != null && hostPages.unreadable()) {
-                throw new IllegalArgumentException("hostPages must be a readable (host page) provider: " + hostPages);
-            }
-            // checked here, not first at open(): a device that can never open must not be registered
-            Objects.requireNonNull(releaseRetry, "releaseRetry");
-            if (releaseRetry.isNegative() || releaseRetry.isZero()) {
-                throw new IllegalArgumentException("releaseRetry must be > 0: " + releaseRetry);
+            // checked here, not first at open(): a device that can never open must not be registered.
+            // PagePoolParams checks its own settings (and that hostPages is readable), once, with its messages.
+            template = pool.hostPages(hostPages).build();
+            if (driver instanceof IoUringNic u) {
+                u.checkAvailable(); // before anything is allocated: an unusable device is never built
             }
             NetDevice d = new NetDevice(this);
             if (driver instanceof IoUringNic u) {
-                u.attach(d); // checks io_uring first: an unusable device is never registered
+                u.attach(d);
             }
             register(d);
             return d;

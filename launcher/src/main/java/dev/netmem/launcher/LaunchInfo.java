@@ -1,4 +1,4 @@
-package dev.netmem.demo;
+package dev.netmem.launcher;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -6,7 +6,8 @@ import java.nio.file.Path;
 
 /**
  * Writes the JDK and class path Maven selected to a file, so the launcher can start netmem programs
- * with plain {@code java} (clean exit codes and stdout) after one Maven build.
+ * with plain {@code java} (clean exit codes and stdout) after one Maven build. Run by each launched
+ * module's {@code exec:exec@launch-info} on that module's runtime class path.
  */
 public final class LaunchInfo {
     private LaunchInfo() {
