@@ -11,7 +11,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.netmem.api.DmaDevice;
 import dev.netmem.api.NetIov;
 import dev.netmem.api.PagePool;
-import dev.netmem.api.PagePoolParams;
 import dev.netmem.api.PagePoolStats;
 import dev.netmem.rxqueue.netdev.Netdev;
 import dev.netmem.rxqueue.netdev.NetdevNlSock;
@@ -21,6 +20,8 @@ import dev.netmem.rxqueue.nic.RxQueue;
 import dev.netmem.rxqueue.stack.DevmemSocket;
 import dev.netmem.rxqueue.stack.NetStack;
 import dev.netmem.rxqueue.wire.PayloadPattern;
+import dev.netmem.testsupport.StubQueue;
+import dev.netmem.testsupport.TestProvider;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.management.ManagementFactory;
@@ -142,10 +143,8 @@ class ObservabilityTest extends DeviceTestBase {
         // com.sun.management.ThreadMXBean (jdk.management), reached reflectively: this module does not read it
         Object threads = ManagementFactory.getThreadMXBean();
         Method allocated = Class.forName("com.sun.management.ThreadMXBean").getMethod("getCurrentThreadAllocatedBytes");
-        TestDmabufProvider mp = new TestDmabufProvider(1);
-        PagePool pool = PagePool.create(PagePoolParams.builder().queue(TestSupport.stubQueue(mp))
-                .device(new DmaDevice("jfr-off", true)).maxLen(NetIov.PAGE_SIZE).flags(PagePoolParams.PP_FLAG_DMA_MAP | PagePoolParams.PP_FLAG_DMA_SYNC_DEV
-                        | PagePoolParams.PP_FLAG_ALLOW_UNREADABLE_NETMEM).build());
+        TestProvider mp = TestProvider.dmabuf(1);
+        PagePool pool = PagePool.create(StubQueue.poolParams(mp, new DmaDevice("jfr-off", true)).build());
         NetIov only = pool.alloc();
         try {
             long emptyMeasure = -((long) allocated.invoke(threads) - (long) allocated.invoke(threads));
@@ -212,7 +211,7 @@ class ObservabilityTest extends DeviceTestBase {
             assertEquals(1, created.getInt("queue"));
             assertEquals("host", created.getString("provider"));
 
-            TestDmabufProvider mp = new TestDmabufProvider(64);
+            TestProvider mp = TestProvider.dmabuf(64);
             NetdevNlSock nl = Netdev.open();
             RxBinding b = nl.bindRx(dev, mp, 1);
             int boundPool = dev.rxQueue(1).pagePool().id();
