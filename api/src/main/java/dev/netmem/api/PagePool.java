@@ -4,6 +4,7 @@ import dev.netmem.api.internal.LeakTracker;
 import dev.netmem.api.internal.MpscArrayRing;
 import dev.netmem.api.internal.PoolCounters;
 import dev.netmem.api.internal.ReleaseScheduler;
+import dev.netmem.api.internal.jfr.PoolEvents;
 import dev.netmem.api.spi.MemoryProvider;
 import dev.netmem.api.spi.PoolContext;
 import java.lang.invoke.MethodHandles;
@@ -300,6 +301,7 @@ public final class PagePool {
                 l.added(pool);
             }
         }
+        PoolEvents.created(pool);
         return pool;
     }
 
@@ -397,6 +399,7 @@ public final class PagePool {
     private NetIov allocFromProvider() {
         NetIov niov = provider.allocNetmems(mp);
         if (niov == null) {
+            PoolEvents.allocFailed(this);
             return null;
         }
         assert niov.pp == this : "provider returned a buffer not accounted to pool " + id + ": " + niov;
@@ -886,6 +889,7 @@ public final class PagePool {
                 l.deleted(this);
             }
         }
+        PoolEvents.released(this);
     }
 
     /**
@@ -1062,6 +1066,7 @@ public final class PagePool {
     private void detach() {
         detachTime = Instant.now();
         deferWarnAt = System.nanoTime() + params.stallWarn().toNanos();
+        PoolEvents.detached(this);
         for (PagePoolListener l : LISTENERS) {
             l.changed(this);
         }
@@ -1094,6 +1099,7 @@ public final class PagePool {
                     sites.isEmpty() ? "" : "; outstanding buffers allocated at " + sites);
             deferWarnAt = now + params.stallWarn().toNanos();
             stallWarnings++; // single writer: the release scheduler thread
+            PoolEvents.stalled(this, inflight, sec);
         }
         retry = ReleaseScheduler.after(params.releaseRetry(), this::releaseRetry); // still stuck: retry later
     }

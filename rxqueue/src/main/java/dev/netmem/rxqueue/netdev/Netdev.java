@@ -79,6 +79,12 @@ public final class Netdev {
                 }
             }
         });
+        for (PagePool pool : PagePool.pools()) { // pools created before the family was first used
+            ObjectName name = poolName(pool.id());
+            if (rxQueueOf(pool) != null && !MBEANS.isRegistered(name)) {
+                registerMBean(name, new PagePoolMBeanImpl(pool));
+            }
+        }
     }
 
     private Netdev() {

@@ -6,6 +6,8 @@ import dev.netmem.api.PagePool;
 import dev.netmem.api.PagePoolParams;
 import dev.netmem.api.spi.MemoryProvider;
 import dev.netmem.providers.host.HostPageProvider;
+import dev.netmem.rxqueue.jfr.RxEvents;
+import dev.netmem.rxqueue.jfr.RxQueueRestartEvent;
 import dev.netmem.rxqueue.net.Headers;
 import dev.netmem.rxqueue.net.Netif;
 import dev.netmem.rxqueue.net.NetifRx;
@@ -522,6 +524,7 @@ public final class NetDevice implements Netif, AutoCloseable {
             return;
         }
         QueueMem old = q.mem();
+        RxQueueRestartEvent restart = RxEvents.restartBegin(q.pagePool());
         ops.stop(old);
         try {
             ops.start(fresh);
@@ -529,13 +532,14 @@ public final class NetDevice implements Netif, AutoCloseable {
             try {
                 ops.start(old);
             } catch (RuntimeException e2) {
-                LOG.log(System.Logger.Level.WARNING, "RX queue {0} may be unhealthy: {1}", q.queueIndex(),
+                LOG.log(System.Logger.Level.WARNING, "RX queue {0,number,#} may be unhealthy: {1}", q.queueIndex(),
                         e2.getMessage());
             }
             ops.memFree(fresh);
             throw e;
         }
         q.setMem(fresh);
+        RxEvents.restartEnd(restart, q, q.pagePool());
         ops.memFree(old);
     }
 
@@ -617,7 +621,7 @@ public final class NetDevice implements Netif, AutoCloseable {
             RxQueue q = queues[index];
             if (q.memoryProvider() != mp) {
                 if (registered) {
-                    LOG.log(System.Logger.Level.WARNING, "rx queue {0} of {1} is not bound to {2}", index, name, mp);
+                    LOG.log(System.Logger.Level.WARNING, "rx queue {0,number,#} of {1} is not bound to {2}", index, name, mp);
                 }
                 return;
             }
@@ -625,7 +629,7 @@ public final class NetDevice implements Netif, AutoCloseable {
             try {
                 restartLocked(q);
             } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "rx queue {0}: restart without provider failed: {1}", index,
+                LOG.log(System.Logger.Level.WARNING, "rx queue {0,number,#}: restart without provider failed: {1}", index,
                         e.getMessage());
             }
         }
