@@ -77,7 +77,8 @@ public final class NetDevice implements AutoCloseable {
         this.ringSize = b.ringSize;
         this.skbPrealloc = b.skbPrealloc;
         this.rcvbuf = b.rcvbuf;
-        long ringBytes = (long) b.rxQueues * b.ringSize * (QueueMem.HEADER_BUF_SIZE + dev.netmem.api.NetIov.PAGE_SIZE);
+        // A slot's skb is charged whole buffers (SkBuff#truesize): a header page and a data page.
+        long ringBytes = (long) b.rxQueues * b.ringSize * (2L * dev.netmem.api.NetIov.PAGE_SIZE);
         // saturating: a huge rcvbuf must not wrap negative, which would make every socket drop everything
         this.rmemHardLimit = b.rcvbuf > Long.MAX_VALUE - ringBytes ? Long.MAX_VALUE : b.rcvbuf + ringBytes;
         this.poolStats = b.poolStats;

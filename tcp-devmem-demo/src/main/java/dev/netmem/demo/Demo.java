@@ -87,8 +87,9 @@ final class Demo {
 
     /** Runs the demo; returns the process exit status. */
     int run() throws Exception {
+        // 64 MiB for queue 0's traffic, 2 MiB for each idle queue's ring (256 pages, 256 header frags, bulk refills)
         NetDevice dev = NetDevice.builder("demo0").rxQueues(o.queues()).headerSplit(true, 0)
-                .hostBytes(64L << 20).build();
+                .hostBytes((64L << 20) + (o.queues() - 1) * (2L << 20)).build();
         dev.open();
         Dmabuf dmabuf = null;
         RxBinding binding = null;
