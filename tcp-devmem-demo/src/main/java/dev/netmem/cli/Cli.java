@@ -107,7 +107,8 @@ public final class Cli {
 
     private static void style(CommandLine cl) {
         Map<String, String> codes = new LinkedHashMap<>();
-        codes.put("0", "success");
+        // a command may say what success means with @Command(exitCodeList = "0:...")
+        codes.put("0", cl.getCommandSpec().usageMessage().exitCodeList().getOrDefault("0", "success"));
         codes.put("1", "the run failed: a check did not pass, or a runtime error (one line; --debug for the stack trace)");
         codes.put("2", "bad usage: nothing was run");
         cl.getCommandSpec().usageMessage().sortOptions(false).exitCodeListHeading("%nExit codes:%n")

@@ -74,6 +74,7 @@ final class Demo {
     private volatile boolean consumerDied;
     private volatile PagePool statsPool;
     private volatile String consumerFailure;
+    private String senderStopped;
 
     Demo(DemoOptions o, PrintStream out, PrintStream err) {
         this.o = o;
@@ -188,7 +189,9 @@ final class Demo {
                     if (!consumerDied) {
                         throw e;
                     }
-                    shaSent = "sender stopped: " + e.getCause().getMessage(); // we closed the connection on it
+                    // we closed the connection on it: what it wrote until then
+                    sentBytes = e.getCause() instanceof Sender.Stopped st ? st.bytes() : 0;
+                    senderStopped = e.getCause().getMessage();
                 }
             }
             stats = dev.rxQueue(0).pagePool().stats();
@@ -461,12 +464,14 @@ final class Demo {
         PrintStream text = o.json() ? err : out;
         text.printf("%n== netmem demo summary ==%n");
         text.printf("provider %s, mode %s, %d queue(s)%n", o.provider(), o.mode(), o.queues());
-        if (shaSent != null) {
+        if (senderStopped != null) {
+            text.printf("sent      %,d bytes, then the connection was closed on the sender (%s)%n", sent, senderStopped);
+        } else if (shaSent != null) {
             text.printf("sent      %,d bytes  sha256 %s%n", sent, shaSent);
         }
         text.printf("received  %,d bytes in %.2f s = %.2f Gbit/s%n", got, seconds, gbps);
-        text.printf("verified  sha256 %s in place by the consumer JVM, pattern errors %d -> %s%n", shaVerified,
-                patternErrors, verified ? "OK" : "FAILED");
+        text.printf("verified  sha256 %s %s, pattern errors %d -> %s%n", shaVerified, howVerified(), patternErrors,
+                verified ? "OK" : "FAILED");
         if (consumerFailure != null) {
             text.printf("consumer  %s; its %d tokens were reclaimed by closing the socket%n", consumerFailure,
                     tokensReclaimed);
@@ -480,6 +485,17 @@ final class Demo {
                     tokensReclaimed, inflightAfter, stats, patternErrors));
         }
         return ok ? 0 : 1;
+    }
+
+    /** Where the consumer read what it verified: in place only for zerocopy from shared memory. */
+    private String howVerified() {
+        if (o.mode().equals("copy")) {
+            return "by the consumer JVM from copies piped to it (--mode copy)";
+        }
+        if (o.provider().equals("host")) {
+            return "by the consumer JVM from copies piped to it (host pages are not shared: recvmsg copied the payload)";
+        }
+        return "in place by the consumer JVM";
     }
 
     private String json(long sent, String shaSent, long got, double seconds, double gbps, String shaVerified,
