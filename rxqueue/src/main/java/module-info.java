@@ -1,15 +1,28 @@
 /**
- * The emulated NIC: a {@link dev.netmem.rxqueue.NetDevice} with RX queues (descriptor ring, NAPI poll
- * thread, page pools), queue management ops and restart, the netdev netlink family's binding and
- * introspection role ({@link dev.netmem.rxqueue.Netdev}), {@link dev.netmem.rxqueue.SkBuff}, and the
- * devmem TCP socket ({@link dev.netmem.rxqueue.DevmemSocket}).
- *
- * <p>{@code dev.netmem.rxqueue} is the API; {@code dev.netmem.rxqueue.internal} is not exported.
+ * RX queues bound to memory providers, in the kernel's layers (each a package; see their
+ * package docs, and {@code LayeringTest} for the import rules that keep them apart):
+ * <ul>
+ *   <li>{@code dev.netmem.rxqueue.net}: the seam between driver and stack ({@code netif_receive_skb},
+ *       {@code sk_buff}, the device as the stack sees it);</li>
+ *   <li>{@code dev.netmem.rxqueue.nic}: the NIC and its driver (RX queues, descriptor ring, NAPI poll,
+ *       queue management ops, restart);</li>
+ *   <li>{@code dev.netmem.rxqueue.wire}: the emulated network that feeds the emulated NIC;</li>
+ *   <li>{@code dev.netmem.rxqueue.stack}: the TCP stack (socket table, receive window, devmem
+ *       {@code recvmsg}, tokens, {@code dontneed}, {@code tcp_read_sock});</li>
+ *   <li>{@code dev.netmem.rxqueue.netdev}: the netdev netlink family (bind-rx, introspection,
+ *       notifications, MXBeans);</li>
+ *   <li>{@code dev.netmem.rxqueue.zcrx}: io_uring zero-copy receive, above the stack.</li>
+ * </ul>
  */
 module dev.netmem.rxqueue {
     requires transitive dev.netmem.api;
     requires transitive dev.netmem.providers;
     requires java.management;
 
-    exports dev.netmem.rxqueue;
+    exports dev.netmem.rxqueue.net;
+    exports dev.netmem.rxqueue.nic;
+    exports dev.netmem.rxqueue.wire;
+    exports dev.netmem.rxqueue.stack;
+    exports dev.netmem.rxqueue.netdev;
+    exports dev.netmem.rxqueue.zcrx;
 }

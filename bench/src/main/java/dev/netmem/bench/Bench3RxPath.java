@@ -5,13 +5,15 @@ import dev.netmem.providers.dmabuf.Dmabuf;
 import dev.netmem.providers.zcrx.ZcrxArea;
 import dev.netmem.providers.zcrx.ZcrxIfq;
 import dev.netmem.providers.zcrx.ZcrxUserRing;
-import dev.netmem.rxqueue.DevmemRecord;
-import dev.netmem.rxqueue.DevmemSocket;
-import dev.netmem.rxqueue.DmabufToken;
-import dev.netmem.rxqueue.Netdev;
-import dev.netmem.rxqueue.NetDevice;
-import dev.netmem.rxqueue.RxBinding;
-import dev.netmem.rxqueue.RxQueue;
+import dev.netmem.rxqueue.netdev.Netdev;
+import dev.netmem.rxqueue.netdev.RxBinding;
+import dev.netmem.rxqueue.nic.NetDevice;
+import dev.netmem.rxqueue.nic.RxQueue;
+import dev.netmem.rxqueue.stack.DevmemRecord;
+import dev.netmem.rxqueue.stack.DevmemSocket;
+import dev.netmem.rxqueue.stack.DmabufToken;
+import dev.netmem.rxqueue.stack.NetStack;
+import dev.netmem.rxqueue.zcrx.IoUringZcrx;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -97,7 +99,7 @@ public class Bench3RxPath {
             }
             device = NetDevice.builder("bench-rx").rxQueues(1).build();
             device.open();
-            socket = device.openSocket(DST_PORT);
+            socket = NetStack.of(device).openSocket(DST_PORT);
             app = switch (provider) {
                 case PoolMemory.HOST -> new CopyApp(socket, payloadSize);
                 case PoolMemory.DMABUF -> {
@@ -109,7 +111,7 @@ public class Bench3RxPath {
                 case PoolMemory.USER_RING -> {
                     MemorySegment area = Arena.ofAuto().allocate((long) AREA_PAGES * NetIov.PAGE_SIZE,
                             NetIov.PAGE_SIZE);
-                    binding = Netdev.open().bindRxUserRing(device, ZcrxArea.ofUserMemory(area), 0, AREA_PAGES,
+                    binding = IoUringZcrx.bindRxUserRing(Netdev.open(), device, ZcrxArea.ofUserMemory(area), 0, AREA_PAGES,
                             2 * AREA_PAGES, Dmabuf.DEFAULT_DIR);
                     ZcrxIfq ifq = (ZcrxIfq) binding.provider();
                     yield new UserRingApp(socket, ifq, ZcrxUserRing.open(ifq.regionPath(), area));
@@ -255,7 +257,7 @@ public class Bench3RxPath {
 
         @Override
         public long read(Duration wait) {
-            socket.recvZc(ifq, wait);
+            IoUringZcrx.recvZc(socket, ifq, wait);
             long before = completed;
             ring.poll(refill);
             return completed - before;

@@ -108,6 +108,11 @@ final class FaultInjectingProvider implements MemoryProvider {
     }
 
     @Override
+    public long bindingId() {
+        return delegate.bindingId();
+    }
+
+    @Override
     public void uninstall(NetdevRxQueue rxq) {
         delegate.uninstall(rxq);
     }

@@ -1,6 +1,6 @@
 package dev.netmem.soak;
 
-import dev.netmem.rxqueue.PayloadPattern;
+import dev.netmem.rxqueue.wire.PayloadPattern;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 

@@ -1,5 +1,7 @@
 package dev.netmem.soak;
 
+import dev.netmem.api.Errno;
+import dev.netmem.api.ErrnoException;
 import dev.netmem.api.PagePool;
 import dev.netmem.api.PagePoolListener;
 import dev.netmem.api.spi.MemoryProvider;
@@ -9,17 +11,17 @@ import dev.netmem.providers.host.HostPageProvider;
 import dev.netmem.providers.zcrx.ZcrxArea;
 import dev.netmem.providers.zcrx.ZcrxIfq;
 import dev.netmem.providers.zcrx.ZcrxUserRing;
-import dev.netmem.rxqueue.DevmemRecord;
-import dev.netmem.rxqueue.DevmemSocket;
-import dev.netmem.rxqueue.DmabufToken;
-import dev.netmem.rxqueue.Errno;
-import dev.netmem.rxqueue.NetDevice;
-import dev.netmem.rxqueue.Netdev;
-import dev.netmem.rxqueue.NetdevException;
-import dev.netmem.rxqueue.NetdevNlSock;
-import dev.netmem.rxqueue.RxBinding;
-import dev.netmem.rxqueue.RxQueue;
-import dev.netmem.rxqueue.SyntheticWire;
+import dev.netmem.rxqueue.netdev.Netdev;
+import dev.netmem.rxqueue.netdev.NetdevNlSock;
+import dev.netmem.rxqueue.netdev.RxBinding;
+import dev.netmem.rxqueue.nic.NetDevice;
+import dev.netmem.rxqueue.nic.RxQueue;
+import dev.netmem.rxqueue.stack.DevmemRecord;
+import dev.netmem.rxqueue.stack.DevmemSocket;
+import dev.netmem.rxqueue.stack.DmabufToken;
+import dev.netmem.rxqueue.stack.NetStack;
+import dev.netmem.rxqueue.wire.SyntheticWire;
+import dev.netmem.rxqueue.zcrx.IoUringZcrx;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -211,7 +213,7 @@ final class Soak {
             flows[2] = new Flow(2, Mode.COPY);
             flows[3] = new Flow(3, Mode.DEVMEM);
             for (Flow f : flows) {
-                f.sock = dev.openSocket(f.port);
+                f.sock = NetStack.of(dev).openSocket(f.port);
             }
             bindFaultyDmabuf(flows[1]);
             bindZc(flows[2]);
@@ -516,7 +518,7 @@ final class Soak {
                 } else {
                     restart(chaosRandom.nextInt(QUEUES));
                 }
-            } catch (NetdevException e) {
+            } catch (ErrnoException e) {
                 if (e.errno() != Errno.ENOMEM) {
                     violations.add("chaos: " + e);
                 } else {
@@ -650,8 +652,8 @@ final class Soak {
         if (f.mode == Mode.ZC) {
             int n;
             try {
-                n = f.sock.recvZc(f.ifq, timeout);
-            } catch (NetdevException e) {
+                n = IoUringZcrx.recvZc(f.sock, f.ifq, timeout);
+            } catch (ErrnoException e) {
                 if (e.errno() != Errno.ENOSPC && e.errno() != Errno.ENOMEM) {
                     throw e;
                 }

@@ -11,8 +11,23 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.netmem.api.Errno;
+import dev.netmem.api.ErrnoException;
 import dev.netmem.api.PagePool;
 import dev.netmem.providers.dmabuf.Dmabuf;
+import dev.netmem.rxqueue.net.SkBuff;
+import dev.netmem.rxqueue.netdev.Netdev;
+import dev.netmem.rxqueue.netdev.NetdevListener;
+import dev.netmem.rxqueue.netdev.NetdevNlSock;
+import dev.netmem.rxqueue.netdev.PagePoolInfo;
+import dev.netmem.rxqueue.netdev.PagePoolStatsInfo;
+import dev.netmem.rxqueue.netdev.QueueInfo;
+import dev.netmem.rxqueue.netdev.RxBinding;
+import dev.netmem.rxqueue.nic.NetDevice;
+import dev.netmem.rxqueue.nic.RxQueue;
+import dev.netmem.rxqueue.stack.DevmemSocket;
+import dev.netmem.rxqueue.stack.NetStack;
+import dev.netmem.rxqueue.wire.PayloadPattern;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,16 +43,16 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(30)
 class BindingTest extends DeviceTestBase {
 
-    private static NetdevException bindFails(NetDevice dev, int... queues) {
+    private static ErrnoException bindFails(NetDevice dev, int... queues) {
         try (NetdevNlSock nl = Netdev.open()) {
-            return assertThrows(NetdevException.class, () -> nl.bindRx(dev, new TestDmabufProvider(16), queues));
+            return assertThrows(ErrnoException.class, () -> nl.bindRx(dev, new TestDmabufProvider(16), queues));
         }
     }
 
     @Test
     void shouldCheckBindRequestsInTheKernelsOrder() {
         NetDevice dev = device(NetDevice.builder("chk").rxQueues(2).ringSize(8).headerSplit(false, 0));
-        NetdevException e = bindFails(dev, 0, 2);
+        ErrnoException e = bindFails(dev, 0, 2);
         assertEquals(Errno.ERANGE, e.errno());
         assertEquals("rx queue index out of range", e.getMessage(), "range before header split");
 
@@ -64,10 +79,10 @@ class BindingTest extends DeviceTestBase {
         NetDevice dev = device(NetDevice.builder("dmafail").ringSize(8).headerSplit(false, 0));
         try (Dmabuf dmabuf = Dmabuf.create(64 * 4096L); NetdevNlSock nl = Netdev.open()) {
             int refs = dmabuf.refCount();
-            NetdevException e = assertThrows(NetdevException.class, () -> nl.bindRx(dev, dmabuf, 0));
+            ErrnoException e = assertThrows(ErrnoException.class, () -> nl.bindRx(dev, dmabuf, 0));
             assertEquals("tcp-data-split is disabled", e.getMessage());
             dev.setHeaderSplit(true, 0);
-            e = assertThrows(NetdevException.class, () -> nl.bindRx(dev, dmabuf));
+            e = assertThrows(ErrnoException.class, () -> nl.bindRx(dev, dmabuf));
             assertEquals("no rx queues to bind", e.getMessage());
             assertEquals(refs, dmabuf.refCount(), "the failed bindings dropped their dma-buf references");
             assertEquals(List.of(), nl.bindings());
@@ -78,11 +93,11 @@ class BindingTest extends DeviceTestBase {
     void shouldOrphanDetachedPoolsWhenTheirDeviceUnregisters() {
         NetDevice dev = NetDevice.builder("orphan").ringSize(8).build();
         dev.open();
-        DevmemSocket s = dev.openSocket(80);
+        DevmemSocket s = NetStack.of(dev).openSocket(80);
         send(dev, 1, 80, payload(PayloadPattern.repeating(7), 0, 1000));
         await("queued", () -> s.queuedBytes() == 1000);
         int id = dev.rxQueue(0).pagePool().id();
-        SkBuff held = s.takeForTest();
+        SkBuff held = s.skbDequeue();
         dev.unregister(); // closes the socket too; the skb we took keeps the buffers out
         PagePoolInfo info = Netdev.pagePoolGet(id);
         assertTrue(info.ifindex().isEmpty(), "an orphan has no ifindex");
@@ -138,7 +153,7 @@ class BindingTest extends DeviceTestBase {
     void shouldFailWithEnodataWhenTheDriverIgnoresTheProvider() {
         NetDevice dev = device(NetDevice.builder("nodata").ringSize(8).allowUnreadable(false));
         dev.open();
-        NetdevException e = bindFails(dev, 0);
+        ErrnoException e = bindFails(dev, 0);
         assertEquals(Errno.ENODATA, e.errno());
         assertEquals("rx queue 0: no page pool uses the bound memory provider", e.getMessage());
         assertNull(dev.rxQueue(0).memoryProvider(), "the binding was rolled back");
@@ -154,7 +169,7 @@ class BindingTest extends DeviceTestBase {
         dev.unregister();
         assertEquals(1, mp.uninstalls.get());
         b.close(); // a no-op on the queue now
-        NetdevException e = assertThrows(NetdevException.class, () -> Netdev.queueGet(dev.ifindex(), 0));
+        ErrnoException e = assertThrows(ErrnoException.class, () -> Netdev.queueGet(dev.ifindex(), 0));
         assertEquals(Errno.ENODEV, e.errno());
         assertEquals("no device with ifindex " + dev.ifindex(), e.getMessage());
     }
@@ -176,13 +191,13 @@ class BindingTest extends DeviceTestBase {
         assertEquals(new QueueInfo(dev.ifindex(), 0, "rx", java.util.OptionalInt.of(q.napi().id()),
                 OptionalLong.empty(), false), qi);
 
-        NetdevException e = assertThrows(NetdevException.class, () -> Netdev.pagePoolStats(pool.id()));
+        ErrnoException e = assertThrows(ErrnoException.class, () -> Netdev.pagePoolStats(pool.id()));
         assertEquals(Errno.EOPNOTSUPP, e.errno());
         assertEquals("page pool " + pool.id() + " keeps no statistics", e.getMessage());
-        e = assertThrows(NetdevException.class, () -> Netdev.pagePoolGet(Integer.MAX_VALUE));
+        e = assertThrows(ErrnoException.class, () -> Netdev.pagePoolGet(Integer.MAX_VALUE));
         assertEquals(Errno.ENOENT, e.errno());
         assertEquals("page pool " + Integer.MAX_VALUE + " not found", e.getMessage());
-        e = assertThrows(NetdevException.class, () -> Netdev.queueGet(dev.ifindex(), 1));
+        e = assertThrows(ErrnoException.class, () -> Netdev.queueGet(dev.ifindex(), 1));
         assertEquals(Errno.EINVAL, e.errno());
         assertEquals("rx queue index out of range", e.getMessage());
     }
@@ -230,7 +245,7 @@ class BindingTest extends DeviceTestBase {
             assertEquals(-1L, (long) mbs.getAttribute(pn, "DetachTime"));
             assertArrayEquals(st.stats().toArray(), (long[]) mbs.getAttribute(pn, "Stats"));
 
-            DevmemSocket s = dev.openSocket(80);
+            DevmemSocket s = NetStack.of(dev).openSocket(80);
             send(dev, 1, 80, payload(PayloadPattern.repeating(7), 0, 3000));
             await("queued", () -> s.queuedBytes() == 3000);
             ObjectName qn = new ObjectName(Netdev.queueMBeanName(dev.ifindex(), 0));

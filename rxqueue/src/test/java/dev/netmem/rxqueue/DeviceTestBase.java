@@ -1,5 +1,6 @@
 package dev.netmem.rxqueue;
 
+import dev.netmem.rxqueue.nic.NetDevice;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;

@@ -8,9 +8,22 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.netmem.api.Errno;
+import dev.netmem.api.ErrnoException;
 import dev.netmem.api.NetIov;
 import dev.netmem.api.PagePool;
 import dev.netmem.api.PagePoolParams;
+import dev.netmem.rxqueue.net.Headers;
+import dev.netmem.rxqueue.net.NetifRx;
+import dev.netmem.rxqueue.net.SkBuff;
+import dev.netmem.rxqueue.netdev.Netdev;
+import dev.netmem.rxqueue.netdev.NetdevNlSock;
+import dev.netmem.rxqueue.nic.NetDevice;
+import dev.netmem.rxqueue.stack.DevmemRecord;
+import dev.netmem.rxqueue.stack.DevmemSocket;
+import dev.netmem.rxqueue.stack.DmabufToken;
+import dev.netmem.rxqueue.stack.NetStack;
+import dev.netmem.rxqueue.wire.PayloadPattern;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -41,7 +54,7 @@ class DevmemSocketTest {
         mp = new TestDmabufProvider(256);
         nl = Netdev.open();
         nl.bindRx(dev, mp, 1);
-        sock = dev.openSocket(5201);
+        sock = NetStack.of(dev).openSocket(5201);
     }
 
     @AfterEach
@@ -80,7 +93,7 @@ class DevmemSocketTest {
     void shouldRefuseDevmemDataWithoutMsgSockDevmem() {
         send(dev, 1, 5201, payload(P, 0, 3000));
         await("queued", () -> sock.queuedBytes() == 3000);
-        NetdevException e = assertThrows(NetdevException.class, () -> sock.recvmsg(iov, new ArrayList<>(), 0, T));
+        ErrnoException e = assertThrows(ErrnoException.class, () -> sock.recvmsg(iov, new ArrayList<>(), 0, T));
         assertEquals(Errno.EFAULT, e.errno());
         assertEquals("unreadable data needs MSG_SOCK_DEVMEM", e.getMessage());
         recvDevmem(3000);
@@ -111,10 +124,11 @@ class DevmemSocketTest {
                         | PagePoolParams.PP_FLAG_ALLOW_UNREADABLE_NETMEM).build());
         NetIov head = hostPool.alloc();
         head.segment().fill((byte) 5);
-        SkBuff skb = SkBuff.build(head, 0, 10);
+        Headers.write(head.segment(), 0, 1, 5201, 510);
+        SkBuff skb = SkBuff.build(head, 0, Headers.HEADER_LEN + 10);
         skb.markForRecycle();
         skb.addRxFrag(devPool.alloc(), 0, 500);
-        assertTrue(sock.enqueue(skb));
+        assertEquals(NetifRx.NET_RX_SUCCESS, NetStack.of(dev).receiveSkb(skb), "the stack queues it on the socket");
         List<DevmemRecord> recs = recvDevmem(510);
         assertEquals(2, recs.size());
         assertEquals(new DevmemRecord.Linear(10), recs.get(0));
@@ -137,7 +151,7 @@ class DevmemSocketTest {
         }
         await("queued", () -> sock.queuedBytes() == 3000);
         assertEquals(3, recvDevmem(3000).size());
-        NetdevException e = assertThrows(NetdevException.class,
+        ErrnoException e = assertThrows(ErrnoException.class,
                 () -> sock.dontneed(new DmabufToken[DevmemSocket.MAX_DONTNEED_TOKENS + 1]));
         assertEquals(Errno.EINVAL, e.errno());
         assertEquals("too many dmabuf tokens: 129 > 128", e.getMessage());
@@ -162,7 +176,7 @@ class DevmemSocketTest {
         assertEquals(0, sock.outstandingTokens());
         assertEquals(0, sock.queuedBytes());
         assertEquals(ring + 6, pool.stats().ring(), "5 tokens and 1 queued skb went back through the pool");
-        NetdevException e = assertThrows(NetdevException.class, () -> sock.recvmsg(iov, new ArrayList<>(), 0, T));
+        ErrnoException e = assertThrows(ErrnoException.class, () -> sock.recvmsg(iov, new ArrayList<>(), 0, T));
         assertEquals(Errno.ENOTCONN, e.errno());
         assertEquals("socket is closed", e.getMessage());
     }

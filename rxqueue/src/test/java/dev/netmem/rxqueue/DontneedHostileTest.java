@@ -8,9 +8,20 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.netmem.api.Errno;
+import dev.netmem.api.ErrnoException;
 import dev.netmem.api.PagePool;
 import dev.netmem.providers.dmabuf.Dmabuf;
 import dev.netmem.providers.dmabuf.DmabufBinding;
+import dev.netmem.rxqueue.netdev.Netdev;
+import dev.netmem.rxqueue.netdev.NetdevNlSock;
+import dev.netmem.rxqueue.netdev.RxBinding;
+import dev.netmem.rxqueue.nic.NetDevice;
+import dev.netmem.rxqueue.stack.DevmemRecord;
+import dev.netmem.rxqueue.stack.DevmemSocket;
+import dev.netmem.rxqueue.stack.DmabufToken;
+import dev.netmem.rxqueue.stack.NetStack;
+import dev.netmem.rxqueue.wire.PayloadPattern;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
@@ -88,8 +99,8 @@ class DontneedHostileTest extends DeviceTestBase {
         NetdevNlSock nl = Netdev.open();
         RxBinding binding = nl.bindRx(dev, dmabuf, 1);
         DmabufBinding db = assertInstanceOf(DmabufBinding.class, binding.provider());
-        Side a = new Side(dev.openSocket(6001));
-        Side b = new Side(dev.openSocket(6002));
+        Side a = new Side(NetStack.of(dev).openSocket(6001));
+        Side b = new Side(NetStack.of(dev).openSocket(6002));
         long inspectedTotal = 0;
         long freedTotal = 0;
         for (int step = 0; step < STEPS; step++) {
@@ -116,7 +127,7 @@ class DontneedHostileTest extends DeviceTestBase {
                 for (int i = 0; i < many.length; i++) {
                     many[i] = DmabufToken.of(s.any(r));
                 }
-                NetdevException e = assertThrows(NetdevException.class, () -> s.sock.dontneed(many), what);
+                ErrnoException e = assertThrows(ErrnoException.class, () -> s.sock.dontneed(many), what);
                 assertEquals(Errno.EINVAL, e.errno(), what);
                 assertEquals("too many dmabuf tokens: " + many.length + " > 128", e.getMessage(), what);
                 tally.rejected();
@@ -188,7 +199,7 @@ class DontneedHostileTest extends DeviceTestBase {
         NetdevNlSock nl = Netdev.open();
         TestDmabufProvider mp = new TestDmabufProvider(64);
         nl.bindRx(dev, mp, 1);
-        Side s = new Side(dev.openSocket(6003));
+        Side s = new Side(NetStack.of(dev).openSocket(6003));
         receive(dev, s, 2, "null run");
         int t = s.any(new Random(0));
         NullPointerException e = assertThrows(NullPointerException.class,

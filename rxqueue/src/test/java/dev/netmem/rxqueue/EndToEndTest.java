@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.netmem.api.Errno;
+import dev.netmem.api.ErrnoException;
 import dev.netmem.api.PagePool;
 import dev.netmem.api.PagePoolListener;
 import dev.netmem.providers.dmabuf.Dmabuf;
@@ -14,6 +16,19 @@ import dev.netmem.providers.dmabuf.DmabufBinding;
 import dev.netmem.providers.zcrx.ZcrxArea;
 import dev.netmem.providers.zcrx.ZcrxIfq;
 import dev.netmem.providers.zcrx.ZcrxUserRing;
+import dev.netmem.rxqueue.netdev.Netdev;
+import dev.netmem.rxqueue.netdev.NetdevNlSock;
+import dev.netmem.rxqueue.netdev.RxBinding;
+import dev.netmem.rxqueue.nic.NetDevice;
+import dev.netmem.rxqueue.nic.RxQueue;
+import dev.netmem.rxqueue.stack.DevmemRecord;
+import dev.netmem.rxqueue.stack.DevmemSocket;
+import dev.netmem.rxqueue.stack.DmabufToken;
+import dev.netmem.rxqueue.stack.NetStack;
+import dev.netmem.rxqueue.wire.PayloadPattern;
+import dev.netmem.rxqueue.wire.StreamWire;
+import dev.netmem.rxqueue.wire.SyntheticWire;
+import dev.netmem.rxqueue.zcrx.IoUringZcrx;
 import java.io.OutputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -113,7 +128,7 @@ class EndToEndTest {
 
     @Test
     void shouldDeliverVerifiedPayloadThroughAHostPageQueue() throws InterruptedException {
-        DevmemSocket sock = dev.openSocket(PORT);
+        DevmemSocket sock = NetStack.of(dev).openSocket(PORT);
         long got = 0;
         try (SyntheticWire w = wire(400)) {
             long deadline = System.nanoTime() + T.toNanos();
@@ -138,7 +153,7 @@ class EndToEndTest {
         RxBinding b = nl.bindRx(dev, dmabuf, 1);
         DmabufBinding binding = assertInstanceOf(DmabufBinding.class, b.provider());
         assertEquals(binding.id(), b.id());
-        DevmemSocket sock = dev.openSocket(PORT);
+        DevmemSocket sock = NetStack.of(dev).openSocket(PORT);
         long got = 0;
         int records = 0;
         try (SyntheticWire w = wire(400)) {
@@ -181,11 +196,11 @@ class EndToEndTest {
         MemorySegment mem = Arena.ofShared().allocate(2L << 20, 4096);
         ZcrxArea area = ZcrxArea.ofUserMemory(mem);
         NetdevNlSock nl = Netdev.open();
-        RxBinding b = nl.bindRxUserRing(dev, area, 1, 256, 512, dir);
+        RxBinding b = IoUringZcrx.bindRxUserRing(nl, dev, area, 1, 256, 512, dir);
         ZcrxIfq ifq = assertInstanceOf(ZcrxIfq.class, b.provider());
         assertTrue(Netdev.queueGet(dev.ifindex(), 1).ioUring());
         assertTrue(Netdev.pagePoolGet(dev.rxQueue(1).pagePool().id()).ioUring());
-        DevmemSocket sock = dev.openSocket(PORT);
+        DevmemSocket sock = NetStack.of(dev).openSocket(PORT);
         long[] got = {0};
         int[] completions = {0};
         try (ZcrxUserRing ring = ZcrxUserRing.open(ifq.regionPath(), mem);
@@ -193,7 +208,7 @@ class EndToEndTest {
             long deadline = System.nanoTime() + T.toNanos();
             while (!(w.await(Duration.ZERO) && got[0] == w.bytesSent())) {
                 assertTrue(System.nanoTime() < deadline, "timed out: " + diagnostics());
-                sock.recvZc(ifq, Duration.ofMillis(50));
+                IoUringZcrx.recvZc(sock, ifq, Duration.ofMillis(50));
                 ring.poll((off, len, flags) -> {
                     verify(ring.data(off, len), 0, got[0], len);
                     got[0] += len;
@@ -219,13 +234,13 @@ class EndToEndTest {
         dev.restartQueue(1);
         MemorySegment mem = Arena.ofShared().allocate(1 << 20, 4096);
         NetdevNlSock nl = Netdev.open();
-        RxBinding b = nl.bindRxUserRing(dev, ZcrxArea.ofUserMemory(mem), 1, 64, 64, dir);
+        RxBinding b = IoUringZcrx.bindRxUserRing(nl, dev, ZcrxArea.ofUserMemory(mem), 1, 64, 64, dir);
         ZcrxIfq ifq = (ZcrxIfq) b.provider();
-        DevmemSocket sock = dev.openSocket(PORT);
+        DevmemSocket sock = NetStack.of(dev).openSocket(PORT);
         TestSupport.send(dev, 40000, PORT, TestSupport.payload(P, 0, 60)); // linear: copy fallback
         TestSupport.send(dev, 40000, PORT, TestSupport.payload(P, 60, 3000)); // split: zero copy
         await("both queued", () -> sock.queuedBytes() == 3060);
-        assertEquals(3060, sock.recvZc(ifq, T));
+        assertEquals(3060, IoUringZcrx.recvZc(sock, ifq, T));
         List<long[]> cqes = new ArrayList<>();
         try (ZcrxUserRing ring = ZcrxUserRing.open(ifq.regionPath(), mem)) {
             assertEquals(2, ring.poll((off, len, flags) -> cqes.add(new long[] {off, len})));
@@ -246,15 +261,15 @@ class EndToEndTest {
     @Test
     void shouldRefuseUserRingMemoryInADevmemReceive(@TempDir Path dir) {
         MemorySegment mem = Arena.ofShared().allocate(1 << 20, 4096);
-        try (NetdevNlSock nl = Netdev.open(); DevmemSocket sock = dev.openSocket(PORT)) {
-            RxBinding b = nl.bindRxUserRing(dev, ZcrxArea.ofUserMemory(mem), 1, 64, 64, dir);
+        try (NetdevNlSock nl = Netdev.open(); DevmemSocket sock = NetStack.of(dev).openSocket(PORT)) {
+            RxBinding b = IoUringZcrx.bindRxUserRing(nl, dev, ZcrxArea.ofUserMemory(mem), 1, 64, 64, dir);
             TestSupport.send(dev, 40000, PORT, TestSupport.payload(P, 0, 2000));
             await("queued", () -> sock.queuedBytes() == 2000);
-            NetdevException e = org.junit.jupiter.api.Assertions.assertThrows(NetdevException.class,
+            ErrnoException e = org.junit.jupiter.api.Assertions.assertThrows(ErrnoException.class,
                     () -> sock.recvmsg(iov, new ArrayList<>(), DevmemSocket.MSG_SOCK_DEVMEM, T));
             assertEquals(Errno.ENODEV, e.errno());
             assertEquals("frag 0 is IOURING memory, not a dma-buf", e.getMessage());
-            assertEquals(2000, sock.recvZc((ZcrxIfq) b.provider(), T), "the right receive path takes it");
+            assertEquals(2000, IoUringZcrx.recvZc(sock, (ZcrxIfq) b.provider(), T), "the right receive path takes it");
         }
         assertAllPoolsReleased();
     }
@@ -263,7 +278,7 @@ class EndToEndTest {
     void shouldSegmentARealTcpStreamIntoPacketsAndDeliverItInOrder() throws Exception {
         int total = 512 * 1024;
         try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            DevmemSocket sock = dev.openSocket(server.getLocalPort());
+            DevmemSocket sock = NetStack.of(dev).openSocket(server.getLocalPort());
             Thread client = Thread.ofPlatform().daemon().start(() -> {
                 try (Socket s = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
                      OutputStream out = s.getOutputStream()) {

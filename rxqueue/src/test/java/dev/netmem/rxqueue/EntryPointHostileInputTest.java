@@ -9,10 +9,21 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.netmem.api.Errno;
+import dev.netmem.api.ErrnoException;
 import dev.netmem.api.spi.MemoryProvider;
 import dev.netmem.providers.dmabuf.Dmabuf;
 import dev.netmem.providers.host.HostPageProvider;
 import dev.netmem.providers.zcrx.ZcrxArea;
+import dev.netmem.rxqueue.netdev.Netdev;
+import dev.netmem.rxqueue.netdev.NetdevNlSock;
+import dev.netmem.rxqueue.netdev.RxBinding;
+import dev.netmem.rxqueue.nic.NetDevice;
+import dev.netmem.rxqueue.stack.DevmemRecord;
+import dev.netmem.rxqueue.stack.DevmemSocket;
+import dev.netmem.rxqueue.stack.NetStack;
+import dev.netmem.rxqueue.wire.PayloadPattern;
+import dev.netmem.rxqueue.zcrx.IoUringZcrx;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
@@ -60,17 +71,17 @@ class EntryPointHostileInputTest extends DeviceTestBase {
     }
 
     /** The oracle of {@code bind-rx}'s checks, in the kernel's order: {@code null} if the bind succeeds. */
-    private static NetdevException expectedBindError(NetDevice dev, int[] qs) {
+    private static ErrnoException expectedBindError(NetDevice dev, int[] qs) {
         if (!dev.isRegistered()) {
-            return new NetdevException(Errno.ENODEV, dev.name() + " is unregistered");
+            return Errno.ENODEV.exception(dev.name() + " is unregistered");
         }
         for (int q : qs) {
             if (q < 0 || q >= dev.numRxQueues()) {
-                return new NetdevException(Errno.ERANGE, "rx queue index out of range");
+                return Errno.ERANGE.exception("rx queue index out of range");
             }
         }
         if (!dev.headerSplit() && qs.length > 0) {
-            return new NetdevException(Errno.EINVAL, "tcp-data-split is disabled");
+            return Errno.EINVAL.exception("tcp-data-split is disabled");
         }
         for (int i = 0; i < qs.length; i++) {
             boolean repeated = false;
@@ -78,11 +89,11 @@ class EntryPointHostileInputTest extends DeviceTestBase {
                 repeated |= qs[j] == qs[i];
             }
             if (repeated || dev.rxQueue(qs[i]).memoryProvider() != null) {
-                return new NetdevException(Errno.EEXIST, "designated queue already memory provider bound");
+                return Errno.EEXIST.exception("designated queue already memory provider bound");
             }
         }
         if (qs.length == 0) {
-            return new NetdevException(Errno.EINVAL, "no rx queues to bind");
+            return Errno.EINVAL.exception("no rx queues to bind");
         }
         return null;
     }
@@ -179,7 +190,7 @@ class EntryPointHostileInputTest extends DeviceTestBase {
                     b = switch (kind) {
                         case 0 -> sock.bindRx(target, new TestDmabufProvider(8), list);
                         case 1 -> sock.bindRx(target, dmabuf, list);
-                        default -> sock.bindRxUserRing(target,
+                        default -> IoUringZcrx.bindRxUserRing(sock, target,
                                 ZcrxArea.ofUserMemory(arena.allocate(4L * 4096, 4096)), list[0], rq, cq, dir);
                     };
                 } catch (RuntimeException e) {
@@ -188,8 +199,8 @@ class EntryPointHostileInputTest extends DeviceTestBase {
                     }
                     assertSame(expected.getClass(), e.getClass(), what + ": " + e);
                     assertEquals(expected.getMessage(), e.getMessage(), what);
-                    if (expected instanceof NetdevException ne) {
-                        assertEquals(ne.errno(), ((NetdevException) e).errno(), what);
+                    if (expected instanceof ErrnoException ne) {
+                        assertEquals(ne.errno(), ((ErrnoException) e).errno(), what);
                     }
                     tally.rejected();
                 }
@@ -329,7 +340,7 @@ class EntryPointHostileInputTest extends DeviceTestBase {
     void shouldReceiveOnADeviceWithTheLargestReceiveBuffer() {
         NetDevice dev = device(NetDevice.builder("bigrcv").ringSize(8).rcvbuf(Long.MAX_VALUE));
         dev.open();
-        DevmemSocket s = dev.openSocket(7001);
+        DevmemSocket s = NetStack.of(dev).openSocket(7001);
         send(dev, 1, 7001, payload(PayloadPattern.repeating(3), 0, 1000));
         await("queued (a wrapped limit dropped everything)", () -> s.queuedBytes() == 1000);
         s.close();
@@ -348,7 +359,7 @@ class EntryPointHostileInputTest extends DeviceTestBase {
         NetdevNlSock nl = Netdev.open();
         TestDmabufProvider mp = new TestDmabufProvider(32);
         nl.bindRx(dev, mp, 1);
-        DevmemSocket s = dev.openSocket(7002);
+        DevmemSocket s = NetStack.of(dev).openSocket(7002);
         MemorySegment iov = Arena.ofAuto().allocate(1 << 16);
         send(dev, 1, 7002, payload(PayloadPattern.repeating(3), 0, 2000));
         await("queued", () -> s.queuedBytes() == 2000);
@@ -363,7 +374,7 @@ class EntryPointHostileInputTest extends DeviceTestBase {
         Random r = new Random(7);
         for (int i = 0; i < 50; i++) { // any flags without MSG_SOCK_DEVMEM: EFAULT on devmem data
             int flags = r.nextInt() & ~DevmemSocket.MSG_SOCK_DEVMEM;
-            NetdevException e = assertThrows(NetdevException.class,
+            ErrnoException e = assertThrows(ErrnoException.class,
                     () -> s.recvmsg(iov, new ArrayList<>(), flags, Duration.ZERO));
             assertEquals(Errno.EFAULT, e.errno());
             tally.rejected();
@@ -377,17 +388,17 @@ class EntryPointHostileInputTest extends DeviceTestBase {
         assertEquals(0, s.recvmsg(iov, recs, DevmemSocket.MSG_SOCK_DEVMEM, Duration.ofSeconds(-5)));
 
         assertEquals("port must be in [0, 65535]: 65536",
-                assertThrows(NetdevException.class, () -> dev.openSocket(65536)).getMessage());
+                assertThrows(ErrnoException.class, () -> NetStack.of(dev).openSocket(65536)).getMessage());
         assertEquals("port must be in [0, 65535]: -1",
-                assertThrows(NetdevException.class, () -> dev.openSocket(-1)).getMessage());
+                assertThrows(ErrnoException.class, () -> NetStack.of(dev).openSocket(-1)).getMessage());
         assertEquals("port 7002 is in use on hrecv",
-                assertThrows(IllegalStateException.class, () -> dev.openSocket(7002)).getMessage());
-        assertEquals(Errno.ERANGE, assertThrows(NetdevException.class, () -> dev.addFlowRule(80, 2)).errno());
-        assertEquals(Errno.ERANGE, assertThrows(NetdevException.class, () -> dev.restartQueue(-1)).errno());
+                assertThrows(IllegalStateException.class, () -> NetStack.of(dev).openSocket(7002)).getMessage());
+        assertEquals(Errno.ERANGE, assertThrows(ErrnoException.class, () -> dev.addFlowRule(80, 2)).errno());
+        assertEquals(Errno.ERANGE, assertThrows(ErrnoException.class, () -> dev.restartQueue(-1)).errno());
         assertEquals("can't disable tcp-data-split while device has memory provider enabled",
-                assertThrows(NetdevException.class, () -> dev.setHeaderSplit(false, 0)).getMessage());
+                assertThrows(ErrnoException.class, () -> dev.setHeaderSplit(false, 0)).getMessage());
         assertEquals("hds-thresh must be in [0, " + NetDevice.HDS_THRESH_MAX + "]: -1",
-                assertThrows(NetdevException.class, () -> dev.setHeaderSplit(true, -1)).getMessage());
+                assertThrows(ErrnoException.class, () -> dev.setHeaderSplit(true, -1)).getMessage());
         for (int i = 0; i < 9; i++) {
             tally.rejected();
         }
@@ -395,7 +406,7 @@ class EntryPointHostileInputTest extends DeviceTestBase {
         assertEquals(100, dev.hdsThresh());
 
         s.close();
-        NetdevException e = assertThrows(NetdevException.class,
+        ErrnoException e = assertThrows(ErrnoException.class,
                 () -> s.recvmsg(iov, new ArrayList<>(), DevmemSocket.MSG_SOCK_DEVMEM, t));
         assertEquals(Errno.ENOTCONN, e.errno());
         tally.rejected();

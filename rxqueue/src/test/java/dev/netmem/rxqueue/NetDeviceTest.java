@@ -11,8 +11,22 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.netmem.api.Errno;
+import dev.netmem.api.ErrnoException;
 import dev.netmem.api.PagePool;
 import dev.netmem.api.PagePoolStats;
+import dev.netmem.rxqueue.netdev.Netdev;
+import dev.netmem.rxqueue.netdev.NetdevNlSock;
+import dev.netmem.rxqueue.netdev.PagePoolInfo;
+import dev.netmem.rxqueue.nic.AllocFailPolicy;
+import dev.netmem.rxqueue.nic.NetDevice;
+import dev.netmem.rxqueue.nic.QueueMem;
+import dev.netmem.rxqueue.nic.QueueMgmtOps;
+import dev.netmem.rxqueue.nic.RxQueue;
+import dev.netmem.rxqueue.stack.DevmemSocket;
+import dev.netmem.rxqueue.stack.NetStack;
+import dev.netmem.rxqueue.wire.PayloadPattern;
+import dev.netmem.rxqueue.wire.SyntheticWire;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,7 +57,7 @@ class NetDeviceTest extends DeviceTestBase {
     void shouldKeepADetachedPoolAliveWithItsDetachTimeWhileABufferIsHeld() {
         NetDevice dev = device(NetDevice.builder("pp1").rxQueues(1).ringSize(16));
         dev.open();
-        DevmemSocket sock = dev.openSocket(80);
+        DevmemSocket sock = NetStack.of(dev).openSocket(80);
         send(dev, 1000, 80, payload(PayloadPattern.repeating(7), 0, 1500));
         await("the skb reaches the socket", () -> sock.queuedBytes() == 1500);
         dev.close();
@@ -79,7 +93,7 @@ class NetDeviceTest extends DeviceTestBase {
         assertEquals(0, pool.stats().ring(), "nothing went through the ring");
         assertEquals(0, dev.rxQueue(0).memory().skbsGrown(), "the poll path used preallocated skbs only");
 
-        DevmemSocket sock = dev.openSocket(80);
+        DevmemSocket sock = NetStack.of(dev).openSocket(80);
         for (int i = 0; i < 5; i++) {
             send(dev, 1000, 80, payload(PayloadPattern.repeating(7), 0, 2000));
         }
@@ -122,7 +136,7 @@ class NetDeviceTest extends DeviceTestBase {
             assertNotEquals(3, dev.steer(src, 80), "other flows avoid the ruled queue");
             assertEquals(dev.steer(src, 80), dev.steer(src, 80), "a flow always lands on one queue");
         }
-        NetdevException e = assertThrows(NetdevException.class, () -> dev.addFlowRule(80, 4));
+        ErrnoException e = assertThrows(ErrnoException.class, () -> dev.addFlowRule(80, 4));
         assertEquals(Errno.ERANGE, e.errno());
         assertEquals("rx queue index out of range", e.getMessage());
         dev.removeFlowRule(5201);
@@ -139,7 +153,7 @@ class NetDeviceTest extends DeviceTestBase {
         assertNotEquals(old.id(), fresh.id());
         assertEquals(PagePool.State.RELEASED, old.state(), "nothing was in flight: released at once");
         send(dev, 1, 7, payload(PayloadPattern.repeating(7), 0, 100));
-        NetdevException e = assertThrows(NetdevException.class, () -> dev.restartQueue(2));
+        ErrnoException e = assertThrows(ErrnoException.class, () -> dev.restartQueue(2));
         assertEquals(Errno.ERANGE, e.errno());
         assertEquals("rx queue index out of range", e.getMessage());
     }
@@ -169,7 +183,7 @@ class NetDeviceTest extends DeviceTestBase {
             @Override
             public void start(QueueMem mem) {
                 if (failStart.getAndSet(false)) {
-                    throw new NetdevException(Errno.ENOMEM, "injected start failure");
+                    throw Errno.ENOMEM.exception("injected start failure");
                 }
                 ops.start(mem);
             }
@@ -182,12 +196,12 @@ class NetDeviceTest extends DeviceTestBase {
         dev.open();
         QueueMem before = dev.rxQueue(0).memory();
         failStart.set(true);
-        NetdevException e = assertThrows(NetdevException.class, () -> dev.restartQueue(0));
+        ErrnoException e = assertThrows(ErrnoException.class, () -> dev.restartQueue(0));
         assertEquals("injected start failure", e.getMessage());
         assertSame(before, dev.rxQueue(0).memory(), "the old memory runs again");
         assertTrue(before.isRunning());
         assertEquals(2, Netdev.pagePoolDump(dev.ifindex()).size(), "the new pools were freed");
-        DevmemSocket s = dev.openSocket(7);
+        DevmemSocket s = NetStack.of(dev).openSocket(7);
         send(dev, 1, 7, payload(PayloadPattern.repeating(7), 0, 100));
         await("traffic flows on the old memory", () -> s.queuedBytes() == 100);
         s.close();
@@ -208,7 +222,7 @@ class NetDeviceTest extends DeviceTestBase {
         TestDmabufProvider mp = new TestDmabufProvider(64);
         try (NetdevNlSock nl = Netdev.open()) {
             nl.bindRx(dev, mp, 0);
-            NetdevException e = assertThrows(NetdevException.class, () -> dev.setHeaderSplit(false, 0));
+            ErrnoException e = assertThrows(ErrnoException.class, () -> dev.setHeaderSplit(false, 0));
             assertEquals(Errno.EINVAL, e.errno());
             assertEquals("can't disable tcp-data-split while device has memory provider enabled", e.getMessage());
         }

@@ -12,6 +12,11 @@ import dev.netmem.providers.dmabuf.Dmabuf;
 import dev.netmem.providers.dmabuf.DmabufBinding;
 import dev.netmem.providers.zcrx.ZcrxArea;
 import dev.netmem.providers.zcrx.ZcrxIfq;
+import dev.netmem.rxqueue.netdev.Netdev;
+import dev.netmem.rxqueue.netdev.NetdevNlSock;
+import dev.netmem.rxqueue.netdev.RxBinding;
+import dev.netmem.rxqueue.nic.NetDevice;
+import dev.netmem.rxqueue.zcrx.IoUringZcrx;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -39,7 +44,7 @@ class OwnershipTest extends DeviceTestBase {
         try (Dmabuf dmabuf = Dmabuf.create(dir, 64 * 4096L); Dmabuf area = Dmabuf.create(dir, 16 * 4096L);
              NetdevNlSock nl = Netdev.open()) {
             assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dmabuf.path())));
-            RxBinding ring = nl.bindRxUserRing(dev, ZcrxArea.ofDmabuf(area), 1, 16, 16, dir);
+            RxBinding ring = IoUringZcrx.bindRxUserRing(nl, dev, ZcrxArea.ofDmabuf(area), 1, 16, 16, dir);
             Path region = assertInstanceOf(ZcrxIfq.class, ring.provider()).regionPath();
             assertEquals(dir, region.getParent());
             assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(region)));
@@ -58,7 +63,7 @@ class OwnershipTest extends DeviceTestBase {
         NetdevNlSock b = Netdev.open();
         try (Dmabuf dmabuf = Dmabuf.create(dir, 64 * 4096L); Dmabuf area = Dmabuf.create(dir, 16 * 4096L)) {
             RxBinding devmem = a.bindRx(dev, dmabuf, 1);
-            RxBinding ring = a.bindRxUserRing(dev, ZcrxArea.ofDmabuf(area), 2, 16, 16, dir);
+            RxBinding ring = IoUringZcrx.bindRxUserRing(a, dev, ZcrxArea.ofDmabuf(area), 2, 16, 16, dir);
             DmabufBinding db = assertInstanceOf(DmabufBinding.class, devmem.provider());
             ZcrxIfq ifq = assertInstanceOf(ZcrxIfq.class, ring.provider());
 

@@ -4,6 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.netmem.providers.dmabuf.Dmabuf;
+import dev.netmem.rxqueue.netdev.Netdev;
+import dev.netmem.rxqueue.netdev.NetdevNlSock;
+import dev.netmem.rxqueue.netdev.PagePoolInfo;
+import dev.netmem.rxqueue.netdev.QueueInfo;
+import dev.netmem.rxqueue.netdev.RxBinding;
+import dev.netmem.rxqueue.nic.NetDevice;
+import dev.netmem.rxqueue.stack.DevmemRecord;
+import dev.netmem.rxqueue.stack.DevmemSocket;
+import dev.netmem.rxqueue.stack.DmabufToken;
+import dev.netmem.rxqueue.stack.NetStack;
+import dev.netmem.rxqueue.wire.SyntheticWire;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
@@ -24,7 +35,7 @@ class ReadmeExampleTest {
         eth0.open();
         try (Dmabuf dmabuf = Dmabuf.create(16L << 20);
              NetdevNlSock nl = Netdev.open();           // owns the binding: closing it unbinds
-             DevmemSocket sock = eth0.openSocket(5201)) {
+             DevmemSocket sock = NetStack.of(eth0).openSocket(5201)) {
             RxBinding binding = nl.bindRx(eth0, dmabuf, 3);   // restarts queue 3 on the dma-buf
             QueueInfo q = Netdev.queueGet(eth0.ifindex(), 3);  // q.dmabuf() == binding.id()
             PagePoolInfo pool = Netdev.pagePoolGet(eth0.rxQueue(3).pagePool().id());

@@ -6,12 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.netmem.api.DmaDevice;
+import dev.netmem.api.Errno;
+import dev.netmem.api.ErrnoException;
 import dev.netmem.api.NetIov;
 import dev.netmem.api.NetdevRxQueue;
 import dev.netmem.api.PagePool;
 import dev.netmem.api.PagePoolParams;
 import dev.netmem.api.spi.MemoryProvider;
 import dev.netmem.providers.host.HostPageProvider;
+import dev.netmem.rxqueue.net.SkBuff;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -65,7 +68,7 @@ class SkBuffTest {
         MemorySegment dst = Arena.ofAuto().allocate(2000);
         skb.copyBits(0, dst, 0, 10);
         assertEquals(5, dst.get(ValueLayout.JAVA_BYTE, 9));
-        NetdevException e = assertThrows(NetdevException.class, () -> skb.copyBits(5, dst, 0, 10));
+        ErrnoException e = assertThrows(ErrnoException.class, () -> skb.copyBits(5, dst, 0, 10));
         assertEquals(Errno.EFAULT, e.errno());
         assertEquals("skb frag 0 is unreadable DMABUF memory", e.getMessage());
         skb.free();

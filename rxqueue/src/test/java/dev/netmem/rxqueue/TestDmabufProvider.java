@@ -70,6 +70,11 @@ final class TestDmabufProvider implements MemoryProvider {
     }
 
     @Override
+    public long bindingId() {
+        return id;
+    }
+
+    @Override
     public void uninstall(NetdevRxQueue rxq) {
         uninstalls.incrementAndGet();
     }

@@ -4,6 +4,10 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.netmem.api.NetdevRxQueue;
 import dev.netmem.api.spi.MemoryProvider;
+import dev.netmem.rxqueue.netdev.Netdev;
+import dev.netmem.rxqueue.netdev.PagePoolInfo;
+import dev.netmem.rxqueue.nic.NetDevice;
+import dev.netmem.rxqueue.wire.PayloadPattern;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;

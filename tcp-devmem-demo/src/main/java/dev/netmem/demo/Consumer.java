@@ -1,5 +1,7 @@
 package dev.netmem.demo;
 
+import dev.netmem.providers.zcrx.ZcrxArea;
+import dev.netmem.providers.zcrx.ZcrxUserRing;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -13,8 +15,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.HexFormat;
-import dev.netmem.providers.zcrx.ZcrxArea;
-import dev.netmem.providers.zcrx.ZcrxUserRing;
 import net.openhft.chronicle.bytes.BytesStore;
 
 /**

@@ -6,15 +6,17 @@ import dev.netmem.providers.dmabuf.Dmabuf;
 import dev.netmem.providers.zcrx.ZcrxArea;
 import dev.netmem.providers.zcrx.ZcrxIfq;
 import dev.netmem.providers.zcrx.ZcrxUserRing;
-import dev.netmem.rxqueue.DevmemRecord;
-import dev.netmem.rxqueue.DevmemSocket;
-import dev.netmem.rxqueue.DmabufToken;
-import dev.netmem.rxqueue.NetDevice;
-import dev.netmem.rxqueue.Netdev;
-import dev.netmem.rxqueue.NetdevNlSock;
-import dev.netmem.rxqueue.PagePoolInfo;
-import dev.netmem.rxqueue.RxBinding;
-import dev.netmem.rxqueue.StreamWire;
+import dev.netmem.rxqueue.netdev.Netdev;
+import dev.netmem.rxqueue.netdev.NetdevNlSock;
+import dev.netmem.rxqueue.netdev.PagePoolInfo;
+import dev.netmem.rxqueue.netdev.RxBinding;
+import dev.netmem.rxqueue.nic.NetDevice;
+import dev.netmem.rxqueue.stack.DevmemRecord;
+import dev.netmem.rxqueue.stack.DevmemSocket;
+import dev.netmem.rxqueue.stack.DmabufToken;
+import dev.netmem.rxqueue.stack.NetStack;
+import dev.netmem.rxqueue.wire.StreamWire;
+import dev.netmem.rxqueue.zcrx.IoUringZcrx;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -120,7 +122,7 @@ final class Demo {
                     // The refill ring holds every buffer of the area, so returning buffers never blocks;
                     // the completion ring has room for them all plus copy-fallback completions.
                     int buffers = (int) (DMABUF_BYTES / 4096);
-                    binding = nl.bindRxUserRing(dev, ZcrxArea.ofDmabuf(dmabuf), 0, buffers, 2 * buffers,
+                    binding = IoUringZcrx.bindRxUserRing(nl, dev, ZcrxArea.ofDmabuf(dmabuf), 0, buffers, 2 * buffers,
                             Dmabuf.DEFAULT_DIR);
                     ifq = (ZcrxIfq) binding.provider();
                 }
@@ -156,7 +158,7 @@ final class Demo {
                 int want = o.listenPort() < 0 ? 1 : o.connections();
                 for (int c = 0; c < want && !consumerDied; c++) {
                     try (Socket accepted = server.accept()) {
-                        DevmemSocket sock = dev.openSocket(port);
+                        DevmemSocket sock = NetStack.of(dev).openSocket(port);
                         StreamWire wire = StreamWire.fromSocket(dev, accepted, MSS);
                         try {
                             ConnResult r = receiveConnection(sock, wire, dmabuf, ifq);
@@ -245,9 +247,9 @@ final class Demo {
                     int n;
                     if (ifq != null) {
                         try {
-                            n = sock.recvZc(ifq, Duration.ofMillis(50));
-                        } catch (dev.netmem.rxqueue.NetdevException e) {
-                            if (e.errno() != dev.netmem.rxqueue.Errno.ENOSPC) {
+                            n = IoUringZcrx.recvZc(sock, ifq, Duration.ofMillis(50));
+                        } catch (dev.netmem.api.ErrnoException e) {
+                            if (e.errno() != dev.netmem.api.Errno.ENOSPC) {
                                 throw e;
                             }
                             n = 0; // the completion ring is full: whoever consumes it is behind

@@ -1,5 +1,6 @@
 package dev.netmem.demo;
 
+
 /**
  * The demo stream's content: the little-endian 8-byte word at stream offset {@code 8q} is
  * {@code mix(q ^ seed)} (the splitmix64 finalizer), so any byte of the stream can be checked from

@@ -53,4 +53,13 @@ public interface MemoryProvider {
 
     /** {@code uninstall}. */
     void uninstall(NetdevRxQueue rxq);
+
+    /**
+     * The dma-buf binding id that devmem records carry for this provider's buffers
+     * ({@code net_devmem_iov_binding_id}), or 0 for memory that is not a dma-buf. Called for every
+     * devmem frag a socket reports: must not allocate.
+     */
+    default long bindingId() {
+        return 0;
+    }
 }

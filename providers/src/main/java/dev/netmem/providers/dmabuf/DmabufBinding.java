@@ -320,6 +320,11 @@ public final class DmabufBinding implements MemoryProvider {
         return new ProviderInfo("dmabuf", id);
     }
 
+    @Override
+    public long bindingId() {
+        return id;
+    }
+
     /**
      * {@code mp_dmabuf_devmem_uninstall}: the queue's device is going away; forget the queue, and when
      * the last one goes, the device ({@code binding->dev = NULL}). Control path.

@@ -2,6 +2,7 @@ package dev.netmem.providers.zcrx;
 
 import dev.netmem.api.DmaDevice;
 import dev.netmem.api.DmaDirection;
+import dev.netmem.api.Errno;
 import dev.netmem.api.NetIov;
 import dev.netmem.api.NetIovArea;
 import dev.netmem.api.NetdevRxQueue;
@@ -60,10 +61,6 @@ public final class ZcrxIfq implements MemoryProvider {
     public static final int IORING_MAX_CQ_ENTRIES = 2 * IO_RQ_MAX_ENTRIES;
     /** {@code IORING_CQE_F_MORE}: more completions follow (multishot receive). */
     public static final int IORING_CQE_F_MORE = 1 << 1;
-    /** {@code ENOMEM}: {@link #postCopyCompletion} found no free buffer. */
-    public static final int ENOMEM = 12;
-    /** {@code ENOSPC}: {@link #postCopyCompletion} found the completion ring full. */
-    public static final int ENOSPC = 28;
 
     /** The lifecycle state. */
     public enum State {
@@ -499,11 +496,11 @@ public final class ZcrxIfq implements MemoryProvider {
         }
         synchronized (cqLock) {
             if (cqFullLocked()) {
-                return -ENOSPC;
+                return Errno.ENOSPC.value();
             }
             int idx = area.freelist().pop();
             if (idx < 0) {
-                return -ENOMEM;
+                return Errno.ENOMEM.value();
             }
             NetIov niov = niovs.niov(idx);
             PagePool.fragmentNetmem(niov, 1);

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.netmem.api.DmaDevice;
 import dev.netmem.api.DmaDirection;
+import dev.netmem.api.Errno;
 import dev.netmem.api.NetIov;
 import dev.netmem.api.NetdevRxQueue;
 import dev.netmem.api.PagePool;
@@ -200,7 +201,7 @@ class ZcrxIfqTest {
         assertFalse(ifq.postCompletion(b, 0, 64));
         assertEquals(1, b.ppRefCount());
         assertEquals(0, ifq.area().userRefs(b.index()));
-        assertEquals(-ZcrxIfq.ENOSPC, ifq.postCopyCompletion(MemorySegment.ofArray(new byte[1])));
+        assertEquals(Errno.ENOSPC.value(), ifq.postCopyCompletion(MemorySegment.ofArray(new byte[1])));
         assertEquals(2, user.overflow());
         assertEquals(new ZcrxStats(ifq.cqEntries(), 2, 0, 0, 0, 0, 0, 0, 0), ifq.stats());
         assertEquals(ifq.cqEntries(), poll().size());
@@ -376,7 +377,7 @@ class ZcrxIfqTest {
         List<NetIov> bufs = allocAll(pool);
         assertEquals(new ZcrxStats(1, 0, 1, 0, 0, 0, 0, 0, 0), ifq.stats());
         assertEquals(PAGES, pool.holdCount(), "the refill put the copy buffer back in the freelist first");
-        assertEquals(-ZcrxIfq.ENOMEM, ifq.postCopyCompletion(MemorySegment.ofArray(data)));
+        assertEquals(Errno.ENOMEM.value(), ifq.postCopyCompletion(MemorySegment.ofArray(data)));
         byte[] big = new byte[NetIov.PAGE_SIZE + 1];
         for (NetIov b : bufs) {
             pool.putNetmem(b, -1, false);
@@ -386,7 +387,7 @@ class ZcrxIfqTest {
         for (int i = 1; i < PAGES; i++) {
             assertEquals(1, ifq.postCopyCompletion(MemorySegment.ofArray(new byte[1])), "copy " + i);
         }
-        assertEquals(-ZcrxIfq.ENOMEM, ifq.postCopyCompletion(MemorySegment.ofArray(data)));
+        assertEquals(Errno.ENOMEM.value(), ifq.postCopyCompletion(MemorySegment.ofArray(data)));
         assertEquals(new ZcrxStats(1 + PAGES, 0, 1, 0, 0, 0, 0, 0, 0), ifq.stats());
         ifq.close(); // no pool left: the scrub returns the copies to the freelist and the ifq is freed
         assertEquals(PAGES, ifq.stats().scrubbed());

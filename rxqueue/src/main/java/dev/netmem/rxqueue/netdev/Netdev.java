@@ -1,0 +1,282 @@
+package dev.netmem.rxqueue.netdev;
+
+import dev.netmem.api.Errno;
+import dev.netmem.api.Napi;
+import dev.netmem.api.PagePool;
+import dev.netmem.api.PagePoolListener;
+import dev.netmem.api.spi.MemoryProvider;
+import dev.netmem.api.spi.ProviderInfo;
+import dev.netmem.rxqueue.nic.NetDevice;
+import dev.netmem.rxqueue.nic.NetdevNotifier;
+import dev.netmem.rxqueue.nic.RxQueue;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import javax.management.JMException;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+
+/**
+ * Models the {@code netdev} generic netlink family: binding providers to RX queues
+ * ({@link NetdevNlSock#bindRx}), introspection records ({@link #queueGet}, {@link #pagePoolGet},
+ * {@link #pagePoolDump}, {@link #pagePoolStats}) and the {@code page-pool} notifications
+ * ({@link #addListener}). The same figures are published as JMX MXBeans:
+ * {@code dev.netmem:type=PagePool,id=N} ({@link PagePoolMXBean}) for every visible pool and
+ * {@code dev.netmem:type=RxQueue,ifindex=I,queue=Q} ({@link RxQueueMXBean}) for every queue.
+ *
+ * <p>A pool is visible when it was created for an {@link RxQueue} (its params name the queue);
+ * others are invisible ({@link Errno#ENOENT}), as pools without a netdev are in the kernel. A pool
+ * whose device was unregistered is an orphan: visible, without an ifindex.
+ *
+ * <p>Thread safety: every method may be called from any thread.
+ */
+public final class Netdev {
+    private static final System.Logger LOG = System.getLogger("dev.netmem.rxqueue");
+    private static final CopyOnWriteArrayList<NetdevListener> LISTENERS = new CopyOnWriteArrayList<>();
+    private static final MBeanServer MBEANS = ManagementFactory.getPlatformMBeanServer();
+
+    static {
+        NetDevice.registerNotifier(new NetdevNotifier() {
+            @Override
+            public void netdevRegister(NetDevice dev) {
+                for (int i = 0; i < dev.numRxQueues(); i++) {
+                    registerMBean(queueName(dev.ifindex(), i), new RxQueueMBeanImpl(dev.rxQueue(i)));
+                }
+            }
+
+            @Override
+            public void netdevUnregister(NetDevice dev) {
+                for (int i = 0; i < dev.numRxQueues(); i++) {
+                    unregisterMBean(queueName(dev.ifindex(), i));
+                }
+            }
+        });
+        PagePool.addListener(new PagePoolListener() {
+            @Override
+            public void added(PagePool pool) {
+                if (rxQueueOf(pool) != null) {
+                    registerMBean(poolName(pool.id()), new PagePoolMBeanImpl(pool));
+                    publish(pool, 0);
+                }
+            }
+
+            @Override
+            public void changed(PagePool pool) {
+                publish(pool, 1);
+            }
+
+            @Override
+            public void deleted(PagePool pool) {
+                if (rxQueueOf(pool) != null) {
+                    publish(pool, 2);
+                    unregisterMBean(poolName(pool.id()));
+                }
+            }
+        });
+    }
+
+    private Netdev() {
+    }
+
+    /** Opens a netdev netlink socket, the owner of the bindings made through it. */
+    public static NetdevNlSock open() {
+        return new NetdevNlSock();
+    }
+
+    // =====================================================================================
+    // Devices
+    // =====================================================================================
+
+    /**
+     * The registered device with {@code ifindex}.
+     *
+     * @throws ErrnoException {@link Errno#ENODEV} if there is none
+     */
+    public static NetDevice device(int ifindex) {
+        NetDevice d = NetDevice.byIfindex(ifindex);
+        if (d == null) {
+            throw Errno.ENODEV.exception("no device with ifindex " + ifindex);
+        }
+        return d;
+    }
+
+    // =====================================================================================
+    // Introspection
+    // =====================================================================================
+
+    /**
+     * {@code queue-get}: the RX queue {@code id} of device {@code ifindex}.
+     *
+     * @throws ErrnoException {@link Errno#ENODEV} for an unknown device; {@link Errno#EINVAL}
+     *                         "rx queue index out of range" for a bad index
+     */
+    public static QueueInfo queueGet(int ifindex, int id) {
+        NetDevice d = device(ifindex);
+        if (id < 0 || id >= d.numRxQueues()) {
+            throw Errno.EINVAL.exception("rx queue index out of range");
+        }
+        RxQueue q = d.rxQueue(id);
+        MemoryProvider mp = q.memoryProvider();
+        ProviderInfo info = mp == null ? null : mp.fill(q);
+        return new QueueInfo(ifindex, id, "rx", d.isUp() ? OptionalInt.of(q.napi().id()) : OptionalInt.empty(),
+                dmabufOf(info), ioUringOf(info));
+    }
+
+    /**
+     * {@code page-pool-get} (do): the pool with {@code id}.
+     *
+     * @throws ErrnoException {@link Errno#ENOENT} if no visible pool has that id
+     */
+    public static PagePoolInfo pagePoolGet(int id) {
+        return info(visiblePool(id));
+    }
+
+    /** {@code page-pool-get} (dump): every visible pool, ordered by ifindex (orphans last), then id. */
+    public static List<PagePoolInfo> pagePoolDump() {
+        List<PagePoolInfo> out = new ArrayList<>();
+        for (PagePool p : PagePool.pools()) {
+            if (rxQueueOf(p) != null) {
+                out.add(info(p));
+            }
+        }
+        out.sort(Comparator.comparingInt((PagePoolInfo i) -> i.ifindex().orElse(Integer.MAX_VALUE))
+                .thenComparingInt(PagePoolInfo::id));
+        return out;
+    }
+
+    /** The visible pools of device {@code ifindex} (attached and detached), ordered by id. */
+    public static List<PagePoolInfo> pagePoolDump(int ifindex) {
+        List<PagePoolInfo> out = new ArrayList<>();
+        for (PagePoolInfo i : pagePoolDump()) {
+            if (i.ifindex().isPresent() && i.ifindex().getAsInt() == ifindex) {
+                out.add(i);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * {@code page-pool-stats-get}: the counters of pool {@code id}.
+     *
+     * @throws ErrnoException {@link Errno#ENOENT} if no visible pool has that id;
+     *                         {@link Errno#EOPNOTSUPP} if the pool keeps no statistics
+     */
+    public static PagePoolStatsInfo pagePoolStats(int id) {
+        PagePool p = visiblePool(id);
+        if (!p.statsEnabled()) {
+            throw Errno.EOPNOTSUPP.exception("page pool " + id + " keeps no statistics");
+        }
+        return new PagePoolStatsInfo(id, ifindexOf(p), p.stats());
+    }
+
+    /** Subscribes to the {@code page-pool} notifications. */
+    public static void addListener(NetdevListener listener) {
+        LISTENERS.add(java.util.Objects.requireNonNull(listener, "listener"));
+    }
+
+    /** Unsubscribes. */
+    public static void removeListener(NetdevListener listener) {
+        LISTENERS.remove(listener);
+    }
+
+    private static PagePool visiblePool(int id) {
+        Optional<PagePool> p = PagePool.byId(id);
+        if (p.isEmpty() || rxQueueOf(p.get()) == null) {
+            throw Errno.ENOENT.exception("page pool " + id + " not found");
+        }
+        return p.get();
+    }
+
+    /** The RX queue whose pool {@code p} is, or {@code null} for a pool outside any device. */
+    public static RxQueue rxQueueOf(PagePool p) {
+        return p.params().queue() instanceof RxQueue q ? q : null;
+    }
+
+    private static OptionalInt ifindexOf(PagePool p) {
+        RxQueue q = rxQueueOf(p);
+        return q != null && q.device().isRegistered() ? OptionalInt.of(q.ifindex()) : OptionalInt.empty();
+    }
+
+    static PagePoolInfo info(PagePool p) {
+        Napi napi = p.napi();
+        ProviderInfo info = p.provider().fill(null);
+        return new PagePoolInfo(p.id(), ifindexOf(p), napi == null ? OptionalInt.empty() : OptionalInt.of(napi.id()),
+                p.inflight(), p.inflightMem(), p.detachTime(), dmabufOf(info), ioUringOf(info));
+    }
+
+    private static OptionalLong dmabufOf(ProviderInfo info) {
+        return info != null && info.kind().equals("dmabuf") ? OptionalLong.of(info.id()) : OptionalLong.empty();
+    }
+
+    private static boolean ioUringOf(ProviderInfo info) {
+        return info != null && info.kind().equals("io-uring");
+    }
+
+    private static void publish(PagePool pool, int kind) {
+        if (LISTENERS.isEmpty() || rxQueueOf(pool) == null) {
+            return;
+        }
+        PagePoolInfo info = info(pool);
+        for (NetdevListener l : LISTENERS) {
+            switch (kind) {
+                case 0 -> l.pagePoolAdded(info);
+                case 1 -> l.pagePoolChanged(info);
+                default -> l.pagePoolDeleted(info);
+            }
+        }
+    }
+
+    // =====================================================================================
+    // JMX
+    // =====================================================================================
+
+    /** The MXBean object name of pool {@code id}. */
+    public static String poolMBeanName(int id) {
+        return "dev.netmem:type=PagePool,id=" + id;
+    }
+
+    /** The MXBean object name of RX queue {@code queue} of device {@code ifindex}. */
+    public static String queueMBeanName(int ifindex, int queue) {
+        return "dev.netmem:type=RxQueue,ifindex=" + ifindex + ",queue=" + queue;
+    }
+
+    private static ObjectName poolName(int id) {
+        return objectName(poolMBeanName(id));
+    }
+
+    private static ObjectName queueName(int ifindex, int queue) {
+        return objectName(queueMBeanName(ifindex, queue));
+    }
+
+    private static ObjectName objectName(String s) {
+        try {
+            return new ObjectName(s);
+        } catch (JMException e) {
+            throw new IllegalArgumentException(s, e);
+        }
+    }
+
+    private static void registerMBean(ObjectName name, Object bean) {
+        try {
+            MBEANS.registerMBean(bean, name);
+        } catch (JMException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot register " + name, e);
+        }
+    }
+
+    private static void unregisterMBean(ObjectName name) {
+        try {
+            if (MBEANS.isRegistered(name)) {
+                MBEANS.unregisterMBean(name);
+            }
+        } catch (JMException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot unregister " + name, e);
+        }
+    }
+}

@@ -1,0 +1,207 @@
+package dev.netmem.rxqueue.netdev;
+
+import dev.netmem.api.Errno;
+import dev.netmem.api.NetdevRxQueue;
+import dev.netmem.api.spi.MemoryProvider;
+import dev.netmem.providers.dmabuf.Dmabuf;
+import dev.netmem.providers.dmabuf.DmabufBinding;
+import dev.netmem.rxqueue.nic.NetDevice;
+import dev.netmem.rxqueue.nic.RxQueue;
+import java.lang.ref.Cleaner;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+
+/**
+ * Models a netlink socket of the netdev family ({@code struct netdev_nl_sock}): the handle that owns
+ * RX bindings. Closing it unbinds everything it bound ({@code netdev_nl_sock_priv_destroy}). If the
+ * owner goes away without closing it (the handle becomes unreachable, as a crashed process's
+ * sockets are closed by the kernel), a {@link Cleaner} unbinds the same way.
+ *
+ * <p>Only the owner unbinds: a dma-buf binding (or a provider registered through
+ * {@link #bindRx(NetDevice, ProviderRegistration, int...)}, such as a zcrx ifq) made here can be
+ * unbound only through its {@link RxBinding} or this socket. Code that finds it another way
+ * ({@link DmabufBinding#byId}, a queue's {@link RxQueue#memoryProvider()}) gets an
+ * {@link IllegalCallerException} ({@code EPERM}) from {@link DmabufBinding#unbind()}, and the binding stays.
+ *
+ * <p>Thread safety: all methods may be called from any thread.
+ */
+public final class NetdevNlSock implements AutoCloseable {
+    private static final AtomicLong NEXT_GENERIC_ID = new AtomicLong(1);
+    private static final Cleaner CLEANER = Cleaner.create();
+
+    private final Owner owner = new Owner();
+    private final Cleaner.Cleanable cleanable;
+
+    NetdevNlSock() {
+        cleanable = CLEANER.register(this, owner::closeAll); // owner never refers back to this handle
+    }
+
+    /** The bindings of one socket; what the cleaner keeps alive once the handle is gone. */
+    static final class Owner {
+        private final List<RxBinding> bindings = new ArrayList<>();
+        private boolean closed;
+
+        synchronized boolean add(RxBinding b) {
+            if (!closed) {
+                bindings.add(b);
+            }
+            return !closed;
+        }
+
+        synchronized boolean isClosed() {
+            return closed;
+        }
+
+        synchronized void forget(RxBinding b) {
+            bindings.remove(b);
+        }
+
+        synchronized List<RxBinding> bindings() {
+            return List.copyOf(bindings);
+        }
+
+        void closeAll() {
+            List<RxBinding> toClose;
+            synchronized (this) {
+                closed = true;
+                toClose = new ArrayList<>(bindings);
+            }
+            for (RxBinding b : toClose) {
+                b.close();
+            }
+        }
+    }
+
+    /**
+     * {@code bind-rx} for any memory provider object: binds {@code provider} to {@code queues} of
+     * {@code device} and restarts them. The checks, in order: every index in range
+     * ({@link Errno#ERANGE} "rx queue index out of range"), header split on ({@link Errno#EINVAL}
+     * "tcp-data-split is disabled"), no queue already bound ({@link Errno#EEXIST} "designated queue
+     * already memory provider bound"), a non-empty list ({@link Errno#EINVAL} "no rx queues to bind").
+     * A restart that fails ({@link Errno#ENODATA} if the new pool ignores the provider) unbinds the
+     * queues bound so far and rethrows.
+     *
+     * @return the binding; its id is the provider's introspection id, or a fresh one if it has none
+     */
+    public RxBinding bindRx(NetDevice device, MemoryProvider provider, int... queues) {
+        long pid = provider.fill(null).id();
+        return bind(device, provider, queues, pid > 0 ? pid : NEXT_GENERIC_ID.getAndIncrement(),
+                RxBinding::closeQueues, q -> { });
+    }
+
+    /**
+     * {@code bind-rx} with a dma-buf ({@code netdev_nl_bind_rx_doit}): imports {@code dmabuf} for the
+     * device's DMA device as a {@link DmabufBinding}, then binds it to {@code queues} with the checks
+     * of {@link #bindRx(NetDevice, MemoryProvider, int...)}. Closing the returned binding (or this
+     * socket) unbinds the dma-buf, which restarts every bound queue without it.
+     *
+     * @return the binding; its id is the devmem binding id that devmem records carry
+     */
+    public RxBinding bindRx(NetDevice device, Dmabuf dmabuf, int... queues) {
+        return bindRx(device, new ProviderRegistration<DmabufBinding>() {
+            @Override
+            public DmabufBinding create(Object owner, Consumer<NetdevRxQueue> closeQueue) {
+                return DmabufBinding.bind(dmabuf, device.dmaDevice(), closeQueue, owner);
+            }
+
+            @Override
+            public long id(DmabufBinding binding) {
+                return binding.id();
+            }
+
+            @Override
+            public void queueBound(DmabufBinding binding, NetdevRxQueue queue) {
+                binding.addQueue(queue);
+            }
+
+            @Override
+            public void release(DmabufBinding binding, Object owner) {
+                binding.unbind(owner);
+            }
+        }, queues);
+    }
+
+    /**
+     * A provider that a binding made through this socket creates and owns: a dma-buf binding, or a
+     * provider of a layer above the netdev family (io_uring's zcrx ifq, {@code IORING_REGISTER_ZCRX_IFQ},
+     * which the kernel ties to its io_uring instance as devmem ties bindings to this socket).
+     *
+     * @param <P> the provider type
+     */
+    public interface ProviderRegistration<P extends MemoryProvider> {
+        /**
+         * Creates the provider. {@code owner} is this socket's owner token: only a release with it
+         * may free the provider ({@code EPERM} for anyone else). {@code closeQueue} is the provider's
+         * queue-close hook ({@code __net_mp_close_rxq} on the device).
+         */
+        P create(Object owner, Consumer<NetdevRxQueue> closeQueue);
+
+        /** The binding id to report (the provider's own id). */
+        long id(P provider);
+
+        /** Called for each queue once it is bound and restarted on the provider. */
+        void queueBound(P provider, NetdevRxQueue queue);
+
+        /** Unbinds and releases the provider as its owner; idempotent. */
+        void release(P provider, Object owner);
+    }
+
+    /**
+     * {@code bind-rx} for a provider created by {@code registration}, owned by this socket: creates
+     * it, binds it to {@code queues} with the checks of {@link #bindRx(NetDevice, MemoryProvider, int...)}
+     * and reports each bound queue to it. Closing the returned binding (or this socket) releases it,
+     * which restarts every bound queue without it. If binding fails the provider is released.
+     */
+    public <P extends MemoryProvider> RxBinding bindRx(NetDevice device, ProviderRegistration<P> registration,
+                                                       int... queues) {
+        AtomicReference<P> self = new AtomicReference<>();
+        Owner o = owner; // a local: the unbind lambda must not capture this handle (the cleaner needs it unreachable)
+        P provider = registration.create(o, closeHook(device, self::get));
+        self.set(provider);
+        try {
+            return bind(device, provider, queues, registration.id(provider), b -> registration.release(provider, o),
+                    q -> registration.queueBound(provider, q));
+        } catch (RuntimeException e) {
+            registration.release(provider, o);
+            throw e;
+        }
+    }
+
+    /** The provider's queue-close hook: {@code __net_mp_close_rxq} on this device. */
+    private static Consumer<NetdevRxQueue> closeHook(NetDevice device,
+                                                     java.util.function.Supplier<? extends MemoryProvider> mp) {
+        return q -> device.closeRxQueue(q.queueIndex(), mp.get());
+    }
+
+    private RxBinding bind(NetDevice device, MemoryProvider provider, int[] queues, long id,
+                           RxBinding.Unbinder unbinder, Consumer<RxQueue> onBound) {
+        if (owner.isClosed()) {
+            throw new IllegalStateException("netdev netlink socket is closed");
+        }
+        int[] qs = queues.clone();
+        device.openRxQueues(provider, qs);
+        for (int q : qs) {
+            onBound.accept(device.rxQueue(q));
+        }
+        RxBinding b = new RxBinding(id, device, provider, qs, unbinder, owner);
+        if (!owner.add(b)) {
+            b.close();
+            throw new IllegalStateException("netdev netlink socket is closed");
+        }
+        return b;
+    }
+
+    /** The live bindings this socket owns. */
+    public List<RxBinding> bindings() {
+        return owner.bindings();
+    }
+
+    /** Closes the socket and every binding it owns. Idempotent. */
+    @Override
+    public void close() {
+        cleanable.clean();
+    }
+}

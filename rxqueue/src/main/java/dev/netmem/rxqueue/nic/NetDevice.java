@@ -1,0 +1,807 @@
+package dev.netmem.rxqueue.nic;
+
+import dev.netmem.api.DmaDevice;
+import dev.netmem.api.Errno;
+import dev.netmem.api.PagePool;
+import dev.netmem.api.PagePoolParams;
+import dev.netmem.api.spi.MemoryProvider;
+import dev.netmem.providers.host.HostPageProvider;
+import dev.netmem.rxqueue.net.Headers;
+import dev.netmem.rxqueue.net.Netif;
+import dev.netmem.rxqueue.net.NetifRx;
+import dev.netmem.rxqueue.net.SkBuff;
+import java.lang.foreign.MemorySegment;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.UnaryOperator;
+
+/**
+ * An emulated NIC ({@code struct net_device} plus its driver): {@code N} RX queues, an ifindex,
+ * header split ({@code tcp-data-split}) with a threshold ({@code hds-thresh}), and flow steering
+ * (destination port → queue; other flows are hashed over the queues no rule names, as RSS would).
+ *
+ * <p>Packets enter through {@link #receive} (the emulated wire: {@code dev.netmem.rxqueue.wire}). The
+ * NAPI poll hands each finished skb to the stack through the {@link NetifRx} seam that the stack
+ * installed with {@link #rxHandlerRegister}; without one, skbs are freed. Providers are bound to
+ * queues through the netdev family ({@code dev.netmem.rxqueue.netdev}).
+ *
+ * <h2>Lifecycle</h2>
+ * {@code DOWN ⇄ UP}, then {@code UNREGISTERED}. {@link #open()} allocates every queue's memory and
+ * starts the NAPI threads (page pools appear); {@link #close()} stops and frees them (pools
+ * disappear, or stay detached while buffers are held); {@link #unregister()} closes, uninstalls
+ * bound providers and removes the device from the netdev family.
+ *
+ * <p>Threads: control operations serialize on the device's control lock and never run on a NAPI
+ * thread; {@link #receive} may be called from any number of wire threads.
+ */
+public final class NetDevice implements Netif, AutoCloseable {
+    /** Most RX queues a device may have. */
+    public static final int MAX_RX_QUEUES = 1024;
+    /** The largest {@code hds-thresh}: headers and payload must fit one header buffer. */
+    public static final int HDS_THRESH_MAX = QueueMem.HEADER_BUF_SIZE - Headers.HEADER_LEN;
+
+    private static final System.Logger LOG = System.getLogger("dev.netmem.rxqueue");
+    /** ifindex 1 is loopback. */
+    private static final AtomicInteger NEXT_IFINDEX = new AtomicInteger(2);
+    /** {@code dev_base}: registered devices by ifindex. */
+    private static final ConcurrentHashMap<Integer, NetDevice> DEVICES = new ConcurrentHashMap<>();
+    private static final CopyOnWriteArrayList<NetdevNotifier> NOTIFIERS = new CopyOnWriteArrayList<>();
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
+
+    private final String name;
+    private final int ifindex;
+    private final RxQueue[] queues;
+    private final Object controlLock = new Object();
+    private final MemoryProvider hostPages;
+    private final DmaDevice dmaDevice;
+    private final int ringSize;
+    private final int skbPrealloc;
+    private final long rcvbuf;
+    private final long rmemHardLimit;
+    private final boolean poolStats;
+    private final boolean allowUnreadable;
+    private final Duration releaseRetry;
+    private final Duration stallWarn;
+    private final boolean leakTracking;
+    private final QueueMgmtOps ops;
+    /** The stack's receive handler ({@code dev->rx_handler}): set once, read by every NAPI. */
+    private final AtomicReference<NetifRx> rxHandler = new AtomicReference<>();
+
+    private volatile boolean up;
+    private volatile boolean registered = true;
+    private volatile boolean headerSplit;
+    private volatile int hdsThresh;
+    private volatile AllocFailPolicy allocFailPolicy = AllocFailPolicy.none();
+    /** port → queue + 1 (0: no rule); replaced whole on change. */
+    private volatile int[] flowRules = new int[65536];
+    /** Queues named by no rule, for hashing other flows. */
+    private volatile int[] rssQueues;
+
+    private NetDevice(Builder b) {
+        this.name = b.name;
+        this.ifindex = NEXT_IFINDEX.getAndIncrement();
+        this.hostPages = b.hostPages != null ? b.hostPages : HostPageProvider.create(b.hostBytes);
+        this.dmaDevice = b.dmaDevice != null ? b.dmaDevice : new DmaDevice(b.name, true);
+        this.ringSize = b.ringSize;
+        this.skbPrealloc = b.skbPrealloc;
+        this.rcvbuf = b.rcvbuf;
+        // A slot's skb is charged whole buffers (SkBuff#truesize): a header page and a data page.
+        long ringBytes = (long) b.rxQueues * b.ringSize * (2L * dev.netmem.api.NetIov.PAGE_SIZE);
+        // saturating: a huge rcvbuf must not wrap negative, which would make every socket drop everything
+        this.rmemHardLimit = b.rcvbuf > Long.MAX_VALUE - ringBytes ? Long.MAX_VALUE : b.rcvbuf + ringBytes;
+        this.poolStats = b.poolStats;
+        this.allowUnreadable = b.allowUnreadable;
+        this.releaseRetry = b.releaseRetry;
+        this.stallWarn = b.stallWarn;
+        this.leakTracking = b.leakTracking;
+        this.headerSplit = b.headerSplit;
+        this.hdsThresh = b.hdsThresh;
+        this.queues = new RxQueue[b.rxQueues];
+        for (int i = 0; i < queues.length; i++) {
+            queues[i] = new RxQueue(this, i);
+        }
+        this.ops = b.queueOps.apply(new DriverOps());
+        recomputeRss(flowRules);
+    }
+
+    /** {@code register_netdevice}: lists the device and tells the notifiers. */
+    private static void register(NetDevice d) {
+        synchronized (NOTIFIERS) {
+            DEVICES.put(d.ifindex, d);
+            for (NetdevNotifier n : NOTIFIERS) {
+                n.netdevRegister(d);
+            }
+        }
+    }
+
+    /**
+     * {@code register_netdevice_notifier}: adds {@code n} and replays {@link NetdevNotifier#netdevRegister}
+     * for every device registered so far.
+     */
+    public static void registerNotifier(NetdevNotifier n) {
+        Objects.requireNonNull(n, "notifier");
+        synchronized (NOTIFIERS) {
+            NOTIFIERS.add(n);
+            for (NetDevice d : DEVICES.values()) {
+                n.netdevRegister(d);
+            }
+        }
+    }
+
+    /** {@code dev_get_by_index}: the registered device with {@code ifindex}, or {@code null}. Any thread. */
+    public static NetDevice byIfindex(int ifindex) {
+        return DEVICES.get(ifindex);
+    }
+
+    /** A builder for a device named {@code name}. */
+    public static Builder builder(String name) {
+        return new Builder(name);
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    /** The interface index (from 2; 1 is loopback). */
+    @Override
+    public int ifindex() {
+        return ifindex;
+    }
+
+    /** {@code real_num_rx_queues}. */
+    public int numRxQueues() {
+        return queues.length;
+    }
+
+    /**
+     * RX queue {@code index}.
+     *
+     * @throws IndexOutOfBoundsException if out of range
+     */
+    public RxQueue rxQueue(int index) {
+        return queues[Objects.checkIndex(index, queues.length)];
+    }
+
+    /** Whether the device is up ({@code netif_running}). */
+    public boolean isUp() {
+        return up;
+    }
+
+    @Override
+    public boolean isRegistered() {
+        return registered;
+    }
+
+    /** The DMA device the queues map buffers for ({@code ndo_queue_get_dma_dev}). */
+    public DmaDevice dmaDevice() {
+        return dmaDevice;
+    }
+
+    /** Host memory for the header pools and for queues without a provider. */
+    public MemoryProvider hostPages() {
+        return hostPages;
+    }
+
+    /** {@code tcp-data-split}. */
+    public boolean headerSplit() {
+        return headerSplit;
+    }
+
+    /** {@code hds-thresh}: payloads up to this many bytes are not split. */
+    public int hdsThresh() {
+        return hdsThresh;
+    }
+
+    /**
+     * The receive window of sockets on this device, in bytes of {@link SkBuff#truesize()}: past it
+     * {@link #receive} refuses packets for the socket (a zero window).
+     */
+    @Override
+    public long rcvbuf() {
+        return rcvbuf;
+    }
+
+    @Override
+    public long rmemHardLimit() {
+        return rmemHardLimit;
+    }
+
+    @Override
+    public NetifRx rxHandler() {
+        return rxHandler.get();
+    }
+
+    @Override
+    public NetifRx rxHandlerRegister(NetifRx handler) {
+        Objects.requireNonNull(handler, "handler");
+        NetifRx witness = rxHandler.compareAndExchange(null, handler);
+        return witness == null ? handler : witness;
+    }
+
+    /** The queue management ops in use (the driver's, possibly decorated). */
+    public QueueMgmtOps queueOps() {
+        return ops;
+    }
+
+    Object controlLock() {
+        return controlLock;
+    }
+
+    // =====================================================================================
+    // Configuration
+    // =====================================================================================
+
+    /**
+     * {@code ethtool -G tcp-data-split / hds-thresh}. Takes effect at the next queue memory
+     * allocation (open or restart), as ring parameters do.
+     *
+     * @throws ErrnoException {@link Errno#EINVAL} if header split would be turned off while a
+     *                         provider is bound, or the threshold is out of range
+     */
+    public void setHeaderSplit(boolean enabled, int thresh) {
+        synchronized (controlLock) {
+            if (thresh < 0 || thresh > HDS_THRESH_MAX) {
+                throw Errno.EINVAL.exception("hds-thresh must be in [0, " + HDS_THRESH_MAX + "]: " + thresh);
+            }
+            if (!enabled) {
+                for (RxQueue q : queues) {
+                    if (q.memoryProvider() != null) {
+                        throw Errno.EINVAL.exception("can't disable tcp-data-split while device has memory provider enabled");
+                    }
+                }
+            }
+            headerSplit = enabled;
+            hdsThresh = thresh;
+        }
+    }
+
+    /** Sets the RX allocation fault injection (the kernel's page_pool fail_function). Any thread. */
+    public void setAllocFailPolicy(AllocFailPolicy policy) {
+        allocFailPolicy = Objects.requireNonNull(policy, "policy");
+    }
+
+    AllocFailPolicy allocFailPolicy() {
+        return allocFailPolicy;
+    }
+
+    /**
+     * {@code ethtool -N flow-type tcp4 dst-port P action Q}: steers flows to {@code dstPort} to
+     * queue {@code queue}.
+     *
+     * @throws ErrnoException {@link Errno#ERANGE} if the queue does not exist,
+     *                         {@link Errno#EINVAL} if the port is not in [0, 65535]
+     */
+    public void addFlowRule(int dstPort, int queue) {
+        checkPort(dstPort);
+        synchronized (controlLock) {
+            if (queue < 0 || queue >= queues.length) {
+                throw Errno.ERANGE.exception("rx queue index out of range");
+            }
+            int[] r = flowRules.clone();
+            r[dstPort] = queue + 1;
+            recomputeRss(r);
+            flowRules = r;
+        }
+    }
+
+    /** Removes the rule for {@code dstPort}, if any. */
+    public void removeFlowRule(int dstPort) {
+        checkPort(dstPort);
+        synchronized (controlLock) {
+            int[] r = flowRules.clone();
+            r[dstPort] = 0;
+            recomputeRss(r);
+            flowRules = r;
+        }
+    }
+
+    private void recomputeRss(int[] rules) {
+        boolean[] named = new boolean[queues.length];
+        for (int q : rules) {
+            if (q != 0) {
+                named[q - 1] = true;
+            }
+        }
+        int n = 0;
+        for (boolean b : named) {
+            n += b ? 0 : 1;
+        }
+        int[] rss = new int[n == 0 ? queues.length : n];
+        int j = 0;
+        for (int i = 0; i < queues.length; i++) {
+            if (n == 0 || !named[i]) {
+                rss[j++] = i;
+            }
+        }
+        rssQueues = rss;
+    }
+
+    /** The queue a flow lands on: its rule, else a hash over the queues no rule names. */
+    public int steer(int srcPort, int dstPort) {
+        int q = flowRules[dstPort] - 1;
+        if (q >= 0) {
+            return q;
+        }
+        int[] rss = rssQueues;
+        int h = (srcPort * 0x9E3779B1) ^ (dstPort * 0x85EBCA77);
+        h ^= h >>> 15;
+        return rss[(h & 0x7fffffff) % rss.length];
+    }
+
+    private static void checkPort(int port) {
+        if (port < 0 || port > 65535) {
+            throw Errno.EINVAL.exception("port must be in [0, 65535]: " + port);
+        }
+    }
+
+    // =====================================================================================
+    // Data path
+    // =====================================================================================
+
+    /**
+     * A TCP segment arrives from the wire: the NIC steers it to a queue and DMA-writes it into the
+     * next posted descriptor. Any thread.
+     *
+     * @return false if the packet was not taken: the device is down, the destination socket's
+     *         receive window is closed, or the queue had no posted descriptor (counted as
+     *         {@link RxQueue#rxMissed()}); a reliable sender retries
+     * @throws IllegalArgumentException if the payload does not fit a receive buffer
+     */
+    public boolean receive(int srcPort, int dstPort, MemorySegment payload) {
+        if (!up) {
+            return false;
+        }
+        NetifRx h = rxHandler.get();
+        if (h != null && !h.rcvWindowOpen(srcPort, dstPort)) {
+            return false;
+        }
+        return queues[steer(srcPort, dstPort)].nicReceive(srcPort, dstPort, payload);
+    }
+
+    // =====================================================================================
+    // Up / down / unregister
+    // =====================================================================================
+
+    /**
+     * {@code dev_open}: allocates every queue's memory (pools appear) and starts the NAPI threads.
+     * Idempotent.
+     *
+     * @throws ErrnoException or the pool's exception if a queue cannot start; the device stays down
+     */
+    public void open() {
+        synchronized (controlLock) {
+            checkRegistered();
+            if (up) {
+                return;
+            }
+            int started = 0;
+            try {
+                for (RxQueue q : queues) {
+                    QueueMem m = ops.memAlloc(q);
+                    try {
+                        ops.start(m);
+                    } catch (RuntimeException e) {
+                        ops.memFree(m);
+                        throw e;
+                    }
+                    q.setMem(m);
+                    started++;
+                }
+            } catch (RuntimeException e) {
+                for (int i = 0; i < started; i++) {
+                    stopAndFree(queues[i]);
+                }
+                throw e;
+            }
+            up = true;
+        }
+    }
+
+    /** {@code dev_close}: stops every queue and frees its memory (pools are destroyed). Idempotent. */
+    @Override
+    public void close() {
+        synchronized (controlLock) {
+            if (!up) {
+                return;
+            }
+            up = false;
+            for (RxQueue q : queues) {
+                stopAndFree(q);
+            }
+        }
+    }
+
+    private void stopAndFree(RxQueue q) {
+        QueueMem m = q.mem();
+        q.setMem(null);
+        ops.stop(m);
+        ops.memFree(m);
+    }
+
+    /**
+     * {@code unregister_netdevice}: closes the device, calls {@code uninstall} of every bound
+     * provider ({@code dev_memory_provider_uninstall}), tells the stack ({@link NetifRx#netdevUnregister})
+     * and runs the unregister hooks (the netdev family forgets the device; pools still detached
+     * become orphans without an ifindex). Idempotent.
+     */
+    public void unregister() {
+        synchronized (controlLock) {
+            if (!registered) {
+                return;
+            }
+            close();
+            for (RxQueue q : queues) {
+                MemoryProvider mp = q.memoryProvider();
+                if (mp != null) {
+                    mp.uninstall(q);
+                    q.setMemoryProvider(null);
+                }
+            }
+            registered = false;
+        }
+        NetifRx h = rxHandler.get();
+        if (h != null) {
+            h.netdevUnregister();
+        }
+        for (NetdevNotifier n : NOTIFIERS) {
+            n.netdevUnregister(this);
+        }
+        DEVICES.remove(ifindex, this);
+    }
+
+    private void checkRegistered() {
+        if (!registered) {
+            throw Errno.ENODEV.exception(name + " is unregistered");
+        }
+    }
+
+    // =====================================================================================
+    // Queue restart and provider binding (netdev_rx_queue.c)
+    // =====================================================================================
+
+    /**
+     * {@code netdev_rx_queue_restart}: allocates new queue memory (new pools pick up the queue's
+     * provider), checks that a new pool honours the provider, then, if the device is up, stops the
+     * old memory and starts the new; if the new one fails to start the old one is restarted and the
+     * error rethrown. Finally frees the old memory (its pools stay detached while buffers are out).
+     * While down, the new memory is only checked and freed.
+     *
+     * @throws ErrnoException {@link Errno#ERANGE} for a bad index; {@link Errno#ENODATA} if no new
+     *                         pool uses the bound provider; or whatever the ops throw
+     */
+    public void restartQueue(int index) {
+        synchronized (controlLock) {
+            checkRegistered();
+            if (index < 0 || index >= queues.length) {
+                throw Errno.ERANGE.exception("rx queue index out of range");
+            }
+            restartLocked(queues[index]);
+        }
+    }
+
+    private void restartLocked(RxQueue q) {
+        QueueMem fresh = ops.memAlloc(q);
+        try {
+            checkMemoryProvider(q);
+        } catch (RuntimeException e) {
+            ops.memFree(fresh);
+            throw e;
+        }
+        if (!up) {
+            ops.memFree(fresh);
+            return;
+        }
+        QueueMem old = q.mem();
+        ops.stop(old);
+        try {
+            ops.start(fresh);
+        } catch (RuntimeException e) {
+            try {
+                ops.start(old);
+            } catch (RuntimeException e2) {
+                LOG.log(System.Logger.Level.WARNING, "RX queue {0} may be unhealthy: {1}", q.queueIndex(),
+                        e2.getMessage());
+            }
+            ops.memFree(fresh);
+            throw e;
+        }
+        q.setMem(fresh);
+        ops.memFree(old);
+    }
+
+    /** {@code page_pool_check_memory_provider}: some live pool of this queue must use its provider. */
+    private static void checkMemoryProvider(RxQueue q) {
+        MemoryProvider mp = q.memoryProvider();
+        if (mp == null) {
+            return;
+        }
+        for (PagePool p : PagePool.pools()) {
+            if (p.provider() == mp && p.params().queue() == q && p.state() == PagePool.State.ACTIVE) {
+                return;
+            }
+        }
+        throw Errno.ENODATA.exception("rx queue " + q.queueIndex()
+                + ": no page pool uses the bound memory provider");
+    }
+
+    /**
+     * {@code __net_mp_open_rxq} for a set of queues: checks, in the kernel's order, every index's
+     * range, then header split, then that no queue is already bound, then that the list is not
+     * empty; only then binds and restarts each queue (so a failed check binds nothing). If a restart fails, the queues bound so far are closed again.
+     */
+    public void openRxQueues(MemoryProvider mp, int[] indices) {
+        synchronized (controlLock) {
+            checkRegistered();
+            for (int idx : indices) {
+                if (idx < 0 || idx >= queues.length) {
+                    throw Errno.ERANGE.exception("rx queue index out of range");
+                }
+            }
+            if (!headerSplit && indices.length > 0) {
+                throw Errno.EINVAL.exception("tcp-data-split is disabled");
+            }
+            for (int i = 0; i < indices.length; i++) {
+                if (queues[indices[i]].memoryProvider() != null || indexOf(indices, indices[i]) < i) {
+                    // a repeated index would find its queue bound by the first occurrence: the kernel's
+                    // EEXIST, reported before anything is bound
+                    throw Errno.EEXIST.exception("designated queue already memory provider bound");
+                }
+            }
+            if (indices.length == 0) {
+                throw Errno.EINVAL.exception("no rx queues to bind");
+            }
+            for (int i = 0; i < indices.length; i++) {
+                RxQueue q = queues[indices[i]];
+                if (q.memoryProvider() != null) {
+                    throw Errno.EEXIST.exception("designated queue already memory provider bound");
+                }
+                q.setMemoryProvider(mp);
+                try {
+                    restartLocked(q);
+                } catch (RuntimeException e) {
+                    q.setMemoryProvider(null);
+                    for (int j = 0; j < i; j++) {
+                        closeRxQueue(indices[j], mp);
+                    }
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static int indexOf(int[] a, int v) {
+        for (int i = 0; i < a.length; i++) {
+            if (a[i] == v) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * {@code __net_mp_close_rxq}: clears the queue's binding and restarts it without the provider.
+     * A no-op if the queue is no longer bound to {@code mp} (uninstalled by unregister).
+     */
+    public void closeRxQueue(int index, MemoryProvider mp) {
+        synchronized (controlLock) {
+            RxQueue q = queues[index];
+            if (q.memoryProvider() != mp) {
+                if (registered) {
+                    LOG.log(System.Logger.Level.WARNING, "rx queue {0} of {1} is not bound to {2}", index, name, mp);
+                }
+                return;
+            }
+            q.setMemoryProvider(null);
+            try {
+                restartLocked(q);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "rx queue {0}: restart without provider failed: {1}", index,
+                        e.getMessage());
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "NetDevice[" + name + " ifindex=" + ifindex + (up ? " UP" : " DOWN") + "]";
+    }
+
+    // =====================================================================================
+    // The driver
+    // =====================================================================================
+
+    /** The driver's queue management ops. */
+    private final class DriverOps implements QueueMgmtOps {
+        @Override
+        public QueueMem memAlloc(RxQueue queue) {
+            int flags = PagePoolParams.PP_FLAG_DMA_MAP | PagePoolParams.PP_FLAG_DMA_SYNC_DEV;
+            PagePoolParams.Builder b = PagePoolParams.builder().device(dmaDevice).napi(queue.napi()).queue(queue)
+                    .hostPages(hostPages).maxLen(dev.netmem.api.NetIov.PAGE_SIZE).stats(poolStats)
+                    .releaseRetry(releaseRetry).stallWarn(stallWarn).leakTracking(leakTracking);
+            PagePool pool = PagePool.create(b.flags(allowUnreadable
+                    ? flags | PagePoolParams.PP_FLAG_ALLOW_UNREADABLE_NETMEM : flags).build());
+            PagePool hdr = null;
+            if (headerSplit) {
+                try {
+                    hdr = PagePool.create(b.flags(flags).build());
+                } catch (RuntimeException e) {
+                    pool.destroy();
+                    throw e;
+                }
+            }
+            return new EmulatedQueueMem(queue, pool, hdr, hdsThresh, ringSize, skbPrealloc);
+        }
+
+        @Override
+        public void memFree(QueueMem mem) {
+            mem.free();
+        }
+
+        @Override
+        public void start(QueueMem mem) {
+            mem.fill();
+            mem.startNapi();
+            mem.queue().activate(mem);
+        }
+
+        @Override
+        public void stop(QueueMem mem) {
+            mem.queue().activate(null);
+            mem.stopNapi(STOP_TIMEOUT);
+        }
+    }
+
+    /** Builds a {@link NetDevice}; {@link #build()} validates and registers it with the netdev family. */
+    public static final class Builder {
+        private final String name;
+        private int rxQueues = 1;
+        private boolean headerSplit = true;
+        private int hdsThresh;
+        private int ringSize = 256;
+        private int skbPrealloc = 256;
+        private long rcvbuf = 4L << 20;
+        private long hostBytes = 64L << 20;
+        private MemoryProvider hostPages;
+        private DmaDevice dmaDevice;
+        private boolean poolStats = true;
+        private boolean allowUnreadable = true;
+        private Duration releaseRetry = Duration.ofMillis(100);
+        private Duration stallWarn = Duration.ofSeconds(60);
+        private boolean leakTracking;
+        private UnaryOperator<QueueMgmtOps> queueOps = UnaryOperator.identity();
+
+        private Builder(String name) {
+            this.name = Objects.requireNonNull(name, "name");
+        }
+
+        /** Number of RX queues, in {@code [1, MAX_RX_QUEUES]}; default 1. */
+        public Builder rxQueues(int n) {
+            rxQueues = n;
+            return this;
+        }
+
+        /** {@code tcp-data-split} and {@code hds-thresh}; default on, 0. */
+        public Builder headerSplit(boolean enabled, int thresh) {
+            headerSplit = enabled;
+            hdsThresh = thresh;
+            return this;
+        }
+
+        /** Descriptors per queue, a power of two in {@code [8, 4096]}; default 256. */
+        public Builder ringSize(int n) {
+            ringSize = n;
+            return this;
+        }
+
+        /** skbs preallocated per queue; default 256. */
+        public Builder skbPrealloc(int n) {
+            skbPrealloc = n;
+            return this;
+        }
+
+        /** Socket receive buffer limit in bytes; default 4 MiB. */
+        public Builder rcvbuf(long bytes) {
+            rcvbuf = bytes;
+            return this;
+        }
+
+        /** Host memory (a readable provider); default a 64 MiB {@link HostPageProvider}. */
+        public Builder hostPages(MemoryProvider provider) {
+            hostPages = provider;
+            return this;
+        }
+
+        /** Size of the default host memory; default 64 MiB. */
+        public Builder hostBytes(long bytes) {
+            hostBytes = bytes;
+            return this;
+        }
+
+        /** The DMA device; default a coherent one named after the device. */
+        public Builder dmaDevice(DmaDevice device) {
+            dmaDevice = device;
+            return this;
+        }
+
+        /** Whether the queues' pools keep statistics; default true. */
+        public Builder poolStats(boolean enabled) {
+            poolStats = enabled;
+            return this;
+        }
+
+        /**
+         * Whether the driver creates its pools with {@code PP_FLAG_ALLOW_UNREADABLE_NETMEM}; default
+         * true. A driver without it ignores bound providers, which binding reports as
+         * {@link Errno#ENODATA}.
+         */
+        public Builder allowUnreadable(boolean allow) {
+            allowUnreadable = allow;
+            return this;
+        }
+
+        /** The pools' deferred-release retry period; default 100 ms. */
+        public Builder releaseRetry(Duration period) {
+            releaseRetry = period;
+            return this;
+        }
+
+        /** The pools' stalled-shutdown warning interval; default 60 s (the kernel's {@code DEFER_WARN_INTERVAL}). */
+        public Builder stallWarn(Duration interval) {
+            stallWarn = interval;
+            return this;
+        }
+
+        /**
+         * Whether the queues' pools record where each outstanding buffer was allocated, so a stalled
+         * shutdown names the code holding buffers; default false (a debugging mode: a stack walk per
+         * allocation).
+         */
+        public Builder leakTracking(boolean enabled) {
+            leakTracking = enabled;
+            return this;
+        }
+
+        /** Decorates the driver's queue management ops (fault injection in tests). */
+        public Builder queueOps(UnaryOperator<QueueMgmtOps> decorator) {
+            queueOps = Objects.requireNonNull(decorator, "decorator");
+            return this;
+        }
+
+        /**
+         * Validates, creates the device (down) and registers it with the netdev family.
+         *
+         * @throws IllegalArgumentException with the rule that failed
+         */
+        public NetDevice build() {
+            if (rxQueues < 1 || rxQueues > MAX_RX_QUEUES) {
+                throw new IllegalArgumentException("rxQueues must be in [1, " + MAX_RX_QUEUES + "]: " + rxQueues);
+            }
+            if (ringSize < 8 || ringSize > 4096 || Integer.bitCount(ringSize) != 1) {
+                throw new IllegalArgumentException("ringSize must be a power of two in [8, 4096]: " + ringSize);
+            }
+            if (hdsThresh < 0 || hdsThresh > HDS_THRESH_MAX) {
+                throw new IllegalArgumentException("hdsThresh must be in [0, " + HDS_THRESH_MAX + "]: " + hdsThresh);
+            }
+            if (skbPrealloc < 0 || rcvbuf < 1) {
+                throw new IllegalArgumentException("skbPrealloc must be >= 0 and rcvbuf >= 1: skbPrealloc="
+                        + skbPrealloc + ", rcvbuf=" + rcvbuf);
+            }
+            if (hostPages != null && hostPages.unreadable()) {
+                throw new IllegalArgumentException("hostPages must be a readable (host page) provider: " + hostPages);
+            }
+            // checked here, not first at open(): a device that can never open must not be registered
+            Objects.requireNonNull(releaseRetry, "releaseRetry");
+            if (releaseRetry.isNegative() || releaseRetry.isZero()) {
+                throw new IllegalArgumentException("releaseRetry must be > 0: " + releaseRetry);
+            }
+            NetDevice d = new NetDevice(this);
+            register(d);
+            return d;
+        }
+    }
+}

@@ -1,0 +1,195 @@
+package dev.netmem.rxqueue.nic;
+
+import dev.netmem.api.Errno;
+import dev.netmem.api.ErrnoException;
+import dev.netmem.api.PagePool;
+import dev.netmem.rxqueue.net.NetifRx;
+import dev.netmem.rxqueue.net.SkBuff;
+import dev.netmem.rxqueue.net.SkbCache;
+import java.time.Duration;
+
+/**
+ * One generation of an RX queue's memory (the kernel's per-queue memory blob of
+ * {@code ndo_queue_mem_size}): its page pools, the driver's ring that posts their buffers, its
+ * preallocated skbs and the NAPI poll thread that drives them. A queue restart builds a new one and
+ * frees the old. Each driver has its own kind: {@link EmulatedQueueMem} (a descriptor ring an
+ * emulated NIC writes into) or the io_uring driver's (a provided-buffer ring the kernel writes into).
+ *
+ * <p>The NAPI loop is shared: poll up to {@link #NAPI_POLL_WEIGHT} completions, hand each finished
+ * skb up through the {@link NetifRx} seam ({@link #deliver}), and when a poll finds less than a full
+ * budget, wait for work the driver's way.
+ *
+ * <p>Threads: {@link #poll} and {@link #waitForWork} run on the NAPI thread; everything else under
+ * the device's control lock.
+ */
+public abstract sealed class QueueMem permits EmulatedQueueMem {
+    /** The NAPI budget: packets per poll before yielding. */
+    public static final int NAPI_POLL_WEIGHT = 64;
+    /** Header buffers: frags of this size from the header pool. */
+    public static final int HEADER_BUF_SIZE = 1024;
+
+    private static final System.Logger LOG = System.getLogger("dev.netmem.rxqueue");
+
+    final RxQueue queue;
+    final PagePool pool;
+    final PagePool headerPool;
+    final SkbCache skbs;
+
+    private Thread thread;
+    private volatile boolean running;
+
+    QueueMem(RxQueue queue, PagePool pool, PagePool headerPool, int skbPrealloc) {
+        this.queue = queue;
+        this.pool = pool;
+        this.headerPool = headerPool;
+        this.skbs = new SkbCache(skbPrealloc);
+    }
+
+    /** The queue this memory serves. */
+    public RxQueue queue() {
+        return queue;
+    }
+
+    /** The main page pool: payload buffers (the bound provider's memory, else host pages). */
+    public PagePool pagePool() {
+        return pool;
+    }
+
+    /** The header pool (host pages), or {@code null} without header split. */
+    public PagePool headerPool() {
+        return headerPool;
+    }
+
+    /** Whether the NAPI thread is running. */
+    public boolean isRunning() {
+        return running;
+    }
+
+    /** skbs the cache had to create (0 once warmed up). */
+    public long skbsGrown() {
+        return skbs.grown();
+    }
+
+    // =====================================================================================
+    // What each driver provides
+    // =====================================================================================
+
+    /** Posts buffers on the driver's ring before the NAPI starts. Control path; idempotent. */
+    abstract void fill();
+
+    /** {@code napi->poll}: handles up to {@code budget} completions. NAPI thread, scheduled. */
+    abstract int poll(int budget);
+
+    /** Waits (bounded) for more work after a poll that did not use its budget. NAPI thread, not scheduled. */
+    abstract void waitForWork();
+
+    /** Makes a waiting NAPI thread return from {@link #waitForWork} soon. Any thread. */
+    abstract void wakeup(Thread napiThread);
+
+    /** Returns every buffer the ring still holds to its pool. Control path, NAPI stopped. */
+    abstract void releaseRing();
+
+    // =====================================================================================
+    // Shared: NAPI thread, teardown, delivery
+    // =====================================================================================
+
+    /** Starts the NAPI thread and links the pools to the NAPI for direct recycling. */
+    void startNapi() {
+        pool.enableDirectRecycling(queue.napi());
+        if (headerPool != null) {
+            headerPool.enableDirectRecycling(queue.napi());
+        }
+        running = true;
+        thread = Thread.ofPlatform().daemon().name(queue.device().name() + "-rx-" + queue.queueIndex())
+                .unstarted(this::napiLoop);
+        thread.start();
+    }
+
+    /**
+     * Stops the NAPI thread and unlinks the pools from the NAPI (the kernel unlinks during the swap
+     * so an old pool never recycles into a cache the new NAPI owns; "page_pool: unlink from napi
+     * during destroy").
+     */
+    void stopNapi(Duration timeout) {
+        running = false;
+        Thread t = thread;
+        if (t != null) {
+            wakeup(t);
+            try {
+                if (!t.join(timeout)) {
+                    throw new IllegalStateException("rx queue " + queue.queueIndex() + ": NAPI thread did not stop in "
+                            + timeout);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while stopping rx queue " + queue.queueIndex(), e);
+            }
+            thread = null;
+        }
+        pool.disableDirectRecycling();
+        if (headerPool != null) {
+            headerPool.disableDirectRecycling();
+        }
+    }
+
+    /** Returns the ring's buffers to their pools and destroys the pools. The NAPI must be stopped. */
+    void free() {
+        releaseRing();
+        // Memory that never started (a restart's new memory, freed because the restart failed) still has
+        // its pools linked to the queue's NAPI, which may be polling the old memory right now: unlink
+        // first, or destroy would see that NAPI running. Started memory was unlinked by stopNapi.
+        pool.disableDirectRecycling();
+        if (headerPool != null) {
+            headerPool.disableDirectRecycling();
+        }
+        pool.destroy();
+        if (headerPool != null) {
+            headerPool.destroy();
+        }
+    }
+
+    /** The NAPI thread, or {@code null} when stopped. */
+    final Thread napiThread() {
+        return thread;
+    }
+
+    private void napiLoop() {
+        var napi = queue.napi();
+        while (running) {
+            napi.schedule();
+            int work;
+            try {
+                work = poll(NAPI_POLL_WEIGHT);
+            } catch (RuntimeException | Error e) {
+                LOG.log(System.Logger.Level.ERROR, "rx queue " + queue.queueIndex() + ": poll failed", e);
+                napi.complete();
+                running = false;
+                return;
+            }
+            napi.complete();
+            if (work < NAPI_POLL_WEIGHT && running) {
+                waitForWork();
+            }
+        }
+    }
+
+    /**
+     * {@code netif_receive_skb}: hands the skb up through the seam; a drop is counted in the queue's
+     * stats. With no stack installed the skb is freed here (NAPI context: its buffers recycle into
+     * the fast caches).
+     */
+    final void deliver(SkBuff skb) {
+        NetifRx up = queue.device().rxHandler();
+        if (up == null) {
+            skb.free();
+        } else if (up.receiveSkb(skb) == NetifRx.NET_RX_DROP) {
+            queue.countDrop();
+        }
+    }
+
+    /** The error of a ring fill that ran out of buffers. */
+    final ErrnoException outOfMemory(PagePool p, int slots) {
+        return Errno.ENOMEM.exception("rx queue " + queue.queueIndex() + ": cannot fill the "
+                + slots + "-slot ring: page pool " + p.id() + " is out of memory");
+    }
+}

@@ -1,0 +1,48 @@
+/**
+ * The NIC and its driver ({@code struct net_device}, {@code struct netdev_rx_queue}, the driver's
+ * queue memory): {@link dev.netmem.rxqueue.nic.NetDevice} with its RX queues, flow steering, up/down,
+ * the queue management ops ({@link dev.netmem.rxqueue.nic.QueueMgmtOps}) and queue restart
+ * ({@code netdev_rx_queue_restart}) that binding a memory provider uses.
+ *
+ * <pre>
+ *  wire ── NetDevice.receive: flow steering (dst-port rule, else hash over unruled queues)
+ *    v
+ *  RxQueue ── QueueMem: descriptor ring ── the NIC DMA-writes headers (host header pool) and
+ *    |                   payload (main pool: the bound provider's memory, else host pages)
+ *    | NAPI thread: poll(64) → SkBuff {head, frags, ppRecycle, unreadable} → re-post the slot
+ *    v
+ *  NetifRx.receiveSkb (net): the one seam up to the stack → accepted, or dropped (rx-dropped)
+ * </pre>
+ *
+ * <h2>Layering</h2>
+ * The driver names nothing above it but the seam package {@code dev.netmem.rxqueue.net}
+ * ({@link dev.netmem.rxqueue.net.SkBuff}, {@link dev.netmem.rxqueue.net.NetifRx},
+ * {@link dev.netmem.rxqueue.net.Netif}): no socket, no netdev-family class, nothing of io_uring. The
+ * stack installs itself on a device with {@link dev.netmem.rxqueue.net.Netif#rxHandlerRegister}; the
+ * netdev family learns of devices through a {@link dev.netmem.rxqueue.nic.NetdevNotifier}. A second
+ * driver needs only the queue management ops and the seam. {@code LayeringTest} checks these rules
+ * on the compiled classes.
+ *
+ * <h2>Execution contexts</h2>
+ * <ul>
+ *   <li><b>NIC</b>: {@link dev.netmem.rxqueue.nic.NetDevice#receive}, any wire thread, serialized per
+ *       queue.</li>
+ *   <li><b>NAPI</b>: one thread per queue; the only allocator of its pools; frees made on it recycle
+ *       into the fast cache (NAPI-local), frees from any other thread go to the ring.</li>
+ *   <li><b>Control</b>: open/close, restart, bind/unbind, configuration; serialized on the device's
+ *       control lock; never on a NAPI thread.</li>
+ * </ul>
+ *
+ * <h2>Where this differs from the kernel</h2>
+ * <ul>
+ *   <li>The driver posts its whole descriptor ring at queue start, so an up device's pools report
+ *       the posted buffers as in flight (netdevsim posts nothing, so its pools start at 0).</li>
+ *   <li>bind-rx validates every queue (range, then header split, then not bound, then a non-empty
+ *       list) before binding any, where the kernel binds queue by queue and unwinds.</li>
+ *   <li>{@code hds-thresh} above 0 is allowed on bound queues, so small payloads arrive as
+ *       readable, linear skbs.</li>
+ *   <li>{@code sk_rcvbuf} is a device setting ({@link dev.netmem.rxqueue.nic.NetDevice#rcvbuf()}) that
+ *       every socket of the device's stack shares.</li>
+ * </ul>
+ */
+package dev.netmem.rxqueue.nic;

@@ -1,0 +1,465 @@
+package dev.netmem.rxqueue.stack;
+
+import dev.netmem.api.Errno;
+import dev.netmem.api.NetIov;
+import dev.netmem.api.NetIovType;
+import dev.netmem.api.PagePool;
+import dev.netmem.rxqueue.net.SkBuff;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A TCP-like receiving socket with devmem TCP ({@code MSG_SOCK_DEVMEM}) support, bound to a
+ * destination port of a device's {@link NetStack}.
+ *
+ * <p>{@link #recvmsg} copies readable bytes into the caller's buffer. Payload in dma-buf memory
+ * stays where the NIC wrote it: each frag is reported as a {@link DevmemRecord.Dmabuf} carrying a
+ * per-socket token that holds one {@code pp_ref_count} reference on the buffer until it is given back
+ * with {@link #dontneed} or the socket is closed. Linear bytes of a devmem skb are copied and
+ * reported as {@link DevmemRecord.Linear}. One call never mixes readable and devmem skbs.
+ *
+ * <p>Layers above the stack (io_uring's zcrx receive) read it through {@link #readSock}, the model
+ * of {@code tcp_read_sock}: the stack never names them.
+ *
+ * <p>Threads: the RX engine (NAPI) enqueues without a lock; {@link #recvmsg}, {@link #dontneed} and
+ * {@link #close} may be called from any application thread (they serialize on the socket).
+ */
+public final class DevmemSocket implements AutoCloseable {
+    /** {@code MSG_DONTWAIT}: do not wait for data. */
+    public static final int MSG_DONTWAIT = 0x40;
+    /** {@code MSG_SOCK_DEVMEM}: the caller accepts devmem records. */
+    public static final int MSG_SOCK_DEVMEM = 0x2000000;
+    /** {@code MAX_DONTNEED_TOKENS}: most {@link DmabufToken} runs per {@link #dontneed} call. */
+    public static final int MAX_DONTNEED_TOKENS = 128;
+    /** {@code MAX_DONTNEED_FRAGS}: most tokens inspected per {@link #dontneed} call. */
+    public static final int MAX_DONTNEED_FRAGS = 1024;
+
+    private static final VarHandle INCOMING;
+    private static final VarHandle QUEUED;
+    private static final VarHandle QUEUED_LEN;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            INCOMING = l.findVarHandle(DevmemSocket.class, "incoming", SkBuff.class);
+            QUEUED = l.findVarHandle(DevmemSocket.class, "queued", long.class);
+            QUEUED_LEN = l.findVarHandle(DevmemSocket.class, "queuedLen", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final NetStack stack;
+    private final int port;
+    /** Lock-free stack of skbs pushed by NAPIs, newest first. */
+    @SuppressWarnings("unused")
+    private volatile SkBuff incoming;
+    /** truesize of queued skbs (the receive window). */
+    @SuppressWarnings("unused")
+    private volatile long queued;
+    /** len of queued skbs. */
+    @SuppressWarnings("unused")
+    private volatile long queuedLen;
+    private volatile Thread waiter;
+    private volatile boolean closed;
+
+    private final Object rxLock = new Object();
+    /** FIFO of skbs taken from {@code incoming}, oldest first. rxLock. */
+    private SkBuff rxHead;
+    private SkBuff rxTail;
+    /** Where the current recvmsg writes next in the caller's buffer. rxLock. */
+    private long iovPos;
+
+    private final Object tokenLock = new Object();
+    private final TokenTable tokens = new TokenTable();
+    private final NetIov[] batch = new NetIov[MAX_DONTNEED_FRAGS];
+
+    DevmemSocket(NetStack stack, int port) {
+        this.stack = stack;
+        this.port = port;
+    }
+
+    /** The local port. */
+    public int port() {
+        return port;
+    }
+
+    /** Payload bytes received by the stack and not yet fully read ({@link SkBuff#len()} of queued skbs). */
+    public long queuedBytes() {
+        return (long) QUEUED_LEN.getVolatile(this);
+    }
+
+    /**
+     * Memory charged to the receive buffer ({@code sk_rmem_alloc}): the {@link SkBuff#truesize()} of
+     * every queued skb. The stack closes the window for this socket at the device's {@code rcvbuf}.
+     */
+    public long rmemAlloc() {
+        return (long) QUEUED.getVolatile(this);
+    }
+
+    /** Tokens handed out and not yet returned. */
+    public int outstandingTokens() {
+        synchronized (tokenLock) {
+            return tokens.count();
+        }
+    }
+
+    /** Whether {@link #close()} ran. */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /**
+     * The stack queues a received skb (headers already pulled). Caller: a NAPI thread.
+     *
+     * @return false if the socket is closed or its queue is past the device's {@code rmemHardLimit}
+     *         (the caller drops the skb)
+     */
+    boolean enqueue(SkBuff skb) {
+        if (closed || (long) QUEUED.getVolatile(this) >= stack.rmemHardLimit()) {
+            return false;
+        }
+        QUEUED.getAndAdd(this, (long) skb.truesize());
+        QUEUED_LEN.getAndAdd(this, (long) skb.len());
+        SkBuff h;
+        do {
+            h = (SkBuff) INCOMING.getVolatile(this);
+            skb.setNext(h);
+        } while (!INCOMING.compareAndSet(this, h, skb)); // recvmsg's getAndSet is the acquire partner
+        if (closed) {
+            freeIncoming(); // close raced with us: whoever takes the stack frees it
+        }
+        Thread w = waiter;
+        if (w != null) {
+            LockSupport.unpark(w);
+        }
+        return true;
+    }
+
+    /** Moves the incoming stack, reversed into arrival order, to the end of the FIFO. rxLock. */
+    private void takeIncoming() {
+        SkBuff s = (SkBuff) INCOMING.getAndSet(this, (SkBuff) null);
+        if (s == null) {
+            return;
+        }
+        SkBuff first = null;
+        SkBuff last = s;
+        while (s != null) {
+            SkBuff n = s.next();
+            s.setNext(first);
+            first = s;
+            s = n;
+        }
+        if (rxTail == null) {
+            rxHead = first;
+        } else {
+            rxTail.setNext(first);
+        }
+        rxTail = last;
+    }
+
+    private void freeIncoming() {
+        SkBuff s = (SkBuff) INCOMING.getAndSet(this, (SkBuff) null);
+        while (s != null) {
+            SkBuff n = s.next();
+            s.setNext(null);
+            QUEUED.getAndAdd(this, (long) -s.truesize());
+            QUEUED_LEN.getAndAdd(this, (long) -s.len());
+            s.free();
+            s = n;
+        }
+    }
+
+    /**
+     * {@code recvmsg}: receives up to {@code iov.byteSize()} bytes. Readable bytes are copied into
+     * {@code iov} from offset 0. With {@link #MSG_SOCK_DEVMEM}, a devmem skb's linear bytes are also
+     * copied (a {@link DevmemRecord.Linear} each) and its frags are reported as
+     * {@link DevmemRecord.Dmabuf} records with fresh tokens; their bytes count towards the total but
+     * are not copied. Stops at the boundary between readable and devmem data.
+     *
+     * @param iov     the caller's buffer
+     * @param records receives the devmem records, in stream order
+     * @param flags   {@link #MSG_SOCK_DEVMEM}, {@link #MSG_DONTWAIT}
+     * @param timeout how long to wait for data when none is queued
+     * @return bytes received, 0 if none arrived in time
+     * @throws ErrnoException {@link Errno#EFAULT} for devmem data without {@link #MSG_SOCK_DEVMEM};
+     *                         {@link Errno#ENODEV} for a frag in provider memory that is not a dma-buf;
+     *                         {@link Errno#ENOTCONN} once closed
+     * @throws NullPointerException if {@code iov} or {@code records} is null, or {@code timeout} is null
+     *                              without {@link #MSG_DONTWAIT}; checked before anything is received
+     */
+    public int recvmsg(MemorySegment iov, List<DevmemRecord> records, int flags, Duration timeout) {
+        Objects.requireNonNull(iov, "iov");
+        Objects.requireNonNull(records, "records"); // a null met after a token was taken would strand it
+        if ((flags & MSG_DONTWAIT) == 0) {
+            Objects.requireNonNull(timeout, "timeout");
+        }
+        synchronized (rxLock) {
+            if (!awaitData((flags & MSG_DONTWAIT) != 0 ? 0 : timeout.toNanos())) {
+                return 0;
+            }
+            long len = iov.byteSize();
+            long copied = 0;
+            iovPos = 0;
+            int mode = -1;
+            while (rxHead != null && copied < len) {
+                SkBuff skb = rxHead;
+                int devmem = skb.unreadable() ? 1 : 0;
+                if (mode < 0) {
+                    if (devmem == 1 && (flags & MSG_SOCK_DEVMEM) == 0) {
+                        throw Errno.EFAULT.exception("unreadable data needs MSG_SOCK_DEVMEM");
+                    }
+                    mode = devmem;
+                } else if (mode != devmem) {
+                    break;
+                }
+                int max = (int) Math.min(Integer.MAX_VALUE, len - copied);
+                int n = devmem == 1 ? recvDevmem(skb, iov, max, records, copied == 0) : recvCopy(skb, iov, max);
+                copied += n;
+                if (skb.consumed() < skb.len()) {
+                    break;
+                }
+                popAndFree(skb);
+                if (n == 0) {
+                    break;
+                }
+            }
+            return (int) copied;
+        }
+    }
+
+    private boolean awaitData(long nanos) {
+        if (closed) {
+            throw Errno.ENOTCONN.exception("socket is closed");
+        }
+        takeIncoming();
+        if (rxHead != null || nanos <= 0) {
+            return rxHead != null;
+        }
+        long deadline = System.nanoTime() + nanos;
+        waiter = Thread.currentThread();
+        try {
+            while (true) {
+                takeIncoming();
+                if (rxHead != null) {
+                    return true;
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || closed) {
+                    return false;
+                }
+                LockSupport.parkNanos(this, left);
+            }
+        } finally {
+            waiter = null;
+        }
+    }
+
+    private int recvCopy(SkBuff skb, MemorySegment iov, int max) {
+        int n = Math.min(skb.len() - skb.consumed(), max);
+        skb.copyBits(skb.consumed(), iov, iovPos, n);
+        skb.consume(n);
+        iovPos += n;
+        return n;
+    }
+
+    /** {@code tcp_recvmsg_dmabuf} for one skb. */
+    private int recvDevmem(SkBuff skb, MemorySegment iov, int max, List<DevmemRecord> records, boolean first) {
+        int done = 0;
+        int lin = skb.headlen() - skb.consumed();
+        if (lin > 0) {
+            int n = Math.min(lin, max);
+            skb.copyBits(skb.consumed(), iov, iovPos, n);
+            iovPos += n;
+            skb.consume(n);
+            done += n;
+            records.add(new DevmemRecord.Linear(n));
+        }
+        int pos = skb.headlen();
+        for (int i = 0; i < skb.nrFrags() && done < max; i++) {
+            int fEnd = pos + skb.fragSize(i);
+            if (skb.consumed() < fEnd) {
+                NetIov niov = skb.fragNetmem(i);
+                if (niov.type() != NetIovType.DMABUF) {
+                    if (first && done == 0) {
+                        throw Errno.ENODEV.exception("frag " + i + " is " + niov.type()
+                                + " memory, not a dma-buf");
+                    }
+                    break;
+                }
+                int inFrag = skb.consumed() - pos;
+                int n = Math.min(fEnd - skb.consumed(), max - done);
+                PagePool.refNetmem(niov);
+                int token;
+                synchronized (tokenLock) {
+                    token = tokens.add(niov);
+                }
+                records.add(new DevmemRecord.Dmabuf(niov.virtualAddress() + skb.fragOffset(i) + inFrag, n, token,
+                        niov.pool().provider().bindingId()));
+                skb.consume(n);
+                done += n;
+            }
+            pos = fEnd;
+        }
+        return done;
+    }
+
+    /**
+     * {@code tcp_read_sock}: offers queued data to {@code actor}, skb by skb, in stream order, for a
+     * layer above the stack that consumes skbs itself (io_uring's zcrx receive). Each call gives the
+     * actor an skb and the range {@code [offset, offset + len)} not consumed yet; the actor returns
+     * how many bytes it took (the skb is freed once all are taken) or a negative errno to stop.
+     * Offers at most {@code maxSkbs} skbs. Waits up to {@code timeout} for data when none is queued.
+     *
+     * @return bytes consumed; or, if the actor stopped before taking anything, its negative errno;
+     *         0 if no data arrived in time
+     * @throws ErrnoException {@link Errno#ENOTCONN} once closed
+     */
+    public int readSock(SkbReader actor, int maxSkbs, Duration timeout) {
+        Objects.requireNonNull(actor, "actor");
+        Objects.requireNonNull(timeout, "timeout");
+        synchronized (rxLock) {
+            if (!awaitData(timeout.toNanos())) {
+                return 0;
+            }
+            int done = 0;
+            for (int skbs = 0; skbs < maxSkbs && rxHead != null; skbs++) {
+                SkBuff skb = rxHead;
+                while (skb.consumed() < skb.len()) {
+                    int used = actor.read(skb, skb.consumed(), skb.len() - skb.consumed());
+                    if (used <= 0) {
+                        return done == 0 && used < 0 ? used : done;
+                    }
+                    skb.consume(used);
+                    done += used;
+                }
+                popAndFree(skb);
+            }
+            return done;
+        }
+    }
+
+    /** The {@code recv_actor} of {@link #readSock}. */
+    @FunctionalInterface
+    public interface SkbReader {
+        /**
+         * Takes bytes {@code [offset, offset + len)} of {@code skb} (the skb stays the socket's).
+         *
+         * @return bytes taken, from 0 to {@code len}, or a negative errno to stop reading
+         */
+        int read(SkBuff skb, int offset, int len);
+    }
+
+    /**
+     * {@code skb_dequeue} on the receive queue: removes the oldest skb without freeing it (the caller
+     * now owns it and frees it), or returns {@code null}. Any thread.
+     */
+    public SkBuff skbDequeue() {
+        synchronized (rxLock) {
+            takeIncoming();
+            return rxHead == null ? null : unlinkHead();
+        }
+    }
+
+    private void popAndFree(SkBuff skb) {
+        assert skb == rxHead;
+        unlinkHead().free();
+    }
+
+    /** Removes the head skb from the FIFO and uncharges it. rxLock. */
+    private SkBuff unlinkHead() {
+        SkBuff skb = rxHead;
+        rxHead = skb.next();
+        if (rxHead == null) {
+            rxTail = null;
+        }
+        skb.setNext(null);
+        QUEUED.getAndAdd(this, (long) -skb.truesize());
+        QUEUED_LEN.getAndAdd(this, (long) -skb.len());
+        return skb;
+    }
+
+    /**
+     * {@code SO_DEVMEM_DONTNEED}: returns tokens. Inspects at most {@link #MAX_DONTNEED_FRAGS}
+     * tokens, skips tokens this socket does not hold, and puts each found buffer through its page
+     * pool (NAPI-local when called on the pool's NAPI thread, else into the ring).
+     *
+     * Every run is checked before any token is taken, so a rejected call changes nothing.
+     *
+     * @return the number of buffers freed
+     * @throws ErrnoException      {@link Errno#EINVAL} for more than {@link #MAX_DONTNEED_TOKENS} runs
+     * @throws NullPointerException if a run is null (message {@code runs[i]})
+     */
+    public int dontneed(DmabufToken... runs) {
+        if (runs.length > MAX_DONTNEED_TOKENS) {
+            throw Errno.EINVAL.exception("too many dmabuf tokens: " + runs.length + " > "
+                    + MAX_DONTNEED_TOKENS);
+        }
+        for (int i = 0; i < runs.length; i++) {
+            if (runs[i] == null) { // checked up front: a null met mid-loop would strand the tokens taken so far
+                throw new NullPointerException("runs[" + i + "]");
+            }
+        }
+        synchronized (tokenLock) {
+            int n = 0;
+            int inspected = 0;
+            outer:
+            for (DmabufToken run : runs) {
+                for (int j = 0; j < run.tokenCount(); j++) {
+                    if (++inspected > MAX_DONTNEED_FRAGS) {
+                        break outer;
+                    }
+                    NetIov niov = tokens.remove((long) run.tokenStart() + j);
+                    if (niov != null) {
+                        batch[n++] = niov;
+                    }
+                }
+            }
+            putBatch(n);
+            return n;
+        }
+    }
+
+    private void putBatch(int n) {
+        for (int i = 0; i < n; i++) {
+            NetIov niov = batch[i];
+            batch[i] = null;
+            niov.pool().putNetmem(niov, -1, false);
+        }
+    }
+
+    /**
+     * Closes the socket: frees queued skbs and returns every outstanding token through the page-pool
+     * put path ({@code tcp_release_user_frags}). Idempotent.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        stack.removeSocket(this);
+        synchronized (rxLock) {
+            takeIncoming();
+            while (rxHead != null) {
+                popAndFree(rxHead);
+            }
+        }
+        synchronized (tokenLock) {
+            int n;
+            while ((n = tokens.removeAll(batch, batch.length)) > 0) {
+                putBatch(n);
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "DevmemSocket[" + stack.netif().name() + ":" + port + (closed ? " closed" : "") + "]";
+    }
+}
