@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadLocalRandom;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -55,7 +56,7 @@ public final class SoakMain implements Callable<Integer> {
 
     /** Entry point; see {@link #run}. */
     public static void main(String[] args) {
-        Cli.installLogFormat();
+        Cli.forMain();
         System.exit(run(Arrays.asList(args), System.out, System.err));
     }
 
@@ -66,7 +67,12 @@ public final class SoakMain implements Callable<Integer> {
      *         failure, 2 on bad usage
      */
     public static int run(List<String> args, PrintStream out, PrintStream err) {
-        return Cli.execute(new SoakMain(out, err), "netmem soak", args, out, err);
+        return commandLine(out, err).execute(args.toArray(String[]::new));
+    }
+
+    /** This program's command line, printing to these streams (also what shell completion is made from). */
+    public static CommandLine commandLine(PrintStream out, PrintStream err) {
+        return Cli.commandLine(new SoakMain(out, err), "netmem soak", out, err);
     }
 
     @Override

@@ -25,6 +25,7 @@ import org.openjdk.jcstress.infra.collectors.TestResult;
 import org.openjdk.jcstress.infra.grading.GradingResult;
 import org.openjdk.jcstress.infra.grading.TestGrading;
 import org.openjdk.jcstress.infra.runners.TestList;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IParameterConsumer;
 import picocli.CommandLine.Mixin;
@@ -86,12 +87,17 @@ public final class StressMain implements Callable<Integer> {
 
     /** {@code StressMain [--quick|--full] [--tests REGEX] [--jcstress ARGS...]}. */
     public static void main(String[] args) {
-        Cli.installLogFormat();
+        Cli.forMain();
         System.exit(run(args, System.out, System.err));
     }
 
     static int run(String[] args, PrintStream out, PrintStream err) {
-        return Cli.execute(new StressMain(out), "netmem stress", List.of(args), out, err);
+        return commandLine(out, err).execute(args);
+    }
+
+    /** This program's command line, printing to these streams (also what shell completion is made from). */
+    public static CommandLine commandLine(PrintStream out, PrintStream err) {
+        return Cli.commandLine(new StressMain(out), "netmem stress", out, err);
     }
 
     /** Takes every remaining argument, options included, for jcstress. */

@@ -118,14 +118,6 @@ public final class Cli {
         }
     }
 
-    /**
-     * Parses {@code args} and runs {@code command}; returns the exit status. Help answers before
-     * anything runs; bad usage prints one line and returns {@link #EXIT_USAGE}.
-     */
-    public static int execute(Object command, String name, List<String> args, PrintStream out, PrintStream err) {
-        return commandLine(command, name, out, err).execute(args.toArray(String[]::new));
-    }
-
     /** One line for a runtime failure: its own message for a {@link Failure}, else the type and message. */
     static String describe(Throwable ex) {
         if (ex instanceof Failure) {
@@ -169,6 +161,43 @@ public final class Cli {
             b.append(b.isEmpty() ? "" : ", ").append(p);
         }
         return b.toString();
+    }
+
+    /**
+     * Prepares this JVM to run a netmem program's {@code main}: one-line log records
+     * ({@link #installLogFormat}), and a shutdown hook that stops every child process (demo JVMs,
+     * consumers, JMH and jcstress forks) when the program is interrupted (Ctrl-C, SIGTERM), so none
+     * outlives it.
+     */
+    public static void forMain() {
+        installLogFormat();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> ProcessHandle.current().children().forEach(Cli::stopTree),
+                "netmem-stop-children"));
+    }
+
+    /**
+     * Stops a process and everything it started: SIGTERM to all of them at once (so a parent's exit
+     * cannot orphan a child before it is signalled), up to 5 s to exit, then SIGKILL.
+     */
+    public static void stopTree(ProcessHandle root) {
+        List<ProcessHandle> all = new java.util.ArrayList<>(root.descendants().toList());
+        all.add(root);
+        all.forEach(ProcessHandle::destroy);
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+        for (ProcessHandle h : all) {
+            long left = deadline - System.nanoTime();
+            try {
+                if (left > 0) {
+                    h.onExit().get(left, java.util.concurrent.TimeUnit.NANOSECONDS);
+                }
+            } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+                // still running: killed below
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        all.forEach(ProcessHandle::destroyForcibly);
     }
 
     /**

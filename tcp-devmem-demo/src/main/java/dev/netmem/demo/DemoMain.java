@@ -8,6 +8,7 @@ import java.net.UnknownHostException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -76,7 +77,7 @@ public final class DemoMain implements Callable<Integer> {
 
     /** Entry point; see {@link #run}. */
     public static void main(String[] args) {
-        Cli.installLogFormat();
+        Cli.forMain();
         System.exit(run(Arrays.asList(args), System.out, System.err));
     }
 
@@ -88,7 +89,12 @@ public final class DemoMain implements Callable<Integer> {
      *         runtime failure, 2 on bad usage
      */
     public static int run(List<String> args, PrintStream out, PrintStream err) {
-        return Cli.execute(new DemoMain(out, err), "netmem demo", args, out, err);
+        return commandLine(out, err).execute(args.toArray(String[]::new));
+    }
+
+    /** This program's command line, printing to these streams (also what shell completion is made from). */
+    public static CommandLine commandLine(PrintStream out, PrintStream err) {
+        return Cli.commandLine(new DemoMain(out, err), "netmem demo", out, err);
     }
 
     @Override
