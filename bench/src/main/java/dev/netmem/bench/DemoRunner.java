@@ -57,9 +57,9 @@ final class DemoRunner {
         Path out = tmp.resolve(name + ".out");
         Path err = tmp.resolve(name + ".err");
         console.printf("[netmem-bench] demo --provider %s --mode %s --seconds %d%n", provider, mode, seconds);
-        Process p = new ProcessBuilder("bash", "scripts/demo.sh", "--provider", provider, "--mode", mode,
-                "--seconds", String.valueOf(seconds), "--json", "--quiet")
-                .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        Process p = Cli.startChild(new ProcessBuilder("bash", "scripts/demo.sh", "--provider", provider, "--mode",
+                mode, "--seconds", String.valueOf(seconds), "--json", "--quiet")
+                .redirectOutput(out.toFile()).redirectError(err.toFile()));
         String exit;
         if (p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
             exit = "exited " + p.exitValue();

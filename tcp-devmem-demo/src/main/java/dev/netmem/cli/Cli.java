@@ -90,7 +90,9 @@ public final class Cli {
             if (c.getParseResult().hasMatchedOption("--debug")) {
                 ex.printStackTrace(err);
             } else {
-                c.getErr().println(qualified + ": " + describe(ex) + " (--debug shows the stack trace)");
+                // a Failure without a cause says it all; anything else may need its stack trace
+                boolean more = !(ex instanceof Failure) || ex.getCause() != null;
+                c.getErr().println(qualified + ": " + describe(ex) + (more ? " (--debug shows the stack trace)" : ""));
             }
             return EXIT_FAILED;
         });
@@ -171,8 +173,37 @@ public final class Cli {
      */
     public static void forMain() {
         installLogFormat();
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> ProcessHandle.current().children().forEach(Cli::stopTree),
-                "netmem-stop-children"));
+        Runtime.getRuntime().addShutdownHook(new Thread(Cli::stopChildren, "netmem-stop-children"));
+    }
+
+    private static final Object CHILDREN = new Object();
+    private static boolean stopping;
+
+    /**
+     * Starts a child process unless this JVM is shutting down (then throws {@link Failure}), so no
+     * child can start after the shutdown hook looked for children to stop.
+     */
+    public static Process startChild(ProcessBuilder pb) throws java.io.IOException {
+        synchronized (CHILDREN) {
+            if (stopping) {
+                throw new Failure("interrupted");
+            }
+            return pb.start();
+        }
+    }
+
+    private static void stopChildren() {
+        synchronized (CHILDREN) {
+            stopping = true;
+        }
+        // children others started (JMH, jcstress forks) may still appear for a moment: look again
+        for (int round = 0; round < 3; round++) {
+            List<ProcessHandle> children = ProcessHandle.current().children().toList();
+            if (children.isEmpty()) {
+                return;
+            }
+            children.forEach(Cli::stopTree);
+        }
     }
 
     /**
