@@ -991,7 +991,7 @@ final class Soak {
                 return;
             }
             Object[] p = r.getParameters();
-            String msg = p == null ? r.getMessage() : java.text.MessageFormat.format(r.getMessage(), p);
+            String msg = dev.netmem.cli.Cli.OneLine.message(r); // ids as ids: "id 1000", not "id 1,000"
             if (p != null && p.length > 0 && p[0] instanceof Number id) {
                 first.putIfAbsent(id.intValue(), msg);
             }

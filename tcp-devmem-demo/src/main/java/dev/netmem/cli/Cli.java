@@ -252,7 +252,11 @@ public final class Cli {
     }
 
     /** {@code netmem: LEVEL: message}, parameters formatted without grouping separators. */
-    static final class OneLine extends Formatter {
+    public static final class OneLine extends Formatter {
+        /** The formatter {@link #installLogFormat} installs. */
+        public OneLine() {
+        }
+
         @Override
         public String format(LogRecord r) {
             StringBuilder b = new StringBuilder("netmem: ").append(r.getLevel().getName()).append(": ")
@@ -263,7 +267,8 @@ public final class Cli {
             return b.append(System.lineSeparator()).toString();
         }
 
-        static String message(LogRecord r) {
+        /** The record's message with its parameters, numbers printed plainly (ids as ids). */
+        public static String message(LogRecord r) {
             Object[] params = r.getParameters();
             String msg = r.getMessage();
             if (params == null || params.length == 0 || msg == null || !msg.contains("{")) {
