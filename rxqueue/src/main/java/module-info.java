@@ -17,6 +17,7 @@
 module dev.netmem.rxqueue {
     requires transitive dev.netmem.api;
     requires transitive dev.netmem.providers;
+    requires transitive dev.netmem.uring;
     requires java.management;
 
     exports dev.netmem.rxqueue.net;

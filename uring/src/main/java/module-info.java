@@ -7,6 +7,7 @@
  *   <li>{@link dev.netmem.uring.IoUringProbe}, {@link dev.netmem.uring.IoUringAvailability}: what the
  *       running kernel supports, and why io_uring cannot be used when it cannot;</li>
  *   <li>{@link dev.netmem.uring.Sockets}: the few socket calls a loopback TCP receive needs;</li>
+ *   <li>{@link dev.netmem.uring.EventFd}: wakes a ring's owner blocked in the kernel;</li>
  *   <li>{@link dev.netmem.uring.IoUringDescriptor}: the uapi layouts and constants, declared once.</li>
  * </ul>
  * Callers need {@code --enable-native-access=dev.netmem.uring}.

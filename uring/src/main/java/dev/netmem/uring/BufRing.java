@@ -116,13 +116,16 @@ public final class BufRing implements AutoCloseable {
         return br;
     }
 
+    /** Registration names the ring; unregistration only the group (the kernel rejects flags there). */
     private int regCall(int opcode, long ringAddr) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment reg = a.allocate(IO_URING_BUF_REG);
-            BUF_REG_RING_ADDR.set(reg, 0L, ringAddr);
-            BUF_REG_RING_ENTRIES.set(reg, 0L, entries);
             BUF_REG_BGID.set(reg, 0L, (short) bgid);
-            BUF_REG_FLAGS.set(reg, 0L, (short) flags);
+            if (opcode == IORING_REGISTER_PBUF_RING) {
+                BUF_REG_RING_ADDR.set(reg, 0L, ringAddr);
+                BUF_REG_RING_ENTRIES.set(reg, 0L, entries);
+                BUF_REG_FLAGS.set(reg, 0L, (short) flags);
+            }
             return ring.register(opcode, reg.address(), 1);
         }
     }
@@ -186,6 +189,7 @@ public final class BufRing implements AutoCloseable {
      * @throws IllegalStateException when the CQE's buffer id is not the one at the head mirror
      */
     public int consume(int res, int cqeFlags, BufConsumer consumer) {
+        assert ring.isOwnerThread() : "not the ring's owner thread";
         if ((cqeFlags & IORING_CQE_F_BUFFER) == 0) {
             return 0;
         }
@@ -245,6 +249,11 @@ public final class BufRing implements AutoCloseable {
         return head;
     }
 
+    /** The tail as published in the ring memory (bytes 14..15 of slot 0). */
+    short tailInMemory() {
+        return (short) U16.getAcquire(mem, BUF_RING_TAIL_OFFSET);
+    }
+
     /** The buffer group id. */
     public int bgid() {
         return bgid;
@@ -290,7 +299,7 @@ public final class BufRing implements AutoCloseable {
         if (!registered) {
             throw new IllegalStateException("buffer ring " + bgid + " is not registered");
         }
-        int r = regCall(IORING_UNREGISTER_PBUF_RING, 0);
+        int r = regCall(IORING_UNREGISTER_PBUF_RING, 0L);
         if (r < 0) {
             throw new SyscallException("IORING_UNREGISTER_PBUF_RING", r, "bgid=" + bgid);
         }
@@ -299,7 +308,8 @@ public final class BufRing implements AutoCloseable {
 
     /**
      * Unregisters if still registered and the ring is open (a closed ring released it), then frees the
-     * ring memory. Idempotent.
+     * ring memory. Idempotent. If unregistration fails the memory is kept, since the kernel may
+     * still read slots from it.
      */
     @Override
     public void close() {

@@ -1,18 +1,18 @@
 package dev.netmem.uring;
 
-import static dev.netmem.uring.IoUringDescriptor.CQE_FLAGS;
-import static dev.netmem.uring.IoUringDescriptor.CQE_RES;
-import static dev.netmem.uring.IoUringDescriptor.CQE_USER_DATA;
 import static dev.netmem.uring.IoUringDescriptor.GETEVENTS_SIGMASK_SZ;
 import static dev.netmem.uring.IoUringDescriptor.GETEVENTS_TS;
+import static dev.netmem.uring.IoUringDescriptor.IORING_ACCEPT_MULTISHOT;
 import static dev.netmem.uring.IoUringDescriptor.IORING_ASYNC_CANCEL_ALL;
 import static dev.netmem.uring.IoUringDescriptor.IORING_ASYNC_CANCEL_ANY;
 import static dev.netmem.uring.IoUringDescriptor.IORING_ASYNC_CANCEL_FD;
 import static dev.netmem.uring.IoUringDescriptor.IORING_ENTER_EXT_ARG;
 import static dev.netmem.uring.IoUringDescriptor.IORING_ENTER_GETEVENTS;
 import static dev.netmem.uring.IoUringDescriptor.IORING_FEAT_EXT_ARG;
+import static dev.netmem.uring.IoUringDescriptor.IORING_OP_ACCEPT;
 import static dev.netmem.uring.IoUringDescriptor.IORING_OP_ASYNC_CANCEL;
 import static dev.netmem.uring.IoUringDescriptor.IORING_OP_NOP;
+import static dev.netmem.uring.IoUringDescriptor.IORING_OP_READ;
 import static dev.netmem.uring.IoUringDescriptor.IORING_OP_RECV;
 import static dev.netmem.uring.IoUringDescriptor.IORING_RECVSEND_BUNDLE;
 import static dev.netmem.uring.IoUringDescriptor.IORING_RECV_MULTISHOT;
@@ -21,20 +21,9 @@ import static dev.netmem.uring.IoUringDescriptor.IORING_SETUP_R_DISABLED;
 import static dev.netmem.uring.IoUringDescriptor.IORING_SQ_CQ_OVERFLOW;
 import static dev.netmem.uring.IoUringDescriptor.IOSQE_BUFFER_SELECT;
 import static dev.netmem.uring.IoUringDescriptor.IO_URING_GETEVENTS_ARG;
-import static dev.netmem.uring.IoUringDescriptor.IO_URING_SQE;
 import static dev.netmem.uring.IoUringDescriptor.KERNEL_TIMESPEC;
-import static dev.netmem.uring.IoUringDescriptor.SQE_ADDR;
-import static dev.netmem.uring.IoUringDescriptor.SQE_BUF_GROUP;
-import static dev.netmem.uring.IoUringDescriptor.SQE_FD;
-import static dev.netmem.uring.IoUringDescriptor.SQE_FLAGS;
-import static dev.netmem.uring.IoUringDescriptor.SQE_IOPRIO;
-import static dev.netmem.uring.IoUringDescriptor.SQE_MSG_FLAGS;
-import static dev.netmem.uring.IoUringDescriptor.SQE_OPCODE;
-import static dev.netmem.uring.IoUringDescriptor.SQE_USER_DATA;
 import static dev.netmem.uring.IoUringDescriptor.TS_NSEC;
 import static dev.netmem.uring.IoUringDescriptor.TS_SEC;
-import static dev.netmem.uring.IoUringDescriptor.U32;
-import static dev.netmem.uring.IoUringDescriptor.U64;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -68,8 +57,6 @@ import java.lang.foreign.MemorySegment;
  * }</pre>
  */
 public final class IoUring implements AutoCloseable {
-    private static final long SQE_SIZE = IO_URING_SQE.byteSize();
-    private static final int CQE_SHIFT = 4; // 16-byte CQEs
     /** {@code _NSIG / 8}, as liburing passes it even without a sigmask. */
     private static final int SIGMASK_SZ = 8;
 
@@ -77,32 +64,12 @@ public final class IoUring implements AutoCloseable {
     private final RingMapping mapping;
     private final Arena arena;
     private final int fd;
-
-    // SQ: the owner is the only producer; the kernel consumes inside io_uring_enter.
-    private final MemorySegment sqRing;
-    private final MemorySegment sqes;
-    private final long sqHeadOff;
-    private final long sqTailOff;
-    private final long sqFlagsOff;
-    private final long sqDroppedOff;
-    private final int sqMask;
-    private final int sqEntries;
-    private int sqeTail;
-
-    // CQ: the owner is the only consumer.
-    private final MemorySegment cqRing;
-    private final long cqHeadOff;
-    private final long cqTailOff;
-    private final long cqOverflowOff;
-    private final long cqesOff;
-    private final int cqMask;
-    private int cqHead;
-
+    private final SubmissionQueue sq;
+    private final CompletionQueue cq;
     private final MemorySegment waitArg;
     private final MemorySegment timeout;
     private final boolean extArg;
     private long overflowFlushes;
-
     private Thread owner;
     private boolean closed;
 
@@ -112,23 +79,11 @@ public final class IoUring implements AutoCloseable {
         this.mapping = m;
         this.arena = arena;
         this.fd = m.fd;
-        this.sqRing = MemorySegment.ofAddress(m.sqRingAddr).reinterpret(m.sqRingLen, arena, null);
-        this.cqRing = m.cqRingAddr == 0 ? sqRing
+        MemorySegment sqRing = MemorySegment.ofAddress(m.sqRingAddr).reinterpret(m.sqRingLen, arena, null);
+        MemorySegment cqRing = m.cqRingAddr == 0 ? sqRing
                 : MemorySegment.ofAddress(m.cqRingAddr).reinterpret(m.cqRingLen, arena, null);
-        this.sqes = MemorySegment.ofAddress(m.sqesAddr).reinterpret(m.sqesLen, arena, null);
-        this.sqHeadOff = m.sq("head");
-        this.sqTailOff = m.sq("tail");
-        this.sqFlagsOff = m.sq("flags");
-        this.sqDroppedOff = m.sq("dropped");
-        this.sqMask = (int) U32.get(sqRing, m.sq("ring_mask"));
-        this.sqEntries = (int) U32.get(sqRing, m.sq("ring_entries"));
-        this.sqeTail = (int) U32.get(sqRing, sqTailOff);
-        this.cqHeadOff = m.cq("head");
-        this.cqTailOff = m.cq("tail");
-        this.cqOverflowOff = m.cq("overflow");
-        this.cqesOff = m.cq("cqes");
-        this.cqMask = (int) U32.get(cqRing, m.cq("ring_mask"));
-        this.cqHead = (int) U32.get(cqRing, cqHeadOff);
+        this.sq = new SubmissionQueue(m, sqRing, MemorySegment.ofAddress(m.sqesAddr).reinterpret(m.sqesLen, arena, null));
+        this.cq = new CompletionQueue(m, cqRing);
         this.waitArg = arena.allocate(IO_URING_GETEVENTS_ARG);
         this.timeout = arena.allocate(KERNEL_TIMESPEC);
         GETEVENTS_SIGMASK_SZ.set(waitArg, 0L, SIGMASK_SZ);
@@ -139,7 +94,7 @@ public final class IoUring implements AutoCloseable {
 
     /**
      * Sets up a ring with the preferred flags, dropping those the kernel rejects (see
-     * {@link IoUringParams#FALLBACK_ORDER}). The calling thread becomes the owner unless the ring
+     * {@link IoUringParams}). The calling thread becomes the owner unless the ring
      * starts disabled.
      *
      * @throws SyscallException e.g. {@code "io_uring_setup: EPERM (-1): Operation not permitted; ..."}
@@ -177,7 +132,7 @@ public final class IoUring implements AutoCloseable {
 
     /** SQ size. */
     public int sqEntries() {
-        return sqEntries;
+        return sq.entries();
     }
 
     /** CQ size. */
@@ -211,26 +166,12 @@ public final class IoUring implements AutoCloseable {
      */
     public int getSqe() {
         assert isOwnerThread() : "not the ring's owner thread";
-        int head = (int) U32.getAcquire(sqRing, sqHeadOff); // pairs with the kernel's smp_store_release of sq.head
-        int tail = sqeTail;
-        if (tail - head >= sqEntries) {
-            return -1;
-        }
-        sqeTail = tail + 1;
-        int index = tail & sqMask;
-        long base = index * SQE_SIZE;
-        for (long o = 0; o < SQE_SIZE; o += 8) {
-            U64.set(sqes, base + o, 0L);
-        }
-        return index;
+        return sq.next();
     }
 
     /** {@code IORING_OP_NOP}: completes with res 0. */
     public void prepNop(int sqe, long userData) {
-        long base = sqe * SQE_SIZE;
-        SQE_OPCODE.set(sqes, base, (byte) IORING_OP_NOP);
-        SQE_FD.set(sqes, base, -1);
-        SQE_USER_DATA.set(sqes, base, userData);
+        sq.prep(sqe, IORING_OP_NOP, -1, 0, 0, 0, userData);
     }
 
     /**
@@ -241,13 +182,29 @@ public final class IoUring implements AutoCloseable {
      * @param bundle also {@code IORING_RECVSEND_BUNDLE}: one CQE may cover consecutive ring buffers
      */
     public void prepRecvMultishot(int sqe, int sockFd, int bgid, boolean bundle, long userData) {
-        long base = sqe * SQE_SIZE;
-        SQE_OPCODE.set(sqes, base, (byte) IORING_OP_RECV);
-        SQE_FLAGS.set(sqes, base, (byte) IOSQE_BUFFER_SELECT);
-        SQE_IOPRIO.set(sqes, base, (short) (IORING_RECV_MULTISHOT | (bundle ? IORING_RECVSEND_BUNDLE : 0)));
-        SQE_FD.set(sqes, base, sockFd);
-        SQE_BUF_GROUP.set(sqes, base, (short) bgid);
-        SQE_USER_DATA.set(sqes, base, userData);
+        long base = sq.prep(sqe, IORING_OP_RECV, sockFd, 0, 0, 0, userData);
+        sq.sqeFlags(base, IOSQE_BUFFER_SELECT);
+        sq.ioprio(base, IORING_RECV_MULTISHOT | (bundle ? IORING_RECVSEND_BUNDLE : 0));
+        sq.bufGroup(base, bgid);
+    }
+
+    /**
+     * A multishot {@code IORING_OP_ACCEPT} on a listening socket ({@code io_uring_prep_multishot_accept},
+     * Linux 5.19): one CQE per connection, {@code res} the new fd (close-on-exec), while
+     * {@code IORING_CQE_F_MORE} says it stays armed. Lets the owner accept without a blocking thread.
+     */
+    public void prepAcceptMultishot(int sqe, int listenFd, long userData) {
+        long base = sq.prep(sqe, IORING_OP_ACCEPT, listenFd, 0, 0, 0, userData);
+        sq.ioprio(base, IORING_ACCEPT_MULTISHOT);
+        sq.opFlags(base, Sockets.SOCK_CLOEXEC); // accept_flags
+    }
+
+    /**
+     * {@code IORING_OP_READ} of {@code len} bytes into {@code addr} at file offset {@code offset}
+     * ({@code io_uring_prep_read}); e.g. an eventfd's counter, see {@link EventFd}.
+     */
+    public void prepRead(int sqe, int fd, long addr, int len, long offset, long userData) {
+        sq.prep(sqe, IORING_OP_READ, fd, addr, len, offset, userData);
     }
 
     /**
@@ -271,18 +228,8 @@ public final class IoUring implements AutoCloseable {
     }
 
     private void prepCancel(int sqe, int targetFd, long target, int cancelFlags, long userData) {
-        long base = sqe * SQE_SIZE;
-        SQE_OPCODE.set(sqes, base, (byte) IORING_OP_ASYNC_CANCEL);
-        SQE_FD.set(sqes, base, targetFd);
-        SQE_ADDR.set(sqes, base, target);
-        SQE_MSG_FLAGS.set(sqes, base, cancelFlags);
-        SQE_USER_DATA.set(sqes, base, userData);
-    }
-
-    /** Publishes the prepared SQEs; returns how many the kernel has not consumed yet. */
-    private int flushSq() {
-        U32.setRelease(sqRing, sqTailOff, sqeTail); // pairs with the kernel's smp_load_acquire(&rings->sq.tail)
-        return sqeTail - (int) U32.getAcquire(sqRing, sqHeadOff);
+        long base = sq.prep(sqe, IORING_OP_ASYNC_CANCEL, targetFd, target, 0, 0, userData);
+        sq.opFlags(base, cancelFlags);
     }
 
     /**
@@ -291,7 +238,7 @@ public final class IoUring implements AutoCloseable {
      */
     public int submit() {
         assert isOwnerThread() : "not the ring's owner thread";
-        int n = flushSq();
+        int n = sq.flush();
         return n == 0 ? 0 : enter(n, 0, 0, -1);
     }
 
@@ -302,13 +249,14 @@ public final class IoUring implements AutoCloseable {
      * runs them without waiting. Returns how many SQEs were submitted; a timeout or signal is not
      * an error. Owner only.
      *
-     * @param timeoutNanos how long to wait at most; negative waits without limit
+     * @param timeoutNanos how long to wait at most; negative waits without limit (so does any value on
+     *                     kernels without {@code IORING_FEAT_EXT_ARG}, before 5.11)
      * @throws SyscallException on {@code -EBADR} (completions were dropped: the CQ overflowed and the
      *                          kernel could not keep them) and on any unexpected error
      */
     public int submitAndWait(int minComplete, long timeoutNanos) {
         assert isOwnerThread() : "not the ring's owner thread";
-        return enter(flushSq(), minComplete, IORING_ENTER_GETEVENTS, timeoutNanos);
+        return enter(sq.flush(), minComplete, IORING_ENTER_GETEVENTS, timeoutNanos);
     }
 
     private int enter(int toSubmit, int minComplete, int flags, long timeoutNanos) {
@@ -347,31 +295,11 @@ public final class IoUring implements AutoCloseable {
      */
     public int reap(CqeHandler handler) {
         assert isOwnerThread() : "not the ring's owner thread";
-        int n = drainCq(handler);
+        int n = cq.drain(handler);
         if ((sqFlags() & IORING_SQ_CQ_OVERFLOW) != 0) {
             n += reapOverflowSlowPath(handler);
         }
         return n;
-    }
-
-    private int drainCq(CqeHandler handler) {
-        int start = cqHead;
-        int head = start;
-        int tail = (int) U32.getAcquire(cqRing, cqTailOff); // pairs with the kernel's smp_store_release of cq.tail
-        try {
-            while (head != tail) {
-                long cqe = cqesOff + ((long) (head & cqMask) << CQE_SHIFT);
-                long userData = (long) CQE_USER_DATA.get(cqRing, cqe);
-                int res = (int) CQE_RES.get(cqRing, cqe);
-                int flags = (int) CQE_FLAGS.get(cqRing, cqe);
-                head++;
-                handler.onCqe(userData, res, flags);
-            }
-        } finally {
-            cqHead = head;
-            U32.setRelease(cqRing, cqHeadOff, head); // pairs with the kernel's read of cq.head before it reuses slots
-        }
-        return head - start;
     }
 
     private int reapOverflowSlowPath(CqeHandler handler) {
@@ -379,29 +307,29 @@ public final class IoUring implements AutoCloseable {
         do {
             overflowFlushes++;
             enter(0, 0, IORING_ENTER_GETEVENTS, -1); // flushes the overflow list into the CQ
-            n += drainCq(handler);
+            n += cq.drain(handler);
         } while ((sqFlags() & IORING_SQ_CQ_OVERFLOW) != 0);
         return n;
     }
 
     /** CQEs ready to reap now. */
     public int cqReady() {
-        return (int) U32.getAcquire(cqRing, cqTailOff) - cqHead;
+        return cq.ready();
     }
 
     /** The SQ ring's {@code IORING_SQ_*} flags. */
     public int sqFlags() {
-        return (int) U32.getAcquire(sqRing, sqFlagsOff);
+        return sq.flags();
     }
 
     /** The kernel's count of CQEs it could not keep ({@code cq_off.overflow}); non-zero means lost completions. */
     public int cqOverflow() {
-        return (int) U32.getAcquire(cqRing, cqOverflowOff);
+        return cq.overflow();
     }
 
     /** The kernel's count of invalid SQEs it skipped ({@code sq_off.dropped}). */
     public int sqDropped() {
-        return (int) U32.getAcquire(sqRing, sqDroppedOff);
+        return sq.dropped();
     }
 
     /** How often {@link #reap} entered the kernel to flush overflowed CQEs. */
@@ -457,7 +385,7 @@ public final class IoUring implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "IoUring[fd=" + fd + ", sq=" + sqEntries + ", cq=" + mapping.cqEntries
+        return "IoUring[fd=" + fd + ", sq=" + sq.entries() + ", cq=" + mapping.cqEntries
                 + ", flags=0x" + Integer.toHexString(mapping.setupFlags)
                 + ", features=0x" + Integer.toHexString(mapping.features) + "]";
     }

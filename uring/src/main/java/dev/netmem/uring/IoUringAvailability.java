@@ -76,19 +76,20 @@ public record IoUringAvailability(Cause cause, String message, int features, int
     }
 
     private static IoUringAvailability setupFailed(SyscallException e, int disabled) {
+        String failed = "io_uring_setup failed with " + Errno.format(e.errno());
         if (e.errno() == Errno.EPERM && disabled == 1) {
             return new IoUringAvailability(Cause.DISABLED_BY_SYSCTL, "io_uring is disabled for this process: "
                     + Kernel.IO_URING_DISABLED + " is 1 and the process is neither in kernel.io_uring_group nor"
-                    + " CAP_SYS_ADMIN (" + e.getMessage() + ")", 0, 0);
+                    + " CAP_SYS_ADMIN (" + failed + ")", 0, 0);
         }
         if (e.errno() == Errno.EPERM) {
-            return new IoUringAvailability(Cause.BLOCKED, "io_uring is blocked: " + e.getMessage()
-                    + " although io_uring_disabled allows it: a seccomp filter denies io_uring_setup"
-                    + " (container runtimes' default profiles do)", 0, 0);
+            return new IoUringAvailability(Cause.BLOCKED, "io_uring is blocked: " + failed + " although "
+                    + Kernel.IO_URING_DISABLED + " allows it; a seccomp filter denies it (container runtimes'"
+                    + " default profiles do)", 0, 0);
         }
         if (e.errno() == Errno.ENOSYS) {
-            return new IoUringAvailability(Cause.NOT_IMPLEMENTED, "io_uring is not implemented: " + e.getMessage()
-                    + ": the kernel is built without io_uring, or a seccomp filter hides it", 0, 0);
+            return new IoUringAvailability(Cause.NOT_IMPLEMENTED, "io_uring is not implemented: " + failed
+                    + "; the kernel is built without io_uring, or a seccomp filter hides it", 0, 0);
         }
         return new IoUringAvailability(Cause.SETUP_FAILED, "io_uring cannot be set up: " + e.getMessage(), 0, 0);
     }

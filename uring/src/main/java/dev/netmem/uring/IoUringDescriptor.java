@@ -298,8 +298,12 @@ public final class IoUringDescriptor {
 
     /** {@code IORING_OP_NOP}. */
     public static final int IORING_OP_NOP = 0;
+    /** {@code IORING_OP_ACCEPT}. */
+    public static final int IORING_OP_ACCEPT = 13;
     /** {@code IORING_OP_ASYNC_CANCEL}. */
     public static final int IORING_OP_ASYNC_CANCEL = 14;
+    /** {@code IORING_OP_READ}. */
+    public static final int IORING_OP_READ = 22;
     /** {@code IORING_OP_RECV}. */
     public static final int IORING_OP_RECV = 27;
     /** {@code IORING_OP_RECV_ZC} (zcrx; needs a NIC with header split). */
@@ -313,6 +317,9 @@ public final class IoUringDescriptor {
     public static final int IORING_RECVSEND_FIXED_BUF = 1 << 2;
     /** {@code IORING_RECVSEND_BUNDLE}: one CQE may cover several consecutive ring buffers. */
     public static final int IORING_RECVSEND_BUNDLE = 1 << 4;
+
+    /** {@code IORING_ACCEPT_MULTISHOT} (sqe.ioprio of accept): one CQE per accepted connection (Linux 5.19). */
+    public static final int IORING_ACCEPT_MULTISHOT = 1;
 
     /** {@code IORING_ASYNC_CANCEL_ALL}: cancel every match, not only the first. */
     public static final int IORING_ASYNC_CANCEL_ALL = 1;
@@ -380,7 +387,9 @@ public final class IoUringDescriptor {
     static final VarHandle SQE_FLAGS = IO_URING_SQE.varHandle(groupElement("flags"));
     static final VarHandle SQE_IOPRIO = IO_URING_SQE.varHandle(groupElement("ioprio"));
     static final VarHandle SQE_FD = IO_URING_SQE.varHandle(groupElement("fd"));
+    static final VarHandle SQE_OFF = IO_URING_SQE.varHandle(groupElement("off"));
     static final VarHandle SQE_ADDR = IO_URING_SQE.varHandle(groupElement("addr"));
+    static final VarHandle SQE_LEN = IO_URING_SQE.varHandle(groupElement("len"));
     static final VarHandle SQE_MSG_FLAGS = IO_URING_SQE.varHandle(groupElement("msg_flags"));
     static final VarHandle SQE_USER_DATA = IO_URING_SQE.varHandle(groupElement("user_data"));
     static final VarHandle SQE_BUF_GROUP = IO_URING_SQE.varHandle(groupElement("buf_group"));

@@ -11,9 +11,10 @@ import static dev.netmem.uring.IoUringDescriptor.IORING_SETUP_TASKRUN_FLAG;
 
 /**
  * What {@link IoUring#open} asks {@code io_uring_setup} for: SQ and CQ sizes and the preferred setup
- * flags. Flags a kernel rejects with {@code EINVAL} are dropped one by one in {@link #FALLBACK_ORDER}
- * (newest feature first); {@link IoUring#setupFlags()} says which were accepted.
- * {@link #IORING_SETUP_CQSIZE} is always set.
+ * flags. Flags a kernel rejects with {@code EINVAL} are dropped one by one, newest feature first
+ * (NO_SQARRAY, DEFER_TASKRUN, SINGLE_ISSUER, SUBMIT_ALL, TASKRUN_FLAG, COOP_TASKRUN);
+ * {@link IoUring#setupFlags()} says which were accepted. {@link IoUringDescriptor#IORING_SETUP_CQSIZE}
+ * is always set.
  *
  * @param sqEntries  SQ size, a power of two in [1, 32768]
  * @param cqEntries  CQ size, a power of two in [sqEntries, 65536]

@@ -49,7 +49,10 @@ final class Libc {
     private static final MethodHandle CONNECT = downcall("connect", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle GETSOCKNAME = downcall("getsockname",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle GETPEERNAME = downcall("getpeername",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
     private static final MethodHandle SHUTDOWN = downcall("shutdown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle EVENTFD = downcall("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle WRITE = downcall("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
     private static final MethodHandle READ = downcall("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
 
@@ -202,10 +205,28 @@ final class Libc {
         }
     }
 
+    static int getpeername(int fd, MemorySegment addr, MemorySegment len) {
+        MemorySegment st = STATE.get();
+        try {
+            return ret((int) GETPEERNAME.invokeExact(st, fd, addr, len), st);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
     static int shutdown(int fd, int how) {
         MemorySegment st = STATE.get();
         try {
             return ret((int) SHUTDOWN.invokeExact(st, fd, how), st);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    static int eventfd(int initval, int flags) {
+        MemorySegment st = STATE.get();
+        try {
+            return ret((int) EVENTFD.invokeExact(st, initval, flags), st);
         } catch (Throwable t) {
             throw unexpected(t);
         }

@@ -149,6 +149,21 @@ public final class Sockets {
         return check(Libc.accept4(fd, MemorySegment.NULL, MemorySegment.NULL, SOCK_CLOEXEC), "accept4", "fd " + fd);
     }
 
+    /**
+     * {@code accept4(fd, &peer, &len, SOCK_CLOEXEC)}: blocks until a connection arrives; returns its
+     * fd and stores the peer's port in {@code peerPort[0]}.
+     */
+    public static int accept(int fd, int[] peerPort) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment sa = a.allocate(SOCKADDR_IN);
+            MemorySegment len = a.allocate(JAVA_INT);
+            len.set(JAVA_INT, 0, (int) SOCKADDR_IN.byteSize());
+            int r = check(Libc.accept4(fd, sa, len, SOCK_CLOEXEC), "accept4", "fd " + fd);
+            peerPort[0] = Short.toUnsignedInt(Short.reverseBytes((short) SIN_PORT.get(sa, 0L)));
+            return r;
+        }
+    }
+
     /** {@code connect} to 127.0.0.1:{@code port}, blocking. */
     public static void connectLoopback(int fd, int port) {
         try (Arena a = Arena.ofConfined()) {
@@ -158,11 +173,21 @@ public final class Sockets {
 
     /** The local port ({@code getsockname}). */
     public static int localPort(int fd) {
+        return port(fd, false);
+    }
+
+    /** The peer's port ({@code getpeername}). */
+    public static int peerPort(int fd) {
+        return port(fd, true);
+    }
+
+    private static int port(int fd, boolean peer) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment sa = a.allocate(SOCKADDR_IN);
             MemorySegment len = a.allocate(JAVA_INT);
             len.set(JAVA_INT, 0, (int) SOCKADDR_IN.byteSize());
-            check(Libc.getsockname(fd, sa, len), "getsockname", "fd " + fd);
+            int r = peer ? Libc.getpeername(fd, sa, len) : Libc.getsockname(fd, sa, len);
+            check(r, peer ? "getpeername" : "getsockname", "fd " + fd);
             return Short.toUnsignedInt(Short.reverseBytes((short) SIN_PORT.get(sa, 0L)));
         }
     }

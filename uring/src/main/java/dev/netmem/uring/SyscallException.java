@@ -11,7 +11,9 @@ public final class SyscallException extends RuntimeException {
     @Serial
     private static final long serialVersionUID = 1L;
 
+    /** The failed call's name. */
     private final String call;
+    /** The negative errno. */
     private final int errno;
 
     /**

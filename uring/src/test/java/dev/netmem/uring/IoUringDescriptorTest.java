@@ -122,6 +122,12 @@ class IoUringDescriptorTest {
         assertEquals(1, IORING_ASYNC_CANCEL_ALL);
         assertEquals(2, IORING_ASYNC_CANCEL_FD);
         assertEquals(4, IORING_ASYNC_CANCEL_ANY);
+        // not in IO_URING.md; from the uapi header's enum io_uring_op and accept flags
+        assertEquals(13, IORING_OP_ACCEPT);
+        assertEquals(22, IORING_OP_READ);
+        assertEquals(1, IORING_ACCEPT_MULTISHOT);
+        assertEquals(12, IORING_REGISTER_ENABLE_RINGS);
+        assertEquals(1 << 6, IORING_SETUP_R_DISABLED);
     }
 
     @Test

@@ -153,6 +153,22 @@ class IoUringTest {
     }
 
     @Test
+    void shouldBeRefusedByTheKernelFromAnotherTaskWithSingleIssuer() throws Exception {
+        try (IoUring ring = IoUring.open(IoUringParams.of(4, 8))) {
+            assumeTrue((ring.setupFlags() & IORING_SETUP_SINGLE_ISSUER) != 0, "IORING_SETUP_SINGLE_ISSUER");
+            int[] results = new int[2];
+            Thread other = new Thread(() -> {
+                results[0] = Kernel.LINUX.enter(ring.fd(), 0, 0, IoUringDescriptor.IORING_ENTER_GETEVENTS, 0, 0);
+                results[1] = Kernel.LINUX.register(ring.fd(), IoUringDescriptor.IORING_REGISTER_PROBE, 0, 0);
+            });
+            other.start();
+            other.join();
+            assertEquals(Errno.EEXIST, results[0], "io_uring_enter from another task");
+            assertEquals(Errno.EEXIST, results[1], "io_uring_register from another task");
+        }
+    }
+
+    @Test
     void shouldDropRejectedSetupFlagsOneByOne() {
         List<Integer> tried = new ArrayList<>();
         Kernel oldKernel = new DelegatingKernel() {
@@ -176,6 +192,30 @@ class IoUringTest {
                 ring.submitAndWait(1, 5_000_000_000L);
                 assertEquals(i, reapAll(ring).getFirst()[0]);
             }
+        }
+    }
+
+    @Test
+    void shouldSurfaceDroppedCompletionsAndTreatTimeoutsAndSignalsAsNoEvents() {
+        int[] next = {0};
+        Kernel kernel = new DelegatingKernel() {
+            @Override
+            public int enter(int fd, int toSubmit, int minComplete, int flags, long arg, long argSize) {
+                return next[0] != 0 ? next[0] : super.enter(fd, toSubmit, minComplete, flags, arg, argSize);
+            }
+        };
+        try (IoUring ring = IoUring.open(IoUringParams.of(4, 8), kernel)) {
+            for (int benign : new int[] {Errno.ETIME, Errno.EINTR, Errno.EAGAIN, Errno.EBUSY}) {
+                next[0] = benign;
+                assertEquals(0, ring.submitAndWait(1, 1_000_000L), Errno.name(benign));
+            }
+            next[0] = Errno.EBADR;
+            SyscallException e = assertThrows(SyscallException.class, () -> ring.submitAndWait(1, -1));
+            assertEquals("io_uring_enter: EBADR (-53): Invalid request descriptor; the kernel dropped completions:"
+                    + " CQ overflow counter 0", e.getMessage());
+            next[0] = Errno.EEXIST;
+            e = assertThrows(SyscallException.class, () -> ring.submitAndWait(0, -1));
+            assertEquals("io_uring_enter: EEXIST (-17): File exists; fd " + ring.fd(), e.getMessage());
         }
     }
 

@@ -18,6 +18,13 @@ public final class Headers {
     private static final int TCP_SRC_PORT = 34;
     private static final int TCP_DST_PORT = 36;
     private static final int TCP_DATA_OFF = 46;
+    private static final int TCP_FLAGS = 47;
+    /** TCP flag {@code FIN}: the peer finished sending. */
+    public static final int TCP_FIN = 0x01;
+    /** TCP flag {@code RST}: the peer reset the connection. */
+    public static final int TCP_RST = 0x04;
+    /** TCP flag {@code ACK}, set on every segment of an established connection. */
+    public static final int TCP_ACK = 0x10;
     private static final ValueLayout.OfShort BE_SHORT =
             ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
     /** Copied over the header first, so writing one allocates nothing. */
@@ -26,8 +33,13 @@ public final class Headers {
     private Headers() {
     }
 
-    /** Writes the headers of a TCP segment carrying {@code payloadLen} bytes at {@code off}. */
+    /** Writes the headers of a TCP data segment ({@link #TCP_ACK}) carrying {@code payloadLen} bytes at {@code off}. */
     public static void write(MemorySegment seg, long off, int srcPort, int dstPort, int payloadLen) {
+        write(seg, off, srcPort, dstPort, payloadLen, TCP_ACK);
+    }
+
+    /** Writes the headers of a TCP segment with {@code tcpFlags} carrying {@code payloadLen} bytes at {@code off}. */
+    public static void write(MemorySegment seg, long off, int srcPort, int dstPort, int payloadLen, int tcpFlags) {
         MemorySegment.copy(ZEROS, 0, seg, off, HEADER_LEN);
         seg.set(BE_SHORT, off + ETHERTYPE, (short) 0x0800);
         seg.set(ValueLayout.JAVA_BYTE, off + IP_VERSION_IHL, (byte) 0x45);
@@ -36,6 +48,12 @@ public final class Headers {
         seg.set(BE_SHORT, off + TCP_SRC_PORT, (short) srcPort);
         seg.set(BE_SHORT, off + TCP_DST_PORT, (short) dstPort);
         seg.set(ValueLayout.JAVA_BYTE, off + TCP_DATA_OFF, (byte) (5 << 4));
+        seg.set(ValueLayout.JAVA_BYTE, off + TCP_FLAGS, (byte) tcpFlags);
+    }
+
+    /** The TCP flags of the headers at {@code off}. */
+    public static int tcpFlags(MemorySegment seg, long off) {
+        return Byte.toUnsignedInt(seg.get(ValueLayout.JAVA_BYTE, off + TCP_FLAGS));
     }
 
     /** The TCP source port of the headers at {@code off}. */

@@ -35,6 +35,8 @@ public final class SkBuff {
     private SkBuff next;
     /** Bytes of this skb already delivered by {@code recvmsg} (socket-owned). */
     private int consumed;
+    /** TCP flags of the segment, set by the stack before it pulls the headers (FIN/RST carry no data). */
+    private int tcpFlags;
 
     private NetIov head;
     private int data;
@@ -90,6 +92,7 @@ public final class SkBuff {
         unreadable = false;
         cloned = false;
         consumed = 0;
+        tcpFlags = 0;
         live = true;
     }
 
@@ -116,6 +119,16 @@ public final class SkBuff {
     /** Bytes of this skb a receiving socket has already consumed (its read offset). Caller: the socket. */
     public int consumed() {
         return consumed;
+    }
+
+    /** The TCP flags the stack read from the headers ({@code TCP_SKB_CB(skb)->tcp_flags}); 0 before. */
+    public int tcpFlags() {
+        return tcpFlags;
+    }
+
+    /** Records the segment's TCP flags. Caller: the stack, before it pulls the headers. */
+    public void setTcpFlags(int flags) {
+        tcpFlags = flags;
     }
 
     /** Advances {@link #consumed()} by {@code n} bytes. Caller: the socket holding the skb. */

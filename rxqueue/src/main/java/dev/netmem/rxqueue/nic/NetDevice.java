@@ -68,6 +68,7 @@ public final class NetDevice implements Netif, AutoCloseable {
     private final Duration stallWarn;
     private final boolean leakTracking;
     private final QueueMgmtOps ops;
+    private final NicDriver driver;
     /** The stack's receive handler ({@code dev->rx_handler}): set once, read by every NAPI. */
     private final AtomicReference<NetifRx> rxHandler = new AtomicReference<>();
 
@@ -89,8 +90,13 @@ public final class NetDevice implements Netif, AutoCloseable {
         this.ringSize = b.ringSize;
         this.skbPrealloc = b.skbPrealloc;
         this.rcvbuf = b.rcvbuf;
-        // A slot's skb is charged whole buffers (SkBuff#truesize): a header page and a data page.
-        long ringBytes = (long) b.rxQueues * b.ringSize * (2L * dev.netmem.api.NetIov.PAGE_SIZE);
+        this.driver = b.driver;
+        // what the rings can hold for a socket, in truesize (SkBuff#truesize charges whole buffers): a header
+        // page plus a data buffer per slot
+        long ringBytes = b.driver instanceof IoUringNic u
+                ? (long) b.rxQueues * b.ringSize * (dev.netmem.api.NetIov.PAGE_SIZE + u.bufferSize())
+                        * (u.incremental() ? 64 : 1)
+                : (long) b.rxQueues * b.ringSize * (2L * dev.netmem.api.NetIov.PAGE_SIZE);
         // saturating: a huge rcvbuf must not wrap negative, which would make every socket drop everything
         this.rmemHardLimit = b.rcvbuf > Long.MAX_VALUE - ringBytes ? Long.MAX_VALUE : b.rcvbuf + ringBytes;
         this.poolStats = b.poolStats;
@@ -223,6 +229,11 @@ public final class NetDevice implements Netif, AutoCloseable {
         return witness == null ? handler : witness;
     }
 
+    /** The driver this device was built with. */
+    public NicDriver driver() {
+        return driver;
+    }
+
     /** The queue management ops in use (the driver's, possibly decorated). */
     public QueueMgmtOps queueOps() {
         return ops;
@@ -353,6 +364,10 @@ public final class NetDevice implements Netif, AutoCloseable {
      * @throws IllegalArgumentException if the payload does not fit a receive buffer
      */
     public boolean receive(int srcPort, int dstPort, MemorySegment payload) {
+        if (driver != EmulatedNic.INSTANCE) {
+            throw new UnsupportedOperationException(name + " is driven by " + driver.name()
+                    + ": the kernel receives its packets; only the emulated NIC takes packets from a wire");
+        }
         if (!up) {
             return false;
         }
@@ -443,6 +458,9 @@ public final class NetDevice implements Netif, AutoCloseable {
                 }
             }
             registered = false;
+        }
+        if (driver instanceof IoUringNic u) {
+            u.deviceUnregistered();
         }
         NetifRx h = rxHandler.get();
         if (h != null) {
@@ -620,19 +638,23 @@ public final class NetDevice implements Netif, AutoCloseable {
         @Override
         public QueueMem memAlloc(RxQueue queue) {
             int flags = PagePoolParams.PP_FLAG_DMA_MAP | PagePoolParams.PP_FLAG_DMA_SYNC_DEV;
+            int order = driver instanceof IoUringNic u ? u.poolOrder() : 0;
             PagePoolParams.Builder b = PagePoolParams.builder().device(dmaDevice).napi(queue.napi()).queue(queue)
-                    .hostPages(hostPages).maxLen(dev.netmem.api.NetIov.PAGE_SIZE).stats(poolStats)
+                    .hostPages(hostPages).order(order).maxLen(dev.netmem.api.NetIov.PAGE_SIZE << order).stats(poolStats)
                     .releaseRetry(releaseRetry).stallWarn(stallWarn).leakTracking(leakTracking);
             PagePool pool = PagePool.create(b.flags(allowUnreadable
                     ? flags | PagePoolParams.PP_FLAG_ALLOW_UNREADABLE_NETMEM : flags).build());
             PagePool hdr = null;
-            if (headerSplit) {
+            if (headerSplit || driver instanceof IoUringNic) { // io_uring: headers are always written apart
                 try {
                     hdr = PagePool.create(b.flags(flags).build());
                 } catch (RuntimeException e) {
                     pool.destroy();
                     throw e;
                 }
+            }
+            if (driver instanceof IoUringNic u) {
+                return new UringQueueMem(queue, pool, hdr, u, ringSize, skbPrealloc);
             }
             return new EmulatedQueueMem(queue, pool, hdr, hdsThresh, ringSize, skbPrealloc);
         }
@@ -674,6 +696,7 @@ public final class NetDevice implements Netif, AutoCloseable {
         private Duration stallWarn = Duration.ofSeconds(60);
         private boolean leakTracking;
         private UnaryOperator<QueueMgmtOps> queueOps = UnaryOperator.identity();
+        private NicDriver driver = EmulatedNic.INSTANCE;
 
         private Builder(String name) {
             this.name = Objects.requireNonNull(name, "name");
@@ -766,6 +789,15 @@ public final class NetDevice implements Netif, AutoCloseable {
             return this;
         }
 
+        /**
+         * The NIC driver: {@link NicDriver#emulated()} (default) or an {@link IoUringNic}, which
+         * fails {@link #build()} with {@link Errno#EOPNOTSUPP} where io_uring cannot be used.
+         */
+        public Builder driver(NicDriver d) {
+            driver = Objects.requireNonNull(d, "driver");
+            return this;
+        }
+
         /** Decorates the driver's queue management ops (fault injection in tests). */
         public Builder queueOps(UnaryOperator<QueueMgmtOps> decorator) {
             queueOps = Objects.requireNonNull(decorator, "decorator");
@@ -800,6 +832,9 @@ public final class NetDevice implements Netif, AutoCloseable {
                 throw new IllegalArgumentException("releaseRetry must be > 0: " + releaseRetry);
             }
             NetDevice d = new NetDevice(this);
+            if (driver instanceof IoUringNic u) {
+                u.attach(d); // checks io_uring first: an unusable device is never registered
+            }
             register(d);
             return d;
         }

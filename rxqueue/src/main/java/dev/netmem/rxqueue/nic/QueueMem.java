@@ -22,7 +22,7 @@ import java.time.Duration;
  * <p>Threads: {@link #poll} and {@link #waitForWork} run on the NAPI thread; everything else under
  * the device's control lock.
  */
-public abstract sealed class QueueMem permits EmulatedQueueMem {
+public abstract sealed class QueueMem permits EmulatedQueueMem, UringQueueMem {
     /** The NAPI budget: packets per poll before yielding. */
     public static final int NAPI_POLL_WEIGHT = 64;
     /** Header buffers: frags of this size from the header pool. */
@@ -37,6 +37,9 @@ public abstract sealed class QueueMem permits EmulatedQueueMem {
 
     private Thread thread;
     private volatile boolean running;
+    /** Set by the NAPI thread if {@link #napiStart} failed; read after {@link #started}. */
+    private Throwable startFailure;
+    private java.util.concurrent.CountDownLatch started;
 
     QueueMem(RxQueue queue, PagePool pool, PagePool headerPool, int skbPrealloc) {
         this.queue = queue;
@@ -89,6 +92,17 @@ public abstract sealed class QueueMem permits EmulatedQueueMem {
     /** Returns every buffer the ring still holds to its pool. Control path, NAPI stopped. */
     abstract void releaseRing();
 
+    /**
+     * Runs first on a newly started NAPI thread, before the first poll: a driver whose ring must be
+     * owned by that thread sets it up here. A failure stops the thread and fails {@link #startNapi}.
+     */
+    void napiStart() {
+    }
+
+    /** Runs last on the NAPI thread, after the last poll: a driver tears down what the thread owns. */
+    void napiStop() {
+    }
+
     // =====================================================================================
     // Shared: NAPI thread, teardown, delivery
     // =====================================================================================
@@ -100,9 +114,31 @@ public abstract sealed class QueueMem permits EmulatedQueueMem {
             headerPool.enableDirectRecycling(queue.napi());
         }
         running = true;
+        startFailure = null;
+        started = new java.util.concurrent.CountDownLatch(1);
         thread = Thread.ofPlatform().daemon().name(queue.device().name() + "-rx-" + queue.queueIndex())
                 .unstarted(this::napiLoop);
         thread.start();
+        boolean interrupted = false;
+        while (true) {
+            try {
+                started.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        Throwable f = startFailure; // written before started.countDown(): the await is the acquire
+        if (f != null) {
+            stopNapi(Duration.ofSeconds(5));
+            if (f instanceof RuntimeException re) {
+                throw re;
+            }
+            throw (Error) f;
+        }
     }
 
     /**
@@ -155,6 +191,27 @@ public abstract sealed class QueueMem permits EmulatedQueueMem {
 
     private void napiLoop() {
         var napi = queue.napi();
+        try {
+            napiStart();
+        } catch (RuntimeException | Error e) {
+            startFailure = e;
+            running = false;
+            started.countDown();
+            return;
+        }
+        started.countDown();
+        try {
+            pollLoop(napi);
+        } finally {
+            try {
+                napiStop();
+            } catch (RuntimeException | Error e) {
+                LOG.log(System.Logger.Level.ERROR, "rx queue " + queue.queueIndex() + ": NAPI teardown failed", e);
+            }
+        }
+    }
+
+    private void pollLoop(dev.netmem.api.Napi napi) {
         while (running) {
             napi.schedule();
             int work;

@@ -26,13 +26,16 @@ public final class RxQueue implements NetdevRxQueue {
     private static final int ALLOC_FAIL = 16;
     private static final int DROPS = 24;
     private static final int MISSED = 32;
+    private static final int NOBUFS = 40;
+    private static final int REARMS = 48;
+    private static final int CONN_ENDS = 56;
 
     private final NetDevice device;
     private final int index;
     private final Napi napi;
     private final Object nicLock = new Object();
     /** Counters, one per 64-byte line so the NAPI and NIC writers do not share a line. */
-    private final long[] counters = new long[40];
+    private final long[] counters = new long[64];
 
     /** {@code mp_params}: written under the device lock, read by pool creation. */
     private volatile MemoryProvider mp;
@@ -116,6 +119,21 @@ public final class RxQueue implements NetdevRxQueue {
         return read(MISSED);
     }
 
+    /** io_uring driver: receives that ended with {@code -ENOBUFS} (the buffer ring ran dry). */
+    public long rxNoBufs() {
+        return read(NOBUFS);
+    }
+
+    /** io_uring driver: multishot receives armed again after one ended (ENOBUFS, a closed window, a bundle). */
+    public long rxRearms() {
+        return read(REARMS);
+    }
+
+    /** io_uring driver: connections whose end (EOF or reset) was handed to the stack. */
+    public long rxConnEnds() {
+        return read(CONN_ENDS);
+    }
+
     private long read(int i) {
         return (long) LONGS.getAcquire(counters, i);
     }
@@ -136,6 +154,18 @@ public final class RxQueue implements NetdevRxQueue {
 
     void countDrop() {
         add(DROPS, 1);
+    }
+
+    void countNoBufs() {
+        add(NOBUFS, 1);
+    }
+
+    void countRearm() {
+        add(REARMS, 1);
+    }
+
+    void countConnEnd() {
+        add(CONN_ENDS, 1);
     }
 
     // ---- control path (device lock) ----

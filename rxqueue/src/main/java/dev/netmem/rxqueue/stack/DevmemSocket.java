@@ -4,6 +4,7 @@ import dev.netmem.api.Errno;
 import dev.netmem.api.NetIov;
 import dev.netmem.api.NetIovType;
 import dev.netmem.api.PagePool;
+import dev.netmem.rxqueue.net.Headers;
 import dev.netmem.rxqueue.net.SkBuff;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
@@ -67,6 +68,8 @@ public final class DevmemSocket implements AutoCloseable {
     private volatile long queuedLen;
     private volatile Thread waiter;
     private volatile boolean closed;
+    /** The stream's end reached the head of the queue: FIN ({@code 1}) or RST ({@code 2}). rxLock. */
+    private int end;
 
     private final Object rxLock = new Object();
     /** FIFO of skbs taken from {@code incoming}, oldest first. rxLock. */
@@ -186,10 +189,12 @@ public final class DevmemSocket implements AutoCloseable {
      * @param records receives the devmem records, in stream order
      * @param flags   {@link #MSG_SOCK_DEVMEM}, {@link #MSG_DONTWAIT}
      * @param timeout how long to wait for data when none is queued
-     * @return bytes received, 0 if none arrived in time
+     * @return bytes received, 0 if none arrived in time, -1 at the end of the stream (the peer's FIN
+     *         reached the head of the queue and nothing is left)
      * @throws ErrnoException {@link Errno#EFAULT} for devmem data without {@link #MSG_SOCK_DEVMEM};
      *                         {@link Errno#ENODEV} for a frag in provider memory that is not a dma-buf;
-     *                         {@link Errno#ENOTCONN} once closed
+     *                         {@link Errno#ENOTCONN} once closed; {@link Errno#ECONNRESET} once the peer's
+     *                         reset reached the head of the queue
      * @throws NullPointerException if {@code iov} or {@code records} is null, or {@code timeout} is null
      *                              without {@link #MSG_DONTWAIT}; checked before anything is received
      */
@@ -209,6 +214,10 @@ public final class DevmemSocket implements AutoCloseable {
             int mode = -1;
             while (rxHead != null && copied < len) {
                 SkBuff skb = rxHead;
+                if (skb.len() == 0) {
+                    takeEnd(skb);
+                    break;
+                }
                 int devmem = skb.unreadable() ? 1 : 0;
                 if (mode < 0) {
                     if (devmem == 1 && (flags & MSG_SOCK_DEVMEM) == 0) {
@@ -229,13 +238,39 @@ public final class DevmemSocket implements AutoCloseable {
                     break;
                 }
             }
+            if (copied == 0 && end != 0) {
+                return endOfStream();
+            }
             return (int) copied;
+        }
+    }
+
+    /** A FIN or RST at the head of the queue: the stream ends here. rxLock. */
+    private void takeEnd(SkBuff skb) {
+        end = (skb.tcpFlags() & Headers.TCP_RST) != 0 ? 2 : 1;
+        popAndFree(skb);
+    }
+
+    private int endOfStream() {
+        if (end == 2) {
+            throw Errno.ECONNRESET.exception("connection reset by peer");
+        }
+        return -1;
+    }
+
+    /** Whether the end of the stream (FIN or RST) was read: every byte before it was received. */
+    public boolean isEndOfStream() {
+        synchronized (rxLock) {
+            return end != 0;
         }
     }
 
     private boolean awaitData(long nanos) {
         if (closed) {
             throw Errno.ENOTCONN.exception("socket is closed");
+        }
+        if (end != 0) {
+            return true; // recvmsg reports the end
         }
         takeIncoming();
         if (rxHead != null || nanos <= 0) {
@@ -317,7 +352,7 @@ public final class DevmemSocket implements AutoCloseable {
      * Offers at most {@code maxSkbs} skbs. Waits up to {@code timeout} for data when none is queued.
      *
      * @return bytes consumed; or, if the actor stopped before taking anything, its negative errno;
-     *         0 if no data arrived in time
+     *         0 if no data arrived in time or the stream has ended ({@link #isEndOfStream()})
      * @throws ErrnoException {@link Errno#ENOTCONN} once closed
      */
     public int readSock(SkbReader actor, int maxSkbs, Duration timeout) {
@@ -330,6 +365,10 @@ public final class DevmemSocket implements AutoCloseable {
             int done = 0;
             for (int skbs = 0; skbs < maxSkbs && rxHead != null; skbs++) {
                 SkBuff skb = rxHead;
+                if (skb.len() == 0) {
+                    takeEnd(skb);
+                    break;
+                }
                 while (skb.consumed() < skb.len()) {
                     int used = actor.read(skb, skb.consumed(), skb.len() - skb.consumed());
                     if (used <= 0) {

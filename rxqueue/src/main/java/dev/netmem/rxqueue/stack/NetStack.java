@@ -68,14 +68,16 @@ public final class NetStack implements NetifRx {
     }
 
     /**
-     * The protocol layer ({@code tcp_v4_rcv}): finds the socket by destination port, pulls the
-     * headers and queues the skb; with no socket the skb is consumed and freed (the kernel answers
-     * with a reset), which is not a drop.
+     * The protocol layer ({@code tcp_v4_rcv}): finds the socket by destination port, reads the TCP
+     * flags, pulls the headers and queues the skb (a FIN or RST segment without data is queued too,
+     * so the socket sees the end of the stream after the data before it); with no socket the skb is
+     * consumed and freed (the kernel answers with a reset), which is not a drop.
      */
     @Override
     public int receiveSkb(SkBuff skb) {
         int port = Headers.dstPort(skb.head().segment(), skb.headOffset());
         DevmemSocket sock = sockets.get(port);
+        skb.setTcpFlags(Headers.tcpFlags(skb.head().segment(), skb.headOffset()));
         skb.pull(Headers.HEADER_LEN);
         if (sock == null) {
             skb.free(); // NAPI context: the buffers recycle into the fast caches

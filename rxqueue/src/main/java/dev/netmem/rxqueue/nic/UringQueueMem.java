@@ -1,0 +1,476 @@
+package dev.netmem.rxqueue.nic;
+
+import static dev.netmem.uring.IoUringDescriptor.IORING_CQE_F_BUFFER;
+import static dev.netmem.uring.IoUringDescriptor.IORING_CQE_F_MORE;
+import static dev.netmem.uring.IoUringDescriptor.IOU_PBUF_RING_INC;
+
+import dev.netmem.api.Errno;
+import dev.netmem.api.NetIov;
+import dev.netmem.api.PagePool;
+import dev.netmem.rxqueue.net.Headers;
+import dev.netmem.rxqueue.net.NetifRx;
+import dev.netmem.rxqueue.net.SkBuff;
+import dev.netmem.uring.BufConsumer;
+import dev.netmem.uring.BufRing;
+import dev.netmem.uring.CqeHandler;
+import dev.netmem.uring.IoUring;
+import dev.netmem.uring.IoUringParams;
+import java.util.Arrays;
+
+/**
+ * The io_uring driver's queue memory: one io_uring instance and one provided-buffer ring, owned by
+ * the queue's NAPI thread (SINGLE_ISSUER, DEFER_TASKRUN: completions are produced only while that
+ * thread waits in {@code io_uring_enter}).
+ *
+ * <h2>The buffer ring is the descriptor ring</h2>
+ * Buffer ids are slots of {@code byBid}: posting a buffer allocates it from the page pool (NAPI
+ * context), writes {@code (address, size, bid)} on the ring and publishes the tail with a release
+ * store; a completion names the bid, which maps back to the {@link NetIov} without allocation. The
+ * buffer's pool reference passes to the skb frag (marked for recycling), so the last put of the skb
+ * recycles it through the pool as with any driver. With {@code IOU_PBUF_RING_INC} a buffer filled by
+ * several receives gives each piece's skb a reference of its own ({@link PagePool#refNetmem}); the
+ * ring's reference goes with the last piece.
+ *
+ * <h2>Teardown order</h2>
+ * On the NAPI thread, at stop: cancel every armed receive, reap until each has ended (the data they
+ * carried is delivered), unregister the buffer ring (the kernel drops every reference to our
+ * buffers), only then return the buffers still posted to the pool, then close the ring. Open
+ * connections go back to the queue's table for the next generation to re-arm.
+ */
+final class UringQueueMem extends QueueMem {
+    private static final int BGID = 0;
+    /** user_data of cancel requests; connection slots are small non-negative numbers. */
+    private static final long CANCEL_UD = -1L;
+    /** How long an idle NAPI waits in io_uring_enter before it looks for new connections or a stop. */
+    private static final long WAIT_NANOS = 5_000_000L;
+    private static final long STOP_DRAIN_NANOS = 5_000_000_000L;
+
+    private final IoUringNic nic;
+    private final IoUringNic.ConnTable table;
+    private final int entries;
+    private final int bufSize;
+    private final NetIov[] byBid;
+    private final int[] freeBids;
+    private int nFreeBids;
+
+    // NAPI-owned from napiStart to napiStop
+    private IoUring ring;
+    private BufRing br;
+    private IoUringNic.Connection[] slots = new IoUringNic.Connection[8];
+    private int liveSlots;
+    private IoUringNic.Connection current;
+    private boolean stopping;
+    private final CqeHandler onCqe = this::handleCqe;
+    private final BufConsumer onBuffer = this::handleBuffer;
+    /** Pieces waiting for a header buffer, in arrival order (per connection order is kept). */
+    private IoUringNic.Connection[] dConn = new IoUringNic.Connection[16];
+    private NetIov[] dNiov = new NetIov[16];
+    private int[] dOff = new int[16];
+    private int[] dLen = new int[16];
+    private int dHead;
+    private int dTail;
+
+    UringQueueMem(RxQueue queue, PagePool pool, PagePool headerPool, IoUringNic nic, int ringSize, int skbPrealloc) {
+        super(queue, pool, headerPool, skbPrealloc);
+        if (headerPool == null) {
+            throw new IllegalArgumentException("the io_uring driver needs a header pool");
+        }
+        this.nic = nic;
+        this.table = nic.table(queue.queueIndex());
+        this.entries = ringSize;
+        this.bufSize = nic.bufferSize();
+        this.byBid = new NetIov[ringSize];
+        this.freeBids = new int[ringSize];
+        for (int i = ringSize - 1; i >= 0; i--) {
+            freeBids[nFreeBids++] = i;
+        }
+    }
+
+    /** Buffers on the ring (posted, not yet completed). NAPI thread. */
+    int posted() {
+        return br == null ? 0 : br.posted();
+    }
+
+    @Override
+    void fill() {
+        // the NAPI thread posts the ring once it owns the io_uring instance (napiStart)
+    }
+
+    @Override
+    void napiStart() {
+        stopping = false;
+        ring = IoUring.open(IoUringParams.of(64, Math.max(256, 2 * entries)));
+        try {
+            br = BufRing.register(ring, BGID, entries, nic.incremental() ? IOU_PBUF_RING_INC : 0);
+            queue.napi().schedule();
+            try {
+                refill();
+            } finally {
+                queue.napi().complete();
+            }
+            if (br.free() != 0) {
+                throw outOfMemory(pool, entries);
+            }
+        } catch (RuntimeException e) {
+            returnPosted();
+            if (br != null) {
+                br.close();
+                br = null;
+            }
+            ring.close();
+            ring = null;
+            throw e;
+        }
+        adoptIncoming();
+        ring.submit();
+    }
+
+    @Override
+    int poll(int budget) {
+        assert queue.napi().isOwnerThread() : "poll outside NAPI context";
+        adoptIncoming();
+        int n = ring.reap(onCqe);
+        drainDeferred();
+        refill();
+        armWaiting();
+        return n;
+    }
+
+    @Override
+    void waitForWork() {
+        ring.submitAndWait(1, WAIT_NANOS);
+    }
+
+    @Override
+    void wakeup(Thread napiThread) {
+        // the NAPI waits at most WAIT_NANOS in io_uring_enter, then sees the stop
+    }
+
+    @Override
+    void napiStop() {
+        if (ring == null) {
+            return;
+        }
+        stopping = true;
+        queue.napi().schedule();
+        try {
+            for (int s = 0; s < slots.length; s++) {
+                IoUringNic.Connection c = slots[s];
+                if (c != null && c.armed && !c.cancelSent) {
+                    cancel(c);
+                }
+            }
+            long deadline = System.nanoTime() + STOP_DRAIN_NANOS;
+            while (anyArmed() && System.nanoTime() - deadline < 0) {
+                ring.submitAndWait(1, WAIT_NANOS);
+                ring.reap(onCqe);
+            }
+            drainDeferredAtStop(deadline);
+            br.unregister(); // the kernel lets go of every posted buffer before any goes home
+            returnPosted();
+        } finally {
+            queue.napi().complete();
+            br.close();
+            br = null;
+            ring.close();
+            ring = null;
+        }
+        for (int s = 0; s < slots.length; s++) {
+            IoUringNic.Connection c = slots[s];
+            if (c != null) {
+                slots[s] = null;
+                c.slot = -1;
+                c.armed = false;
+                c.cancelSent = false;
+                if (!c.isEnded()) {
+                    c.needsArm = true;
+                    table.incoming.add(c); // the next generation re-arms it
+                }
+            }
+        }
+        liveSlots = 0;
+    }
+
+    @Override
+    void releaseRing() {
+        // napiStop returned every posted buffer after unregistering the ring
+    }
+
+    // =====================================================================================
+    // NAPI: connections
+    // =====================================================================================
+
+    private void adoptIncoming() {
+        IoUringNic.Connection c;
+        while ((c = table.incoming.poll()) != null) {
+            if (c.isEnded()) {
+                continue;
+            }
+            c.slot = freeSlot();
+            slots[c.slot] = c;
+            liveSlots++;
+            c.needsArm = true;
+            arm(c);
+        }
+    }
+
+    private int freeSlot() {
+        for (int s = 0; s < slots.length; s++) {
+            if (slots[s] == null) {
+                return s;
+            }
+        }
+        int s = slots.length;
+        slots = Arrays.copyOf(slots, s * 2);
+        return s;
+    }
+
+    private boolean anyArmed() {
+        for (IoUringNic.Connection c : slots) {
+            if (c != null && c.armed) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Arms a multishot receive for {@code c} if it needs one, its window is open and buffers are posted. */
+    private void arm(IoUringNic.Connection c) {
+        if (!c.needsArm || c.armed || stopping || br.posted() == 0 || !windowOpen(c)) {
+            return;
+        }
+        int sqe = nextSqe();
+        ring.prepRecvMultishot(sqe, c.fd, BGID, nic.bundles(), c.slot);
+        c.armed = true;
+        c.needsArm = false;
+        c.cancelSent = false;
+        if (c.everArmed) {
+            queue.countRearm();
+        }
+        c.everArmed = true;
+    }
+
+    private void armWaiting() {
+        if (liveSlots == 0) {
+            return;
+        }
+        for (IoUringNic.Connection c : slots) {
+            if (c != null && c.needsArm) {
+                arm(c);
+            }
+        }
+    }
+
+    private void cancel(IoUringNic.Connection c) {
+        int sqe = nextSqe();
+        ring.prepCancel(sqe, c.slot, false, CANCEL_UD);
+        c.cancelSent = true;
+    }
+
+    private int nextSqe() {
+        int sqe = ring.getSqe();
+        if (sqe < 0) {
+            ring.submit();
+            sqe = ring.getSqe();
+        }
+        return sqe;
+    }
+
+    private boolean windowOpen(IoUringNic.Connection c) {
+        NetifRx up = queue.device().rxHandler();
+        return up == null || up.rcvWindowOpen(c.remotePort, c.localPort);
+    }
+
+    // =====================================================================================
+    // NAPI: completions
+    // =====================================================================================
+
+    private void handleCqe(long userData, int res, int flags) {
+        if (userData == CANCEL_UD) {
+            return; // the cancel request's own completion
+        }
+        IoUringNic.Connection c = slots[(int) userData];
+        if ((flags & IORING_CQE_F_BUFFER) != 0) {
+            current = c;
+            br.consume(res, flags, onBuffer);
+            current = null;
+        }
+        if ((flags & IORING_CQE_F_MORE) != 0) {
+            return;
+        }
+        c.armed = false;
+        if (res > 0) {
+            c.needsArm = true; // the request ended after data (a bundle found the ring empty)
+        } else if (res == Errno.ENOBUFS.value()) {
+            queue.countNoBufs();
+            c.needsArm = true;
+        } else if (res == Errno.ECANCELED.value()) {
+            c.needsArm = !stopping; // cancelled for a closed window: re-armed when it opens
+        } else if (res == 0) {
+            end(c, Headers.TCP_FIN);
+        } else {
+            end(c, Headers.TCP_RST);
+        }
+    }
+
+    private void handleBuffer(int bid, int offset, int length, boolean finished) {
+        NetIov niov = byBid[bid];
+        if (finished) {
+            byBid[bid] = null;
+            freeBids[nFreeBids++] = bid;
+        } else {
+            PagePool.refNetmem(niov); // the ring keeps its reference for the rest of the buffer
+        }
+        if (length == 0) {
+            niov.pool().putNetmem(niov, -1, true);
+            return;
+        }
+        piece(current, niov, offset, length);
+    }
+
+    /** The connection ended: hand the stack a FIN or RST after its data, then close it. */
+    private void end(IoUringNic.Connection c, int tcpFlag) {
+        queue.countConnEnd();
+        piece(c, null, tcpFlag, 0);
+        slots[c.slot] = null;
+        liveSlots--;
+        c.slot = -1;
+        c.markEnded();
+    }
+
+    /** One received piece (or, with {@code niov == null}, an end marker whose flag is in {@code off}). */
+    private void piece(IoUringNic.Connection c, NetIov niov, int off, int len) {
+        if (dHead != dTail || !deliverPiece(c, niov, off, len)) {
+            defer(c, niov, off, len);
+        }
+    }
+
+    private boolean deliverPiece(IoUringNic.Connection c, NetIov niov, int off, int len) {
+        NetIov h = headerPool.allocFrag(HEADER_BUF_SIZE);
+        if (h == null) {
+            queue.countAllocFail();
+            return false;
+        }
+        int ho = headerPool.lastFragOffset();
+        SkBuff skb = skbs.get();
+        if (niov == null) {
+            Headers.write(h.segment(), ho, c.remotePort, c.localPort, 0, off | Headers.TCP_ACK);
+            skb.init(h, ho, Headers.HEADER_LEN, true);
+        } else {
+            Headers.write(h.segment(), ho, c.remotePort, c.localPort, len);
+            skb.init(h, ho, Headers.HEADER_LEN, true);
+            skb.addRxFrag(niov, off, len);
+            queue.countPacket(len);
+        }
+        deliver(skb);
+        if (niov != null && c.armed && !c.cancelSent && !windowOpen(c)) {
+            cancel(c); // the socket's window closed: stop taking data the stack would have to drop
+        }
+        return true;
+    }
+
+    private void defer(IoUringNic.Connection c, NetIov niov, int off, int len) {
+        if (dTail == dConn.length) {
+            compactOrGrow();
+        }
+        dConn[dTail] = c;
+        dNiov[dTail] = niov;
+        dOff[dTail] = off;
+        dLen[dTail] = len;
+        dTail++;
+    }
+
+    private void compactOrGrow() {
+        int n = dTail - dHead;
+        if (dHead > 0) {
+            System.arraycopy(dConn, dHead, dConn, 0, n);
+            System.arraycopy(dNiov, dHead, dNiov, 0, n);
+            System.arraycopy(dOff, dHead, dOff, 0, n);
+            System.arraycopy(dLen, dHead, dLen, 0, n);
+            Arrays.fill(dConn, n, dTail, null);
+            Arrays.fill(dNiov, n, dTail, null);
+        } else {
+            int cap = dConn.length * 2;
+            dConn = Arrays.copyOf(dConn, cap);
+            dNiov = Arrays.copyOf(dNiov, cap);
+            dOff = Arrays.copyOf(dOff, cap);
+            dLen = Arrays.copyOf(dLen, cap);
+        }
+        dHead = 0;
+        dTail = n;
+    }
+
+    private void drainDeferred() {
+        while (dHead != dTail) {
+            if (!deliverPiece(dConn[dHead], dNiov[dHead], dOff[dHead], dLen[dHead])) {
+                return;
+            }
+            dConn[dHead] = null;
+            dNiov[dHead] = null;
+            dHead++;
+        }
+        dHead = 0;
+        dTail = 0;
+    }
+
+    /** At stop, pieces still waiting for a header buffer get until the deadline; then they are dropped. */
+    private void drainDeferredAtStop(long deadline) {
+        drainDeferred();
+        while (dHead != dTail && System.nanoTime() - deadline < 0) {
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000L);
+            drainDeferred();
+        }
+        while (dHead != dTail) {
+            NetIov n = dNiov[dHead];
+            if (n != null) {
+                n.pool().putNetmem(n, -1, false);
+                queue.countDrop();
+            }
+            dConn[dHead] = null;
+            dNiov[dHead] = null;
+            dHead++;
+        }
+        dHead = 0;
+        dTail = 0;
+    }
+
+    // =====================================================================================
+    // NAPI: refill (single producer of the buffer ring)
+    // =====================================================================================
+
+    /** Posts fresh pool buffers on every free slot, then publishes them with one release store. */
+    private void refill() {
+        int room = Math.min(br.free(), nFreeBids);
+        int n = 0;
+        while (n < room) {
+            if (queue.device().allocFailPolicy().shouldFail()) {
+                queue.countAllocFail();
+                break;
+            }
+            NetIov b = pool.alloc();
+            if (b == null) {
+                queue.countAllocFail();
+                break;
+            }
+            int bid = freeBids[--nFreeBids];
+            byBid[bid] = b;
+            br.add(b.segment().address(), Math.min(bufSize, b.size()), bid, n);
+            n++;
+        }
+        if (n > 0) {
+            br.advance(n);
+        }
+    }
+
+    /** Returns every buffer still posted to its pool. Only after the ring is unregistered (or never was). */
+    private void returnPosted() {
+        for (int bid = 0; bid < byBid.length; bid++) {
+            NetIov b = byBid[bid];
+            if (b != null) {
+                byBid[bid] = null;
+                freeBids[nFreeBids++] = bid;
+                pool.putNetmem(b, -1, false);
+            }
+        }
+    }
+}
