@@ -1,6 +1,6 @@
 package dev.netmem.bench;
 
-import dev.netmem.cli.Cli;
+import dev.netmem.cli.ChildProcesses;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -57,14 +57,14 @@ final class DemoRunner {
         Path out = tmp.resolve(name + ".out");
         Path err = tmp.resolve(name + ".err");
         console.printf("[netmem-bench] demo --provider %s --mode %s --seconds %d%n", provider, mode, seconds);
-        Process p = Cli.startChild(new ProcessBuilder("bash", "scripts/demo.sh", "--provider", provider, "--mode",
+        Process p = ChildProcesses.start(new ProcessBuilder("bash", "scripts/demo.sh", "--provider", provider, "--mode",
                 mode, "--seconds", String.valueOf(seconds), "--json", "--quiet")
                 .redirectOutput(out.toFile()).redirectError(err.toFile()));
         String exit;
         if (p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
             exit = "exited " + p.exitValue();
         } else {
-            Cli.stopTree(p.toHandle());
+            ChildProcesses.stopTree(p.toHandle());
             exit = "stopped after " + timeoutSeconds + " s (its figures stay pending)";
         }
         List<String> lines = Files.readAllLines(out);

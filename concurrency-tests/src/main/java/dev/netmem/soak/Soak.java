@@ -5,7 +5,7 @@ import dev.netmem.api.ErrnoException;
 import dev.netmem.api.PagePool;
 import dev.netmem.api.PagePoolListener;
 import dev.netmem.api.spi.MemoryProvider;
-import dev.netmem.cli.Cli;
+import dev.netmem.cli.OneLineLogFormat;
 import dev.netmem.providers.dmabuf.Dmabuf;
 import dev.netmem.providers.dmabuf.DmabufBinding;
 import dev.netmem.providers.host.HostPageProvider;
@@ -992,7 +992,7 @@ final class Soak {
                 return;
             }
             Object[] p = r.getParameters();
-            String msg = Cli.OneLine.message(r); // ids as ids: "id 1000", not "id 1,000"
+            String msg = OneLineLogFormat.message(r); // ids as ids: "id 1000", not "id 1,000"
             if (p != null && p.length > 0 && p[0] instanceof Number id) {
                 first.putIfAbsent(id.intValue(), msg);
             }

@@ -3,19 +3,12 @@ package dev.netmem.cli;
 import dev.netmem.providers.internal.ShmFile;
 import java.io.PrintStream;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.text.MessageFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
-import java.util.logging.ConsoleHandler;
-import java.util.logging.Formatter;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
@@ -167,124 +160,11 @@ public final class Cli {
 
     /**
      * Prepares this JVM to run a netmem program's {@code main}: one-line log records
-     * ({@link #installLogFormat}), and a shutdown hook that stops every child process (demo JVMs,
-     * consumers, JMH and jcstress forks) when the program is interrupted (Ctrl-C, SIGTERM), so none
-     * outlives it.
+     * ({@link OneLineLogFormat}), and a shutdown hook that stops every child process when the program
+     * is interrupted ({@link ChildProcesses}).
      */
     public static void forMain() {
-        installLogFormat();
-        Runtime.getRuntime().addShutdownHook(new Thread(Cli::stopChildren, "netmem-stop-children"));
-    }
-
-    private static final Object CHILDREN = new Object();
-    private static boolean stopping;
-
-    /**
-     * Starts a child process unless this JVM is shutting down (then throws {@link Failure}), so no
-     * child can start after the shutdown hook looked for children to stop.
-     */
-    public static Process startChild(ProcessBuilder pb) throws java.io.IOException {
-        synchronized (CHILDREN) {
-            if (stopping) {
-                throw new Failure("interrupted");
-            }
-            return pb.start();
-        }
-    }
-
-    private static void stopChildren() {
-        synchronized (CHILDREN) {
-            stopping = true;
-        }
-        // children others started (JMH, jcstress forks) may still appear for a moment: look again
-        for (int round = 0; round < 3; round++) {
-            List<ProcessHandle> children = ProcessHandle.current().children().toList();
-            if (children.isEmpty()) {
-                return;
-            }
-            children.forEach(Cli::stopTree);
-        }
-    }
-
-    /**
-     * Stops a process and everything it started: SIGTERM to all of them at once (so a parent's exit
-     * cannot orphan a child before it is signalled), up to 5 s to exit, then SIGKILL.
-     */
-    public static void stopTree(ProcessHandle root) {
-        List<ProcessHandle> all = new java.util.ArrayList<>(root.descendants().toList());
-        all.add(root);
-        all.forEach(ProcessHandle::destroy);
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
-        for (ProcessHandle h : all) {
-            long left = deadline - System.nanoTime();
-            try {
-                if (left > 0) {
-                    h.onExit().get(left, java.util.concurrent.TimeUnit.NANOSECONDS);
-                }
-            } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
-                // still running: killed below
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        all.forEach(ProcessHandle::destroyForcibly);
-    }
-
-    /**
-     * Makes log records (the page pool's stall warnings, for instance) one line each on stderr,
-     * {@code netmem: WARNING: ...}, with numbers printed plainly: ids as ids ({@code page pool 1000},
-     * as the MXBeans say {@code id=1000}), not {@code 1,000}. For a program's {@code main}.
-     */
-    public static void installLogFormat() {
-        Logger root = Logger.getLogger("");
-        for (Handler h : root.getHandlers()) {
-            root.removeHandler(h);
-        }
-        ConsoleHandler console = new ConsoleHandler();
-        console.setFormatter(new OneLine());
-        try {
-            console.setEncoding(StandardCharsets.UTF_8.name());
-        } catch (java.io.UnsupportedEncodingException e) {
-            throw new IllegalStateException(e);
-        }
-        root.addHandler(console);
-    }
-
-    /** {@code netmem: LEVEL: message}, parameters formatted without grouping separators. */
-    public static final class OneLine extends Formatter {
-        /** The formatter {@link #installLogFormat} installs. */
-        public OneLine() {
-        }
-
-        @Override
-        public String format(LogRecord r) {
-            StringBuilder b = new StringBuilder("netmem: ").append(r.getLevel().getName()).append(": ")
-                    .append(message(r));
-            if (r.getThrown() != null) {
-                b.append(": ").append(describe(r.getThrown()));
-            }
-            return b.append(System.lineSeparator()).toString();
-        }
-
-        /** The record's message with its parameters, numbers printed plainly (ids as ids). */
-        public static String message(LogRecord r) {
-            Object[] params = r.getParameters();
-            String msg = r.getMessage();
-            if (params == null || params.length == 0 || msg == null || !msg.contains("{")) {
-                return msg;
-            }
-            Object[] plain = params.clone();
-            for (int i = 0; i < plain.length; i++) {
-                if (plain[i] instanceof Number n) {
-                    plain[i] = n.toString();
-                }
-            }
-            try {
-                return MessageFormat.format(msg, plain);
-            } catch (IllegalArgumentException e) {
-                return msg;
-            }
-        }
+        OneLineLogFormat.install();
+        ChildProcesses.stopAllOnExit();
     }
 }

@@ -23,7 +23,7 @@ class CliTest {
         LogRecord r = new LogRecord(Level.WARNING, "stalled pool shutdown: id {0}, {1} inflight {2} sec{3}");
         r.setParameters(new Object[] {1000, 1285, 60L, ""});
         assertEquals("netmem: WARNING: stalled pool shutdown: id 1000, 1285 inflight 60 sec" + System.lineSeparator(),
-                new Cli.OneLine().format(r));
+                new OneLineLogFormat().format(r));
     }
 
     @Test

@@ -113,7 +113,8 @@ public final class ShmFile implements AutoCloseable {
      * memory of a process that died: every file or directory named {@code netmem-<kind>-<pid>-<rest>}
      * (this class's files, and directories such as the soak's) whose {@code <pid>} is not a live
      * process. Files of live processes, and names of any other form, are left alone; an entry that
-     * cannot be removed (another user's, say) is skipped.
+     * cannot be removed (another user's, say) is skipped. Pids are this PID namespace's: processes
+     * that share {@code dir} must share it too.
      *
      * @return what was removed
      */
