@@ -3,4 +3,5 @@
 set -euo pipefail
 export NETMEM_MODULE=tcp-devmem-demo
 source "$(dirname "$0")/_java.sh"
-exec "$JAVA" -Xmx512m -cp "$CP" dev.netmem.demo.DemoMain "$@"
+# the io_uring driver calls the kernel through FFM (dev.netmem.uring, on the class path here)
+exec "$JAVA" -Xmx512m --enable-native-access=ALL-UNNAMED -cp "$CP" dev.netmem.demo.DemoMain "$@"

@@ -21,14 +21,16 @@ import net.openhft.chronicle.bytes.BytesStore;
  * The consumer process: a separate JVM that maps the dmabuf file read-only and reads received
  * payload in place through a zero-copy Chronicle Bytes view, then hands the tokens back.
  *
- * <p>Protocol on stdin (from the receiver), all big-endian:
+ * <p>Zero-copy dma-buf mode ({@code handoff:PATH:ENTRIES}): records (dma-buf offset, size, token) arrive
+ * on the shared record ring of {@link HandoffRings} and the tokens go back on its token ring, in
+ * batches; the pipes carry only control. Copy mode (the conventional baseline): on stdin, all
+ * big-endian,
  * <pre>
- *   'Z' u64 dmabufOffset, u32 size, u32 token   payload left in the dmabuf (zero-copy mode)
- *   'C' u32 size, size bytes                   payload copied by the receiver (copy mode, linear bytes)
- *   'E' u64 totalBytes                         end of stream
+ *   'C' u32 size, size bytes                   payload copied by the receiver
+ *   'E' u64 totalBytes                         end of stream (every mode)
  * </pre>
- * and on stdout (to the receiver): {@code 'T' u32 n, n x u32 token} batches of tokens to return, then
- * {@code 'H' u64 bytes, u64 patternErrors, UTF sha256} after {@code 'E'}.
+ * On stdout (to the receiver): {@code 'R'} once mapped and ready, then after {@code 'E'}
+ * {@code 'H' u64 bytes, u64 patternErrors, UTF sha256, u64 cpuNanos} (this JVM's CPU time).
  *
  * <p>Verification reads 8-byte words straight from the mapping ({@code BytesStore.readLong} at an
  * absolute offset) and compares them with {@link PayloadPattern}; no payload is copied into the
@@ -39,15 +41,15 @@ import net.openhft.chronicle.bytes.BytesStore;
  * the area (the same dmabuf file), and returns it through the refill ring; stdin then only carries
  * {@code 'E' u64 totalBytes}.
  *
- * <p>Usage: {@code Consumer <dmabuf-path|-> <pattern|none> [zcrx-region-path]}.
+ * <p>Usage: {@code Consumer <dmabuf-path|-> <pattern|none> [zcrx-region-path | handoff:PATH:ENTRIES]}.
  */
 public final class Consumer {
-    static final int OP_ZEROCOPY = 'Z';
     static final int OP_COPY = 'C';
     static final int OP_END = 'E';
-    static final int OP_TOKENS = 'T';
     static final int OP_HASH = 'H';
-    private static final int TOKEN_BATCH = 64;
+    static final int OP_READY = 'R';
+    /** Third argument prefix: {@code handoff:PATH:ENTRIES}, the shared record/token rings. */
+    static final String HANDOFF_PREFIX = "handoff:";
 
     private final BytesStore<?, ?> view;
     private final MappedByteBuffer mapped;
@@ -77,13 +79,80 @@ public final class Consumer {
         Consumer c = new Consumer(mapped, args[1].equals("pattern") ? new PayloadPattern(Sender.SEED) : null);
         DataInputStream in = new DataInputStream(new BufferedInputStream(System.in, 1 << 16));
         DataOutputStream out = new DataOutputStream(new BufferedOutputStream(System.out, 1 << 12));
-        if (args.length == 3) {
+        if (args.length == 3 && args[2].startsWith(HANDOFF_PREFIX)) {
+            String spec = args[2].substring(HANDOFF_PREFIX.length());
+            int colon = spec.lastIndexOf(':');
+            try (HandoffRings rings = HandoffRings.open(Path.of(spec.substring(0, colon)),
+                    Integer.parseInt(spec.substring(colon + 1)))) {
+                rings.markReady();
+                ready(out);
+                c.runHandoff(rings, in, out);
+            }
+        } else if (args.length == 3) {
             try (ZcrxUserRing ring = ZcrxUserRing.open(Path.of(args[2]), Path.of(args[0]))) {
+                ready(out);
                 c.runUserRing(ring, in, out);
             }
         } else {
+            ready(out);
             c.run(in, out);
         }
+    }
+
+    private static void ready(DataOutputStream out) throws IOException {
+        out.writeByte(OP_READY);
+        out.flush();
+    }
+
+    /**
+     * Zero-copy dma-buf mode: records from the shared record ring, each verified in place, its token
+     * put on the token ring; both rings move in batches (one release store each per batch). Ends when
+     * the receiver's total (on stdin) has been read.
+     */
+    private void runHandoff(HandoffRings rings, DataInputStream in, DataOutputStream out) throws IOException {
+        long total = -1;
+        int idle = 0;
+        while (total < 0 || pos < total) {
+            int n = rings.recordsReady();
+            if (n > 0) {
+                for (int i = 0; i < n; i++) {
+                    verifyInPlace(rings.recordOffset(i), rings.recordSize(i));
+                    while (rings.tokenSpace() == 0) {
+                        rings.publishTokens();
+                        java.util.concurrent.locks.LockSupport.parkNanos(20_000);
+                    }
+                    rings.putToken(rings.recordToken(i));
+                }
+                rings.releaseRecords(n);
+                rings.publishTokens();
+                idle = 0;
+                continue;
+            }
+            if (total < 0 && in.available() > 0) {
+                int op = in.readUnsignedByte();
+                if (op != OP_END) {
+                    throw new IOException("consumer: unexpected op " + op + " in handoff mode");
+                }
+                total = in.readLong();
+                continue;
+            }
+            // nothing ready: spin briefly, then park (the receiver batches, so records come in bursts)
+            if (++idle > 64) {
+                java.util.concurrent.locks.LockSupport.parkNanos(idle > 1024 ? 200_000 : 20_000);
+            } else {
+                Thread.onSpinWait();
+            }
+        }
+        writeResult(out);
+    }
+
+    private void writeResult(DataOutputStream out) throws IOException {
+        out.writeByte(OP_HASH);
+        out.writeLong(pos);
+        out.writeLong(patternErrors);
+        out.writeUTF(HexFormat.of().formatHex(sha.digest()));
+        out.writeLong(ProcessHandle.current().info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(0L));
+        out.flush();
     }
 
     /** User-ring mode: completions in, refill entries out, until the receiver's total has been read. */
@@ -119,16 +188,10 @@ public final class Consumer {
                 java.util.concurrent.locks.LockSupport.parkNanos(20_000);
             }
         }
-        out.writeByte(OP_HASH);
-        out.writeLong(pos);
-        out.writeLong(patternErrors);
-        out.writeUTF(HexFormat.of().formatHex(sha.digest()));
-        out.flush();
+        writeResult(out);
     }
 
     private void run(DataInputStream in, DataOutputStream out) throws IOException {
-        int[] tokens = new int[TOKEN_BATCH];
-        int nt = 0;
         byte[] copy = new byte[1 << 16];
         while (true) {
             int op;
@@ -137,13 +200,7 @@ public final class Consumer {
             } catch (EOFException e) {
                 return; // the receiver went away
             }
-            if (op == OP_ZEROCOPY) {
-                long off = in.readLong();
-                int size = in.readInt();
-                int token = in.readInt();
-                verifyInPlace(off, size);
-                tokens[nt++] = token;
-            } else if (op == OP_COPY) {
+            if (op == OP_COPY) {
                 int size = in.readInt();
                 if (copy.length < size) {
                     copy = new byte[size];
@@ -151,35 +208,13 @@ public final class Consumer {
                 in.readFully(copy, 0, size);
                 verifyHeap(copy, size);
             } else if (op == OP_END) {
-                in.readLong(); // the receiver's total; in this mode every record already arrived
-                flushTokens(out, tokens, nt);
-                out.writeByte(OP_HASH);
-                out.writeLong(pos);
-                out.writeLong(patternErrors);
-                out.writeUTF(HexFormat.of().formatHex(sha.digest()));
-                out.flush();
+                in.readLong(); // the receiver's total; in this mode every byte already arrived
+                writeResult(out);
                 return;
             } else {
                 throw new IOException("consumer: unknown op " + op);
             }
-            if (nt == TOKEN_BATCH || (nt > 0 && in.available() == 0)) {
-                flushTokens(out, tokens, nt);
-                nt = 0;
-            }
         }
-    }
-
-    private static void flushTokens(DataOutputStream out, int[] tokens, int n) throws IOException {
-        if (n == 0) {
-            out.flush();
-            return;
-        }
-        out.writeByte(OP_TOKENS);
-        out.writeInt(n);
-        for (int i = 0; i < n; i++) {
-            out.writeInt(tokens[i]);
-        }
-        out.flush();
     }
 
     /** Checks and hashes {@code size} bytes at dmabuf offset {@code off}, reading the mapping in place. */

@@ -10,13 +10,16 @@ import dev.netmem.rxqueue.netdev.Netdev;
 import dev.netmem.rxqueue.netdev.NetdevNlSock;
 import dev.netmem.rxqueue.netdev.PagePoolInfo;
 import dev.netmem.rxqueue.netdev.RxBinding;
+import dev.netmem.rxqueue.nic.IoUringNic;
 import dev.netmem.rxqueue.nic.NetDevice;
+import dev.netmem.rxqueue.nic.NicDriver;
 import dev.netmem.rxqueue.stack.DevmemRecord;
 import dev.netmem.rxqueue.stack.DevmemSocket;
 import dev.netmem.rxqueue.stack.DmabufToken;
 import dev.netmem.rxqueue.stack.NetStack;
 import dev.netmem.rxqueue.wire.StreamWire;
 import dev.netmem.rxqueue.zcrx.IoUringZcrx;
+import dev.netmem.uring.IoUringAvailability;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -36,7 +39,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -69,14 +71,20 @@ final class Demo {
     private final AtomicLong received = new AtomicLong();
     private final AtomicLong tokensReturned = new AtomicLong();
     /**
-     * Application flow control: frags handed to the consumer and not yet returned. A devmem receiver
-     * must return tokens or the dma-buf runs dry; this caps what the consumer may hold at half of it.
+     * Application flow control: records the consumer may hold (the record ring's size). A devmem
+     * receiver must return tokens or the dma-buf runs dry: this caps what the consumer holds at half.
      */
-    private final Semaphore window = new Semaphore((int) (DMABUF_BYTES / 4096 / 2));
+    private static final int HANDOFF_ENTRIES = (int) (DMABUF_BYTES / 4096 / 2);
+    private final int[] tokenBatch = new int[1024];
+    private final DmabufToken[] runBatch = new DmabufToken[DevmemSocket.MAX_DONTNEED_TOKENS];
     private volatile boolean consumerDied;
     private volatile PagePool statsPool;
     private volatile String consumerFailure;
     private String senderStopped;
+    private String nicName = "?";
+    private double setupSeconds;
+    private long cpuAtStart;
+    private long consumerCpuNanos;
 
     Demo(DemoOptions o, PrintStream out, PrintStream err) {
         this.o = o;
@@ -90,9 +98,13 @@ final class Demo {
 
     /** Runs the demo; returns the process exit status. */
     int run() throws Exception {
+        long runStart = System.nanoTime();
+        NicDriver driver = chooseDriver();
         // 64 MiB for queue 0's traffic, 2 MiB for each idle queue's ring (256 pages, 256 header frags, bulk refills)
         NetDevice dev = NetDevice.builder("demo0").rxQueues(o.queues()).headerSplit(true, 0)
-                .hostBytes((64L << 20) + (o.queues() - 1) * (2L << 20)).build();
+                .hostBytes((64L << 20) + (o.queues() - 1) * (2L << 20)).driver(driver).build();
+        IoUringNic nic = driver instanceof IoUringNic u ? u : null;
+        nicName = driver.name();
         dev.open();
         Dmabuf dmabuf = null;
         RxBinding binding = null;
@@ -108,9 +120,10 @@ final class Demo {
         int tokensReclaimed = 0;
         long inflightAfter;
         try (NetdevNlSock nl = Netdev.open();
-             ServerSocket server = new ServerSocket(Math.max(o.listenPort(), 0), 50, InetAddress.getLoopbackAddress())) {
-            int port = server.getLocalPort();
-            server.setSoTimeout(o.listenPort() < 0 ? 30_000 : 600_000); // never wait for a client forever
+             Endpoint server = nic != null ? new Endpoint(nic.listen(Math.max(o.listenPort(), 0)))
+                     : new Endpoint(new ServerSocket(Math.max(o.listenPort(), 0), 50, InetAddress.getLoopbackAddress()))) {
+            int port = server.port();
+            server.setTimeout(o.listenPort() < 0 ? 30_000 : 600_000); // never wait for a client forever
             dev.addFlowRule(port, 0);
             switch (o.provider()) {
                 case "dmabuf" -> {
@@ -132,43 +145,56 @@ final class Demo {
                 poolIds.add(info.id());
             }
             if (!o.quiet()) {
-                err.printf("netmem demo: provider=%s mode=%s queue 0 of %s (%d queues), port %d%s%n", o.provider(),
-                        o.mode(), dev.name(), o.queues(), port,
+                err.printf("netmem demo: nic=%s provider=%s mode=%s queue 0 of %s (%d queues), port %d%s%n",
+                        driver.name(), o.provider(), o.mode(), dev.name(), o.queues(), port,
                         dmabuf == null ? "" : ", dmabuf " + dmabuf.path() + " (" + (DMABUF_BYTES >> 20) + " MiB)");
             }
-            long start = System.nanoTime();
+            long start = 0;
             CompletableFuture<Sender.Result> sender = null;
-            if (o.listenPort() < 0) {
-                CompletableFuture<Sender.Result> f = new CompletableFuture<>();
-                Thread.ofPlatform().name("demo-sender").daemon().start(() -> {
-                    try {
-                        f.complete(Sender.send("127.0.0.1", port, o.bytes(), o.seconds()));
-                    } catch (IOException | RuntimeException e) {
-                        f.completeExceptionally(e);
-                    }
-                });
-                sender = f;
-            } else if (!o.quiet()) {
+            if (o.listenPort() > 0 && !o.quiet()) {
                 err.printf("listening on 127.0.0.1:%d for %d connection(s), e.g. socat -u FILE:data TCP:127.0.0.1:%d%n",
                         port, o.connections(), port);
             }
             statsPool = dev.rxQueue(0).pagePool();
-            Progress progress = o.quiet() ? null : new Progress(statsPool, start);
+            Progress progress = null;
             try {
                 int want = o.listenPort() < 0 ? 1 : o.connections();
                 for (int c = 0; c < want && !consumerDied; c++) {
+                    // the io_uring driver receives from the first byte: the stack's socket must exist before the client
+                    DevmemSocket early = nic != null ? NetStack.of(dev).openSocket(port) : null;
+                    ConsumerLink link = startConsumer(dmabuf, ifq);
+                    if (c == 0) {
+                        // the clock starts once the consumer is attached and ready: its JVM's start-up is set-up
+                        start = System.nanoTime();
+                        setupSeconds = (start - runStart) / 1e9;
+                        cpuAtStart = cpuNanos();
+                        progress = o.quiet() ? null : new Progress(statsPool, start);
+                        if (o.listenPort() < 0) {
+                            CompletableFuture<Sender.Result> f = new CompletableFuture<>();
+                            Thread.ofPlatform().name("demo-sender").daemon().start(() -> {
+                                try {
+                                    f.complete(Sender.send("127.0.0.1", port, o.bytes(), o.seconds()));
+                                } catch (IOException | RuntimeException e) {
+                                    f.completeExceptionally(e);
+                                }
+                            });
+                            sender = f;
+                        }
+                    }
                     try (Socket accepted = server.accept()) {
-                        DevmemSocket sock = NetStack.of(dev).openSocket(port);
-                        StreamWire wire = StreamWire.fromSocket(dev, accepted, MSS);
+                        DevmemSocket sock = early != null ? early : NetStack.of(dev).openSocket(port);
+                        StreamWire wire = accepted == null ? null : StreamWire.fromSocket(dev, accepted, MSS);
                         try {
-                            ConnResult r = receiveConnection(sock, wire, dmabuf, ifq);
+                            ConnResult r = receiveConnection(sock, wire, dmabuf, ifq, link);
                             conns.add(r);
                             totalReceived += r.bytes();
                             if (o.listenPort() > 0) {
                                 out.printf("connection %d: %d bytes, sha256 %s%n", c + 1, r.bytes(), r.sha256Verified());
                             }
                         } finally {
-                            wire.close();
+                            if (wire != null) {
+                                wire.close();
+                            }
                             int held = sock.outstandingTokens();
                             sock.close(); // returns every token still out (tcp_release_user_frags)
                             tokensReclaimed += held;
@@ -181,7 +207,7 @@ final class Demo {
                     progress.stop();
                 }
             }
-            seconds = (System.nanoTime() - start) / 1e9;
+            seconds = start == 0 ? 0 : (System.nanoTime() - start) / 1e9;
             if (sender != null) {
                 try {
                     Sender.Result s = sender.get(60, TimeUnit.SECONDS);
@@ -211,12 +237,22 @@ final class Demo {
                 inflightAfter, dmabuf);
     }
 
-    /** Receives one connection until the wire ends and every byte was handed to a consumer. */
-    private ConnResult receiveConnection(DevmemSocket sock, StreamWire wire, Dmabuf dmabuf, ZcrxIfq ifq)
-            throws Exception {
+    /** The consumer process of one connection and what connects the receiver to it. */
+    private record ConsumerLink(Process process, DataOutputStream to, CompletableFuture<ConnResult> result,
+                                Thread control, HandoffRings rings) {
+    }
+
+    /**
+     * Starts the consumer JVM and waits until it has mapped the shared memory and is ready. In
+     * zero-copy dma-buf mode, records and tokens cross through {@link HandoffRings}; the pipe then
+     * carries only control (ready, end, result).
+     */
+    private ConsumerLink startConsumer(Dmabuf dmabuf, ZcrxIfq ifq) throws IOException {
         boolean zerocopy = o.mode().equals("zerocopy");
         boolean pattern = o.listenPort() < 0;
         String mapPath = zerocopy && dmabuf != null ? dmabuf.path().toString() : "-";
+        HandoffRings rings = zerocopy && dmabuf != null && ifq == null
+                ? HandoffRings.create(Dmabuf.DEFAULT_DIR, HANDOFF_ENTRIES) : null;
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         cmd.addAll(CONSUMER_JVM_FLAGS);
@@ -227,13 +263,36 @@ final class Demo {
         cmd.add(pattern ? "pattern" : "none");
         if (zerocopy && ifq != null) {
             cmd.add(ifq.regionPath().toString());
+        } else if (rings != null) {
+            cmd.add(Consumer.HANDOFF_PREFIX + rings.path() + ":" + HANDOFF_ENTRIES);
         }
         Process consumer = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         DataOutputStream toConsumer = new DataOutputStream(new BufferedOutputStream(consumer.getOutputStream(), 1 << 16));
         DataInputStream fromConsumer = new DataInputStream(new BufferedInputStream(consumer.getInputStream(), 1 << 16));
         CompletableFuture<ConnResult> result = new CompletableFuture<>();
-        Thread tokens = Thread.ofPlatform().name("demo-tokens").daemon().start(
-                () -> returnTokens(sock, fromConsumer, result, consumer));
+        java.util.concurrent.CountDownLatch ready = new java.util.concurrent.CountDownLatch(1);
+        Thread control = Thread.ofPlatform().name("demo-consumer-control").daemon().start(
+                () -> readControl(fromConsumer, result, consumer, ready));
+        try {
+            if (!ready.await(60, TimeUnit.SECONDS) && !consumerDied) {
+                throw new IOException("the consumer JVM did not become ready in 60 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while starting the consumer", e);
+        }
+        return new ConsumerLink(consumer, toConsumer, result, control, rings);
+    }
+
+    /** Receives one connection until the stream ends and every byte was handed to the consumer. */
+    private ConnResult receiveConnection(DevmemSocket sock, StreamWire wire, Dmabuf dmabuf, ZcrxIfq ifq,
+                                         ConsumerLink link) throws Exception {
+        boolean zerocopy = o.mode().equals("zerocopy");
+        DataOutputStream toConsumer = link.to();
+        HandoffRings rings = link.rings();
+        Process consumer = link.process();
+        CompletableFuture<ConnResult> result = link.result();
+        Thread tokens = link.control();
         long bytes = 0;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment iov = arena.allocate(IOV_BYTES);
@@ -259,10 +318,13 @@ final class Demo {
                             copied += drainCopy(ring, heap, toConsumer); // copy mode: the application drains the CQ
                         }
                     } else {
+                        if (rings != null) {
+                            returnHandedBack(sock, rings);
+                        }
                         records.clear();
                         n = sock.recvmsg(iov, records, DevmemSocket.MSG_SOCK_DEVMEM, Duration.ofMillis(50));
                         if (n > 0) {
-                            forward(sock, iov, records, n, zerocopy, dmabuf, heap, toConsumer);
+                            forward(sock, iov, records, n, zerocopy, dmabuf, heap, toConsumer, rings);
                         }
                     }
                     if (n > 0) {
@@ -271,16 +333,22 @@ final class Demo {
                         lastProgress = System.nanoTime();
                         continue;
                     }
-                    if (wire.failure() != null) {
-                        throw new IOException("wire failed", wire.failure());
-                    }
-                    // Done when the wire hit end of stream and every byte it handed the NIC was received.
-                    if (wire.await(Duration.ZERO) && bytes == wire.bytesSent()) {
-                        break;
+                    if (wire == null) {
+                        if (sock.isEndOfStream()) { // the peer's FIN came after every byte it sent
+                            break;
+                        }
+                    } else {
+                        if (wire.failure() != null) {
+                            throw new IOException("wire failed", wire.failure());
+                        }
+                        // Done when the wire hit end of stream and every byte it handed the NIC was received.
+                        if (wire.await(Duration.ZERO) && bytes == wire.bytesSent()) {
+                            break;
+                        }
                     }
                     if (System.nanoTime() - lastProgress > TimeUnit.SECONDS.toNanos(30)) {
-                        throw new IOException("no data for 30 s: received " + bytes + " of " + wire.bytesSent()
-                                + " bytes the NIC took; "
+                        throw new IOException("no data for 30 s: received " + bytes + " bytes"
+                                + (wire == null ? "" : " of " + wire.bytesSent() + " the NIC took") + "; "
                                 + stallReport(ifq));
                     }
                 }
@@ -305,12 +373,88 @@ final class Demo {
         ConnResult r;
         try {
             r = result.get(60, TimeUnit.SECONDS);
+            if (rings != null) {
+                returnHandedBack(sock, rings); // the consumer published its last tokens before its result
+            }
         } finally {
             consumer.destroy();
             consumer.waitFor(10, TimeUnit.SECONDS);
             tokens.join(10_000);
+            if (rings != null) {
+                rings.close();
+            }
         }
         return new ConnResult(bytes, r.sha256Verified(), r.patternErrors(), r.consumerOk());
+    }
+
+    /** The io_uring driver unless asked otherwise or unavailable (then the emulated NIC, saying why). */
+    private NicDriver chooseDriver() {
+        if (o.nic().equals("emulated")) {
+            return NicDriver.emulated();
+        }
+        IoUringAvailability a = IoUringAvailability.check();
+        if (!a.available()) {
+            err.println("netmem demo: io_uring unavailable (" + a.message() + "): using the emulated NIC");
+            return NicDriver.emulated();
+        }
+        return IoUringNic.builder().availability(() -> a).build();
+    }
+
+    /** Where connections come from: the io_uring driver's listener (it attaches them itself) or a server socket. */
+    private static final class Endpoint implements AutoCloseable {
+        private final IoUringNic.Listener listener;
+        private final ServerSocket server;
+        private long seen;
+        private int timeoutMillis;
+
+        Endpoint(IoUringNic.Listener listener) {
+            this.listener = listener;
+            this.server = null;
+        }
+
+        Endpoint(ServerSocket server) {
+            this.listener = null;
+            this.server = server;
+        }
+
+        int port() {
+            return listener != null ? listener.port() : server.getLocalPort();
+        }
+
+        void setTimeout(int millis) throws IOException {
+            timeoutMillis = millis;
+            if (server != null) {
+                server.setSoTimeout(millis);
+            }
+        }
+
+        /**
+         * The next connection: a socket for a wire to read (emulated), or {@code null} once the
+         * io_uring driver accepted and attached one.
+         */
+        Socket accept() throws IOException {
+            if (server != null) {
+                return server.accept();
+            }
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+            while (listener.accepted() <= seen) {
+                if (System.nanoTime() > deadline) {
+                    throw new java.net.SocketTimeoutException("no client connected in " + timeoutMillis + " ms");
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000L);
+            }
+            seen++;
+            return null;
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (listener != null) {
+                listener.close();
+            } else {
+                server.close();
+            }
+        }
     }
 
     private String stallReport(ZcrxIfq ifq) {
@@ -333,7 +477,7 @@ final class Demo {
     }
 
     private void forward(DevmemSocket sock, MemorySegment iov, List<DevmemRecord> records, int n, boolean zerocopy,
-                         Dmabuf dmabuf, byte[] heap, DataOutputStream to) throws IOException {
+                         Dmabuf dmabuf, byte[] heap, DataOutputStream to, HandoffRings rings) throws IOException {
         if (records.isEmpty()) { // readable data (host pages): recvmsg copied it into iov
             MemorySegment.copy(iov, ValueLayout.JAVA_BYTE, 0, heap, 0, n);
             sendCopy(to, heap, n);
@@ -349,11 +493,16 @@ final class Demo {
                 }
                 case DevmemRecord.Dmabuf d -> {
                     if (zerocopy) {
-                        acquireWindow(to);
-                        to.writeByte(Consumer.OP_ZEROCOPY);
-                        to.writeLong(d.fragOffset());
-                        to.writeInt(d.fragSize());
-                        to.writeInt(d.fragToken());
+                        while (rings.recordSpace() == 0) { // the consumer holds a full ring: take tokens back
+                            rings.publishRecords();
+                            if (returnHandedBack(sock, rings) == 0) {
+                                if (consumerDied) {
+                                    throw new IOException("consumer died");
+                                }
+                                java.util.concurrent.locks.LockSupport.parkNanos(20_000);
+                            }
+                        }
+                        rings.putRecord(d.fragOffset(), d.fragSize(), d.fragToken());
                     } else { // what a conventional receiver does: copy the payload into its own heap buffer
                         MemorySegment.copy(dmabuf.segment(), ValueLayout.JAVA_BYTE, d.fragOffset(), heap, 0,
                                 d.fragSize());
@@ -364,24 +513,40 @@ final class Demo {
                 }
             }
         }
+        if (rings != null) {
+            rings.publishRecords(); // one release store per received batch
+        }
         to.flush();
     }
 
-    private void acquireWindow(DataOutputStream to) throws IOException {
-        if (window.tryAcquire()) {
-            return;
-        }
-        to.flush(); // let the consumer see everything before waiting for its tokens
-        try {
-            while (!window.tryAcquire(50, TimeUnit.MILLISECONDS)) {
-                if (consumerDied) {
-                    throw new IOException("consumer died");
+    /**
+     * Takes the tokens the consumer handed back through the token ring and returns them to the
+     * socket, up to {@link DevmemSocket#MAX_DONTNEED_TOKENS} runs per {@code dontneed}; consecutive
+     * tokens make one run. Returns the tokens taken.
+     */
+    private int returnHandedBack(DevmemSocket sock, HandoffRings rings) {
+        int total = 0;
+        int n;
+        while ((n = rings.takeTokens(tokenBatch, tokenBatch.length)) > 0) {
+            int runs = 0;
+            int i = 0;
+            while (i < n) {
+                int startTok = tokenBatch[i];
+                int count = 1;
+                while (i + count < n && tokenBatch[i + count] == startTok + count) {
+                    count++;
+                }
+                runBatch[runs++] = new DmabufToken(startTok, count);
+                i += count;
+                if (runs == runBatch.length || i == n) {
+                    tokensReturned.addAndGet(sock.dontneed(runs == runBatch.length ? runBatch
+                            : java.util.Arrays.copyOf(runBatch, runs)));
+                    runs = 0;
                 }
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
+            total += n;
         }
+        return total;
     }
 
     private static void sendCopy(DataOutputStream to, byte[] heap, int len) {
@@ -394,32 +559,19 @@ final class Demo {
         }
     }
 
-    /** Reads token batches from the consumer and returns them to the socket; detects a dead consumer. */
-    private void returnTokens(DevmemSocket sock, DataInputStream in, CompletableFuture<ConnResult> result,
-                              Process consumer) {
-        int[] batch = new int[DevmemSocket.MAX_DONTNEED_TOKENS];
+    /** Reads the consumer's control messages (ready, then its result); detects a dead consumer. */
+    private void readControl(DataInputStream in, CompletableFuture<ConnResult> result, Process consumer,
+                             java.util.concurrent.CountDownLatch ready) {
         try {
             while (true) {
                 int op = in.readUnsignedByte();
-                if (op == Consumer.OP_TOKENS) {
-                    int n = in.readInt();
-                    int k = 0;
-                    for (int i = 0; i < n; i++) {
-                        batch[k++] = in.readInt();
-                        if (k == batch.length || i == n - 1) {
-                            DmabufToken[] runs = new DmabufToken[k];
-                            for (int j = 0; j < k; j++) {
-                                runs[j] = DmabufToken.of(batch[j]);
-                            }
-                            tokensReturned.addAndGet(sock.dontneed(runs));
-                            window.release(k);
-                            k = 0;
-                        }
-                    }
+                if (op == Consumer.OP_READY) {
+                    ready.countDown();
                 } else if (op == Consumer.OP_HASH) {
                     long bytes = in.readLong();
                     long errors = in.readLong();
                     String sha = in.readUTF();
+                    consumerCpuNanos += in.readLong();
                     result.complete(new ConnResult(bytes, sha, errors, true));
                     return;
                 } else {
@@ -435,7 +587,19 @@ final class Demo {
             consumerDied = true;
             consumerFailure = "consumer failed: " + e;
             result.complete(new ConnResult(0, "", 0, false));
+        } finally {
+            ready.countDown();
         }
+    }
+
+    /** CPU seconds of the run: this process since the clock started, plus every consumer JVM's own. */
+    private double cpuSeconds() {
+        return (cpuNanos() - cpuAtStart + consumerCpuNanos) / 1e9;
+    }
+
+    /** CPU time of this process so far (user + system, every thread), in nanoseconds. */
+    static long cpuNanos() {
+        return ProcessHandle.current().info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(0L);
     }
 
     /** Waits (up to 5 s) for every pool the demo used to release; returns what is still in flight. */
@@ -465,13 +629,17 @@ final class Demo {
         double gbps = seconds > 0 ? got * 8 / seconds / 1e9 : 0;
         PrintStream text = o.json() ? err : out;
         text.printf("%n== netmem demo summary ==%n");
-        text.printf("provider %s, mode %s, %d queue(s)%n", o.provider(), o.mode(), o.queues());
+        text.printf("nic %s, provider %s, mode %s, %d queue(s)%n", nicName, o.provider(), o.mode(), o.queues());
         if (senderStopped != null) {
             text.printf("sent      %,d bytes, then the connection was closed on the sender (%s)%n", sent, senderStopped);
         } else if (shaSent != null) {
             text.printf("sent      %,d bytes  sha256 %s%n", sent, shaSent);
         }
-        text.printf("received  %,d bytes in %.2f s = %.2f Gbit/s%n", got, seconds, gbps);
+        double cpuS = cpuSeconds();
+        text.printf("received  %,d bytes in %.2f s = %.2f Gbit/s (clock from the consumer ready; set-up took %.2f s)%n",
+                got, seconds, gbps, setupSeconds);
+        text.printf("cpu       %.2f s in the receiver and consumer JVMs = %.2f s per GB%n", cpuS,
+                got == 0 ? 0 : cpuS / (got / 1e9));
         text.printf("verified  sha256 %s %s, pattern errors %d -> %s%n", shaVerified, howVerified(), patternErrors,
                 verified ? "OK" : "FAILED");
         if (consumerFailure != null) {
@@ -504,11 +672,16 @@ final class Demo {
                         boolean verified, int tokensOutstanding, int tokensReclaimed, long inflightAfter,
                         PagePoolStats s, long patternErrors) {
         StringBuilder b = new StringBuilder("{");
+        b.append("\"nic\":\"").append(nicName).append("\",");
         b.append("\"provider\":\"").append(o.provider()).append("\",\"mode\":\"").append(o.mode()).append('"');
         b.append(",\"queues\":").append(o.queues());
         b.append(",\"bytes_sent\":").append(sent).append(",\"bytes\":").append(got);
         b.append(",\"seconds\":").append(String.format(Locale.ROOT, "%.3f", seconds));
         b.append(",\"gbps\":").append(String.format(Locale.ROOT, "%.3f", gbps));
+        double cpuS = cpuSeconds();
+        b.append(",\"setup_s\":").append(String.format(Locale.ROOT, "%.3f", setupSeconds));
+        b.append(",\"cpu_s\":").append(String.format(Locale.ROOT, "%.3f", cpuS));
+        b.append(",\"cpu_s_per_gb\":").append(String.format(Locale.ROOT, "%.4f", got == 0 ? 0 : cpuS / (got / 1e9)));
         b.append(",\"sha256_sent\":").append(shaSent == null || consumerDied ? "null" : "\"" + shaSent + "\"");
         b.append(",\"sha256_verified\":\"").append(shaVerified).append('"');
         b.append(",\"verified\":").append(verified);
@@ -537,6 +710,8 @@ final class Demo {
 
         Progress(PagePool pool, long start) {
             thread = Thread.ofPlatform().daemon().name("demo-progress").start(() -> {
+                long lastBytes = 0;
+                long lastAt = start;
                 while (!stop) {
                     try {
                         Thread.sleep(500);
@@ -544,15 +719,19 @@ final class Demo {
                         return;
                     }
                     long b = received.get();
-                    double s = (System.nanoTime() - start) / 1e9;
+                    long now = System.nanoTime();
+                    double s = (now - start) / 1e9;
+                    double current = (b - lastBytes) * 8 / ((now - lastAt) / 1e9) / 1e9;
+                    lastBytes = b;
+                    lastAt = now;
                     String hit = "n/a";
                     if (pool.statsEnabled()) {
                         PagePoolStats st = pool.stats();
                         long allocs = st.fast() + st.refill() + st.empty();
                         hit = allocs == 0 ? "n/a" : String.format(Locale.ROOT, "%.1f%%", 100.0 * st.fast() / allocs);
                     }
-                    err.printf("\r%,14d bytes  %6.2f Gbit/s  in-flight %5d  fast-cache hits %s   ", b,
-                            b * 8 / s / 1e9, pool.inflight(), hit);
+                    err.printf("\r%,14d bytes  now %6.2f Gbit/s  mean %6.2f Gbit/s  in-flight %5d  fast-cache hits %s   ",
+                            b, current, b * 8 / s / 1e9, pool.inflight(), hit);
                 }
             });
         }

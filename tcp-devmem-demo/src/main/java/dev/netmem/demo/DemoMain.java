@@ -1,6 +1,8 @@
 package dev.netmem.demo;
 
 import dev.netmem.cli.Cli;
+import dev.netmem.uring.Errno;
+import dev.netmem.uring.SyscallException;
 import java.io.PrintStream;
 import java.net.BindException;
 import java.net.ConnectException;
@@ -20,7 +22,7 @@ import picocli.CommandLine.Spec;
 /** {@code ./netmem demo ...}: the zero-copy receive demo and its built-in sender ({@code demo send}). */
 @Command(name = "demo", subcommands = DemoMain.Send.class,
         description = {
-            "Zero-copy TCP receive: a real loopback TCP stream enters an emulated NIC whose queue 0 is bound to "
+            "Zero-copy TCP receive: a real loopback TCP stream enters a NIC whose queue 0 is bound to "
                 + "a memory provider; the payload is received with the devmem socket API and verified by a "
                 + "consumer JVM (in place when the provider's memory is shared and the mode is zerocopy).",
             "Without --listen, the built-in sender sends for --seconds (default 20) or --bytes."},
@@ -31,6 +33,12 @@ public final class DemoMain implements Callable<Integer> {
 
     @Spec
     private CommandSpec spec;
+
+    @Option(names = "--nic", paramLabel = "uring|emulated", completionCandidates = Nics.class,
+            description = "The NIC driver: uring, the kernel's TCP receives into the pool's buffers through "
+                + "io_uring; emulated, a wire copies the socket's bytes into them (default: uring, emulated where "
+                + "io_uring is unavailable).")
+    private String nic;
 
     @Option(names = "--provider", paramLabel = "host|dmabuf|user-ring", completionCandidates = Providers.class,
             description = "Memory bound to queue 0: host pages, a dmabuf in /dev/shm, or an io_uring-zcrx-like "
@@ -48,7 +56,7 @@ public final class DemoMain implements Callable<Integer> {
     @Option(names = "--seconds", paramLabel = "S", description = "Send for S seconds, in (0, 86400] (default: 20).")
     private String seconds;
 
-    @Option(names = "--queues", paramLabel = "N", description = "RX queues of the emulated NIC, "
+    @Option(names = "--queues", paramLabel = "N", description = "RX queues of the NIC, "
             + DemoOptions.MIN_QUEUES + ".." + DemoOptions.MAX_QUEUES + " (default: 2); the flow is steered to queue 0.")
     private int queues = 2;
 
@@ -101,16 +109,24 @@ public final class DemoMain implements Callable<Integer> {
     public Integer call() throws Exception {
         DemoOptions o;
         try {
-            o = DemoOptions.of(provider, mode, bytes, seconds, queues, json, listen, connections, quiet);
+            o = DemoOptions.of(provider, mode, bytes, seconds, queues, json, listen, connections, quiet, nic);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
         try {
             return new Demo(o, out, err).run();
-        } catch (BindException e) {
-            throw new Cli.Failure("cannot listen on 127.0.0.1:" + Math.max(o.listenPort(), 0) + ": "
-                    + e.getMessage(), e);
+        } catch (BindException e) { // the emulated NIC's server socket
+            throw cannotListen(o, e.getMessage(), e);
+        } catch (SyscallException e) { // the io_uring NIC's listener
+            if (!e.call().equals("bind")) {
+                throw e;
+            }
+            throw cannotListen(o, Errno.describe(e.errno()) + " (" + Errno.name(e.errno()) + ")", e);
         }
+    }
+
+    private static Cli.Failure cannotListen(DemoOptions o, String why, Exception cause) {
+        return new Cli.Failure("cannot listen on 127.0.0.1:" + Math.max(o.listenPort(), 0) + ": " + why, cause);
     }
 
     /** {@code ./netmem demo send}: the built-in sender, for {@code --listen}. */
@@ -171,6 +187,14 @@ public final class DemoMain implements Callable<Integer> {
         @Override
         public java.util.Iterator<String> iterator() {
             return DemoOptions.PROVIDERS.iterator();
+        }
+    }
+
+    /** Completion candidates of {@code --nic}. */
+    static final class Nics implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return DemoOptions.NICS.iterator();
         }
     }
 

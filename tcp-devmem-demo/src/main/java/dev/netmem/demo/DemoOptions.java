@@ -16,14 +16,18 @@ import java.util.Locale;
  * @param listenPort  receive from external clients on this port instead of the built-in sender, or -1
  * @param connections with {@code listenPort}: connections to serve before exiting
  * @param quiet       no live progress line
+ * @param nic         {@code uring} (the io_uring NIC driver: the kernel receives into the pool's buffers)
+ *                    or {@code emulated} (a wire copies socket bytes into them)
  */
 record DemoOptions(String provider, String mode, long bytes, double seconds, int queues, boolean json,
-                   int listenPort, int connections, boolean quiet) {
+                   int listenPort, int connections, boolean quiet, String nic) {
 
     /** The providers {@code --provider} accepts (and shell completion offers). */
     static final List<String> PROVIDERS = List.of("host", "dmabuf", "user-ring");
     /** The modes {@code --mode} accepts. */
     static final List<String> MODES = List.of("zerocopy", "copy");
+    /** The NIC drivers {@code --nic} accepts. */
+    static final List<String> NICS = List.of("uring", "emulated");
     /** {@code --queues} range: the emulated NIC's RX queues (the demo receives on queue 0). */
     static final int MIN_QUEUES = 1;
     /** See {@link #MIN_QUEUES}. */
@@ -34,9 +38,10 @@ record DemoOptions(String provider, String mode, long bytes, double seconds, int
      * {@link IllegalArgumentException} with a precise message on bad usage.
      */
     static DemoOptions of(String provider, String mode, String bytes, String seconds, int queues, boolean json,
-                          Integer listen, Integer connections, boolean quiet) {
+                          Integer listen, Integer connections, boolean quiet, String nic) {
         String p = oneOf("--provider", provider == null ? "dmabuf" : provider, PROVIDERS);
         String m = oneOf("--mode", mode == null ? "zerocopy" : mode, MODES);
+        String n = oneOf("--nic", nic == null ? "uring" : nic, NICS);
         long b = bytes == null ? 0 : parseBytes("--bytes", bytes);
         double s = seconds == null ? 0 : parsePositiveDouble("--seconds", seconds);
         checkRange("--queues", queues, MIN_QUEUES, MAX_QUEUES);
@@ -60,7 +65,7 @@ record DemoOptions(String provider, String mode, long bytes, double seconds, int
         if (port < 0 && b == 0 && s == 0) {
             s = 20;
         }
-        return new DemoOptions(p, m, b, s, queues, json, port, conns, quiet);
+        return new DemoOptions(p, m, b, s, queues, json, port, conns, quiet, n);
     }
 
     private static String oneOf(String opt, String v, List<String> allowed) {

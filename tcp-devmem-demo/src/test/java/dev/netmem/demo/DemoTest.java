@@ -67,12 +67,13 @@ class DemoTest {
         return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
-    @ParameterizedTest(name = "{0} {1}")
-    @CsvSource({"dmabuf,zerocopy", "dmabuf,copy", "host,zerocopy", "host,copy", "user-ring,zerocopy",
-        "user-ring,copy"})
+    @ParameterizedTest(name = "{0} {1} {2}")
+    @CsvSource({"dmabuf,zerocopy,uring", "dmabuf,copy,uring", "host,zerocopy,uring", "host,copy,uring",
+        "user-ring,zerocopy,uring", "user-ring,copy,uring", "dmabuf,zerocopy,emulated", "user-ring,zerocopy,emulated"})
     @Timeout(120)
-    void shouldVerifyEveryByteInPlaceAndLeakNothing(String provider, String mode) throws Exception {
-        Run r = run("--provider", provider, "--mode", mode, "--bytes", "4m", "--json", "--quiet");
+    void shouldVerifyEveryByteInPlaceAndLeakNothing(String provider, String mode, String nic) throws Exception {
+        Run r = run("--nic", nic, "--provider", provider, "--mode", mode, "--bytes", "4m", "--json", "--quiet");
+        assertEquals(nic.equals("uring") ? "io_uring" : "emulated", r.field("nic"), "the driver the run used");
         assertEquals(0, r.exit(), r.stderr() + r.stdout());
         assertEquals(provider, r.field("provider"));
         assertEquals(mode, r.field("mode"));
@@ -95,11 +96,13 @@ class DemoTest {
     }
 
     /** The edges of --queues: one queue (every flow on the bound queue) and the most the help offers. */
-    @ParameterizedTest(name = "--queues {0} --provider {1}")
-    @CsvSource({"1,dmabuf", "1,host", "1,user-ring", "64,dmabuf", "64,host", "64,user-ring"})
+    @ParameterizedTest(name = "--queues {0} --provider {1} --nic {2}")
+    @CsvSource({"1,dmabuf,uring", "1,host,uring", "1,user-ring,uring", "64,dmabuf,uring", "64,host,uring",
+        "64,user-ring,uring", "1,dmabuf,emulated", "1,host,emulated", "64,dmabuf,emulated", "64,host,emulated"})
     @Timeout(120)
-    void shouldRunWithEveryQueueCountTheHelpAccepts(int queues, String provider) throws Exception {
-        Run r = run("--queues", String.valueOf(queues), "--provider", provider, "--bytes", "24m", "--json", "--quiet");
+    void shouldRunWithEveryQueueCountTheHelpAccepts(int queues, String provider, String nic) throws Exception {
+        Run r = run("--queues", String.valueOf(queues), "--provider", provider, "--nic", nic, "--bytes", "24m",
+                "--json", "--quiet");
         assertEquals(0, r.exit(), r.stderr() + r.stdout());
         assertEquals(String.valueOf(queues), r.field("queues"));
         assertEquals(String.valueOf(24 << 20), r.field("bytes"));
@@ -193,7 +196,7 @@ class DemoTest {
         Run r = run("--help");
         assertEquals(0, r.exit());
         assertTrue(r.stdout().startsWith("Usage: netmem demo [-h] [--debug]"), r.stdout());
-        assertTrue(r.stdout().contains("--queues=N             RX queues of the emulated NIC, 1..64 (default: 2)"),
+        assertTrue(r.stdout().contains("--queues=N             RX queues of the NIC, 1..64 (default: 2); the"),
                 r.stdout());
         assertTrue(r.stdout().contains("""
                 Exit codes:
@@ -205,20 +208,22 @@ class DemoTest {
         assertTrue(run("send", "--help").stdout().startsWith("Usage: netmem demo send [-h] [--debug] --bytes="));
     }
 
-    @Test
+    @ParameterizedTest(name = "--nic {0}")
+    @CsvSource({"uring,Address already in use (EADDRINUSE),dev.netmem.uring.SyscallException",
+        "emulated,Address already in use,java.net.BindException"})
     @Timeout(60)
-    void shouldReportABusyListenPortInOneLineWithExit1() throws Exception {
+    void shouldReportABusyListenPortInOneLineWithExit1(String nic, String why, String cause) throws Exception {
         try (ServerSocket busy = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
             int port = busy.getLocalPort();
-            Run r = run("--listen", String.valueOf(port), "--quiet");
+            Run r = run("--nic", nic, "--listen", String.valueOf(port), "--quiet");
             assertEquals(1, r.exit(), r.stderr());
-            assertEquals("netmem demo: cannot listen on 127.0.0.1:" + port
-                    + ": Address already in use (--debug shows the stack trace)", r.lastErrLine());
-            Run debug = run("--listen", String.valueOf(port), "--quiet", "--debug");
+            assertEquals("netmem demo: cannot listen on 127.0.0.1:" + port + ": " + why
+                    + " (--debug shows the stack trace)", r.lastErrLine());
+            Run debug = run("--nic", nic, "--listen", String.valueOf(port), "--quiet", "--debug");
             assertEquals(1, debug.exit());
-            assertTrue(debug.stderr().startsWith("dev.netmem.cli.Cli$Failure: cannot listen on 127.0.0.1:" + port),
+            assertTrue(debug.stderr().contains("dev.netmem.cli.Cli$Failure: cannot listen on 127.0.0.1:" + port),
                     debug.stderr());
-            assertTrue(debug.stderr().contains("Caused by: java.net.BindException"), debug.stderr());
+            assertTrue(debug.stderr().contains("Caused by: " + cause), debug.stderr());
         }
     }
 

@@ -36,4 +36,11 @@ public interface Netif {
      * @return the handler installed after the call ({@code handler}, or the one that was there)
      */
     NetifRx rxHandlerRegister(NetifRx handler);
+
+    /**
+     * The stack freed receive memory (a socket was read, tokens came back): a driver that stopped
+     * receiving for want of buffers or of window may go on. Any thread; cheap when nothing waits.
+     */
+    default void rxWake() {
+    }
 }

@@ -182,6 +182,7 @@ public final class IoUringNic implements NicDriver {
         int q = d.steer(c.remotePort, c.localPort);
         c.queue = q;
         tables[q].incoming.add(c);
+        d.rxQueue(q).kick();
     }
 
     /** {@code unregister}: stops the listeners and closes every connection (the queues are stopped). */

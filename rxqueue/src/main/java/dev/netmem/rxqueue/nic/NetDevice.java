@@ -234,6 +234,15 @@ public final class NetDevice implements Netif, AutoCloseable {
         return driver;
     }
 
+    @Override
+    public void rxWake() {
+        if (driver != EmulatedNic.INSTANCE) {
+            for (RxQueue q : queues) {
+                q.rxWake();
+            }
+        }
+    }
+
     /** The queue management ops in use (the driver's, possibly decorated). */
     public QueueMgmtOps queueOps() {
         return ops;

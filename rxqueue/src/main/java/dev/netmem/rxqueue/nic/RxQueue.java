@@ -43,6 +43,8 @@ public final class RxQueue implements NetdevRxQueue {
     private QueueMem mem;
     /** The memory the NIC writes into: set by start, cleared by stop, under the NIC lock. */
     private QueueMem active;
+    /** The running io_uring queue memory, for wakeups without the NIC lock. */
+    private volatile UringQueueMem uring;
 
     RxQueue(NetDevice device, int index) {
         this.device = device;
@@ -185,6 +187,23 @@ public final class RxQueue implements NetdevRxQueue {
     void activate(QueueMem m) {
         synchronized (nicLock) {
             active = m;
+            uring = m instanceof UringQueueMem u ? u : null;
+        }
+    }
+
+    /** io_uring driver: wakes the running queue memory's NAPI (a new connection to arm). Any thread. */
+    void kick() {
+        UringQueueMem u = uring;
+        if (u != null) {
+            u.wakeup(null);
+        }
+    }
+
+    /** io_uring driver: wakes the running queue memory if a connection waits for freed memory. Any thread. */
+    void rxWake() {
+        UringQueueMem u = uring;
+        if (u != null) {
+            u.wakeIfWaiting();
         }
     }
 

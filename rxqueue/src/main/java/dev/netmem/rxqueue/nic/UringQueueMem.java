@@ -13,6 +13,7 @@ import dev.netmem.rxqueue.net.SkBuff;
 import dev.netmem.uring.BufConsumer;
 import dev.netmem.uring.BufRing;
 import dev.netmem.uring.CqeHandler;
+import dev.netmem.uring.EventFd;
 import dev.netmem.uring.IoUring;
 import dev.netmem.uring.IoUringParams;
 import java.util.Arrays;
@@ -43,6 +44,13 @@ final class UringQueueMem extends QueueMem {
     private static final long CANCEL_UD = -1L;
     /** How long an idle NAPI waits in io_uring_enter before it looks for new connections or a stop. */
     private static final long WAIT_NANOS = 5_000_000L;
+    /**
+     * How long it waits while a connection waits to be re-armed (buffers to come home, a window to
+     * open): nothing completes for such a connection, so only a short wait notices in time.
+     */
+    private static final long REARM_WAIT_NANOS = 1_000_000L;
+    /** user_data of the wake eventfd's read. */
+    private static final long WAKE_UD = -2L;
     private static final long STOP_DRAIN_NANOS = 5_000_000_000L;
 
     private final IoUringNic nic;
@@ -58,6 +66,12 @@ final class UringQueueMem extends QueueMem {
     private BufRing br;
     private IoUringNic.Connection[] slots = new IoUringNic.Connection[8];
     private int liveSlots;
+    /** Connections that need a receive armed and could not get one at the last poll; read by {@link #wakeIfWaiting}. */
+    private volatile int waiting;
+    /** Wakes the NAPI blocked in io_uring_enter: a stop, a new connection, memory the stack freed. */
+    private EventFd wake;
+    private final Object wakeLock = new Object();
+    private boolean wakeArmed;
     private IoUringNic.Connection current;
     private boolean stopping;
     private final CqeHandler onCqe = this::handleCqe;
@@ -101,6 +115,11 @@ final class UringQueueMem extends QueueMem {
         stopping = false;
         ring = IoUring.open(IoUringParams.of(64, Math.max(256, 2 * entries)));
         try {
+            EventFd w = EventFd.create();
+            synchronized (wakeLock) {
+                wake = w;
+            }
+            armWake();
             br = BufRing.register(ring, BGID, entries, nic.incremental() ? IOU_PBUF_RING_INC : 0);
             queue.napi().schedule();
             try {
@@ -119,6 +138,7 @@ final class UringQueueMem extends QueueMem {
             }
             ring.close();
             ring = null;
+            closeWake();
             throw e;
         }
         adoptIncoming();
@@ -138,12 +158,38 @@ final class UringQueueMem extends QueueMem {
 
     @Override
     void waitForWork() {
-        ring.submitAndWait(1, WAIT_NANOS);
+        ring.submitAndWait(1, waiting > 0 ? REARM_WAIT_NANOS : WAIT_NANOS);
     }
 
     @Override
     void wakeup(Thread napiThread) {
-        // the NAPI waits at most WAIT_NANOS in io_uring_enter, then sees the stop
+        synchronized (wakeLock) { // never a write to an fd number that close() gave back to the kernel
+            EventFd w = wake;
+            if (w != null) {
+                w.signal();
+            }
+        }
+    }
+
+    /** The stack freed receive memory: wake the NAPI if a connection waits for it. Any thread. */
+    void wakeIfWaiting() {
+        if (waiting > 0) {
+            wakeup(null);
+        }
+    }
+
+    private void closeWake() {
+        synchronized (wakeLock) {
+            if (wake != null) {
+                wake.close();
+                wake = null;
+            }
+        }
+    }
+
+    private void armWake() {
+        wake.prepRead(ring, nextSqe(), WAKE_UD);
+        wakeArmed = true;
     }
 
     @Override
@@ -161,7 +207,10 @@ final class UringQueueMem extends QueueMem {
                 }
             }
             long deadline = System.nanoTime() + STOP_DRAIN_NANOS;
-            while (anyArmed() && System.nanoTime() - deadline < 0) {
+            if (wakeArmed) {
+                wake.signal(); // completes the armed read, so nothing refers to the eventfd at close
+            }
+            while ((anyArmed() || wakeArmed) && System.nanoTime() - deadline < 0) {
                 ring.submitAndWait(1, WAIT_NANOS);
                 ring.reap(onCqe);
             }
@@ -174,6 +223,7 @@ final class UringQueueMem extends QueueMem {
             br = null;
             ring.close();
             ring = null;
+            closeWake();
         }
         for (int s = 0; s < slots.length; s++) {
             IoUringNic.Connection c = slots[s];
@@ -251,14 +301,16 @@ final class UringQueueMem extends QueueMem {
     }
 
     private void armWaiting() {
-        if (liveSlots == 0) {
-            return;
-        }
-        for (IoUringNic.Connection c : slots) {
-            if (c != null && c.needsArm) {
-                arm(c);
+        int w = 0;
+        if (liveSlots != 0) {
+            for (IoUringNic.Connection c : slots) {
+                if (c != null && c.needsArm) {
+                    arm(c);
+                    w += c.needsArm ? 1 : 0;
+                }
             }
         }
+        waiting = w;
     }
 
     private void cancel(IoUringNic.Connection c) {
@@ -288,6 +340,13 @@ final class UringQueueMem extends QueueMem {
     private void handleCqe(long userData, int res, int flags) {
         if (userData == CANCEL_UD) {
             return; // the cancel request's own completion
+        }
+        if (userData == WAKE_UD) {
+            wakeArmed = false;
+            if (!stopping) {
+                armWake();
+            }
+            return;
         }
         IoUringNic.Connection c = slots[(int) userData];
         if ((flags & IORING_CQE_F_BUFFER) != 0) {

@@ -241,6 +241,9 @@ public final class DevmemSocket implements AutoCloseable {
             if (copied == 0 && end != 0) {
                 return endOfStream();
             }
+            if (copied > 0) {
+                stack.netif().rxWake();
+            }
             return (int) copied;
         }
     }
@@ -379,6 +382,9 @@ public final class DevmemSocket implements AutoCloseable {
                 }
                 popAndFree(skb);
             }
+            if (done > 0) {
+                stack.netif().rxWake();
+            }
             return done;
         }
     }
@@ -460,6 +466,9 @@ public final class DevmemSocket implements AutoCloseable {
                 }
             }
             putBatch(n);
+            if (n > 0) {
+                stack.netif().rxWake();
+            }
             return n;
         }
     }
