@@ -41,7 +41,8 @@ import net.openhft.chronicle.bytes.BytesStore;
  * the area (the same dmabuf file), and returns it through the refill ring; stdin then only carries
  * {@code 'E' u64 totalBytes}.
  *
- * <p>Usage: {@code Consumer <dmabuf-path|-> <pattern|none> [zcrx-region-path | handoff:PATH:ENTRIES]}.
+ * <p>Usage: {@code Consumer <dmabuf-path|-> <both|pattern|sha256|none> [zcrx-region-path | handoff:PATH:ENTRIES]}:
+ * the second argument says how to verify (the pattern check, the SHA-256 of the stream, both or neither).
  */
 public final class Consumer {
     static final int OP_COPY = 'C';
@@ -55,10 +56,12 @@ public final class Consumer {
     private final MappedByteBuffer mapped;
     private final PayloadPattern pattern;
     private final MessageDigest sha = Sender.sha256();
+    private final boolean hash;
     private long pos;
     private long patternErrors;
 
-    private Consumer(MappedByteBuffer mapped, PayloadPattern pattern) {
+    private Consumer(MappedByteBuffer mapped, PayloadPattern pattern, boolean hash) {
+        this.hash = hash;
         this.mapped = mapped;
         this.view = mapped == null ? null : BytesStore.wrap(mapped);
         this.pattern = pattern;
@@ -67,7 +70,7 @@ public final class Consumer {
     /** Entry point of the consumer JVM. */
     public static void main(String[] args) throws IOException {
         if (args.length != 2 && args.length != 3) {
-            System.err.println("usage: Consumer <dmabuf-path|-> <pattern|none> [zcrx-region-path]");
+            System.err.println("usage: Consumer <dmabuf-path|-> <both|pattern|sha256|none> [zcrx-region-path|handoff:PATH:N]");
             System.exit(2);
         }
         MappedByteBuffer mapped = null;
@@ -76,7 +79,9 @@ public final class Consumer {
                 mapped = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size());
             }
         }
-        Consumer c = new Consumer(mapped, args[1].equals("pattern") ? new PayloadPattern(Sender.SEED) : null);
+        boolean checkPattern = args[1].equals("both") || args[1].equals("pattern");
+        boolean hash = args[1].equals("both") || args[1].equals("sha256");
+        Consumer c = new Consumer(mapped, checkPattern ? new PayloadPattern(Sender.SEED) : null, hash);
         DataInputStream in = new DataInputStream(new BufferedInputStream(System.in, 1 << 16));
         DataOutputStream out = new DataOutputStream(new BufferedOutputStream(System.out, 1 << 12));
         if (args.length == 3 && args[2].startsWith(HANDOFF_PREFIX)) {
@@ -150,7 +155,7 @@ public final class Consumer {
         out.writeByte(OP_HASH);
         out.writeLong(pos);
         out.writeLong(patternErrors);
-        out.writeUTF(HexFormat.of().formatHex(sha.digest()));
+        out.writeUTF(hash ? HexFormat.of().formatHex(sha.digest()) : "");
         out.writeLong(ProcessHandle.current().info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(0L));
         out.flush();
     }
@@ -239,8 +244,9 @@ public final class Consumer {
                 check(view.readByte(off + i), pos + i);
             }
         }
-        ByteBuffer slice = mapped.slice((int) off, size);
-        sha.update(slice);
+        if (hash) {
+            sha.update(mapped.slice((int) off, size));
+        }
         pos += size;
     }
 
@@ -250,7 +256,9 @@ public final class Consumer {
                 check(b[i], pos + i);
             }
         }
-        sha.update(b, 0, size);
+        if (hash) {
+            sha.update(b, 0, size);
+        }
         pos += size;
     }
 

@@ -163,6 +163,12 @@ final class Demo {
                     // the io_uring driver receives from the first byte: the stack's socket must exist before the client
                     DevmemSocket early = nic != null ? NetStack.of(dev).openSocket(port) : null;
                     ConsumerLink link = startConsumer(dmabuf, ifq);
+                    if (consumerDied) {
+                        if (early != null) {
+                            early.close();
+                        }
+                        break; // it died starting: there is nobody to hand data to
+                    }
                     if (c == 0) {
                         // the clock starts once the consumer is attached and ready: its JVM's start-up is set-up
                         start = System.nanoTime();
@@ -173,7 +179,8 @@ final class Demo {
                             CompletableFuture<Sender.Result> f = new CompletableFuture<>();
                             Thread.ofPlatform().name("demo-sender").daemon().start(() -> {
                                 try {
-                                    f.complete(Sender.send("127.0.0.1", port, o.bytes(), o.seconds()));
+                                    f.complete(Sender.send("127.0.0.1", port, o.bytes(), o.seconds(),
+                                            !o.verify().equals("pattern")));
                                 } catch (IOException | RuntimeException e) {
                                     f.completeExceptionally(e);
                                 }
@@ -194,6 +201,8 @@ final class Demo {
                         } finally {
                             if (wire != null) {
                                 wire.close();
+                            } else {
+                                server.shutdownLast(); // a sender still sending gets an error, as when a wire closes
                             }
                             int held = sock.outstandingTokens();
                             sock.close(); // returns every token still out (tcp_release_user_frags)
@@ -249,7 +258,8 @@ final class Demo {
      */
     private ConsumerLink startConsumer(Dmabuf dmabuf, ZcrxIfq ifq) throws IOException {
         boolean zerocopy = o.mode().equals("zerocopy");
-        boolean pattern = o.listenPort() < 0;
+        boolean pattern = o.listenPort() < 0 && !o.verify().equals("sha256"); // listen: a client's bytes
+        boolean hash = o.verify().equals("both") || o.verify().equals("sha256");
         String mapPath = zerocopy && dmabuf != null ? dmabuf.path().toString() : "-";
         HandoffRings rings = zerocopy && dmabuf != null && ifq == null
                 ? HandoffRings.create(Dmabuf.DEFAULT_DIR, HANDOFF_ENTRIES) : null;
@@ -260,7 +270,7 @@ final class Demo {
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(Consumer.class.getName());
         cmd.add(mapPath);
-        cmd.add(pattern ? "pattern" : "none");
+        cmd.add(pattern && hash ? "both" : pattern ? "pattern" : hash ? "sha256" : "none");
         if (zerocopy && ifq != null) {
             cmd.add(ifq.regionPath().toString());
         } else if (rings != null) {
@@ -404,8 +414,8 @@ final class Demo {
     private static final class Endpoint implements AutoCloseable {
         private final IoUringNic.Listener listener;
         private final ServerSocket server;
-        private long seen;
         private int timeoutMillis;
+        private IoUringNic.Connection last;
 
         Endpoint(IoUringNic.Listener listener) {
             this.listener = listener;
@@ -436,15 +446,23 @@ final class Demo {
             if (server != null) {
                 return server.accept();
             }
-            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-            while (listener.accepted() <= seen) {
-                if (System.nanoTime() > deadline) {
-                    throw new java.net.SocketTimeoutException("no client connected in " + timeoutMillis + " ms");
-                }
-                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000L);
+            try {
+                last = listener.nextAccepted(Duration.ofMillis(timeoutMillis));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted waiting for a client");
             }
-            seen++;
+            if (last == null) {
+                throw new java.net.SocketTimeoutException("no client connected in " + timeoutMillis + " ms");
+            }
             return null;
+        }
+
+        /** Shuts down the io_uring connection last accepted (its peer stops sending). */
+        void shutdownLast() {
+            if (last != null) {
+                last.shutdown();
+            }
         }
 
         @Override
@@ -624,7 +642,8 @@ final class Demo {
         long patternErrors = conns.stream().mapToLong(ConnResult::patternErrors).sum();
         boolean consumerOk = !consumerDied && conns.stream().allMatch(ConnResult::consumerOk);
         boolean verified = consumerOk && patternErrors == 0 && !conns.isEmpty()
-                && (shaSent == null || (sent == got && shaSent.equals(shaVerified)));
+                && (o.listenPort() > 0 || sent == got) // every byte the built-in sender sent arrived
+                && (shaSent == null || shaSent.equals(shaVerified)); // null: no sender, or --verify pattern
         boolean filesGone = dmabuf == null || !java.nio.file.Files.exists(dmabuf.path());
         double gbps = seconds > 0 ? got * 8 / seconds / 1e9 : 0;
         PrintStream text = o.json() ? err : out;

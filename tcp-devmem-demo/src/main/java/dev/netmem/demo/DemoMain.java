@@ -60,6 +60,11 @@ public final class DemoMain implements Callable<Integer> {
             + DemoOptions.MIN_QUEUES + ".." + DemoOptions.MAX_QUEUES + " (default: 2); the flow is steered to queue 0.")
     private int queues = 2;
 
+    @Option(names = "--verify", paramLabel = "both|pattern|sha256", completionCandidates = Verify.class,
+            description = "What the consumer checks: the payload pattern and the SHA-256 (both), or one of them "
+                + "(default: both).")
+    private String verify;
+
     @Option(names = "--json", description = "Print the summary as one JSON line, the last line of stdout "
             + "(the text summary goes to stderr).")
     private boolean json;
@@ -109,7 +114,7 @@ public final class DemoMain implements Callable<Integer> {
     public Integer call() throws Exception {
         DemoOptions o;
         try {
-            o = DemoOptions.of(provider, mode, bytes, seconds, queues, json, listen, connections, quiet, nic);
+            o = DemoOptions.of(provider, mode, bytes, seconds, queues, json, listen, connections, quiet, nic, verify);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
@@ -195,6 +200,14 @@ public final class DemoMain implements Callable<Integer> {
         @Override
         public java.util.Iterator<String> iterator() {
             return DemoOptions.NICS.iterator();
+        }
+    }
+
+    /** Completion candidates of {@code --verify}. */
+    static final class Verify implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return DemoOptions.VERIFY.iterator();
         }
     }
 

@@ -16,11 +16,12 @@ import java.util.Locale;
  * @param listenPort  receive from external clients on this port instead of the built-in sender, or -1
  * @param connections with {@code listenPort}: connections to serve before exiting
  * @param quiet       no live progress line
+ * @param verify      how the consumer verifies: {@code both} (pattern and SHA-256), {@code pattern}, {@code sha256}
  * @param nic         {@code uring} (the io_uring NIC driver: the kernel receives into the pool's buffers)
  *                    or {@code emulated} (a wire copies socket bytes into them)
  */
 record DemoOptions(String provider, String mode, long bytes, double seconds, int queues, boolean json,
-                   int listenPort, int connections, boolean quiet, String nic) {
+                   int listenPort, int connections, boolean quiet, String nic, String verify) {
 
     /** The providers {@code --provider} accepts (and shell completion offers). */
     static final List<String> PROVIDERS = List.of("host", "dmabuf", "user-ring");
@@ -28,6 +29,8 @@ record DemoOptions(String provider, String mode, long bytes, double seconds, int
     static final List<String> MODES = List.of("zerocopy", "copy");
     /** The NIC drivers {@code --nic} accepts. */
     static final List<String> NICS = List.of("uring", "emulated");
+    /** What {@code --verify} accepts. */
+    static final List<String> VERIFY = List.of("both", "pattern", "sha256");
     /** {@code --queues} range: the emulated NIC's RX queues (the demo receives on queue 0). */
     static final int MIN_QUEUES = 1;
     /** See {@link #MIN_QUEUES}. */
@@ -38,10 +41,11 @@ record DemoOptions(String provider, String mode, long bytes, double seconds, int
      * {@link IllegalArgumentException} with a precise message on bad usage.
      */
     static DemoOptions of(String provider, String mode, String bytes, String seconds, int queues, boolean json,
-                          Integer listen, Integer connections, boolean quiet, String nic) {
+                          Integer listen, Integer connections, boolean quiet, String nic, String verify) {
         String p = oneOf("--provider", provider == null ? "dmabuf" : provider, PROVIDERS);
         String m = oneOf("--mode", mode == null ? "zerocopy" : mode, MODES);
         String n = oneOf("--nic", nic == null ? "uring" : nic, NICS);
+        String v = oneOf("--verify", verify == null ? "both" : verify, VERIFY);
         long b = bytes == null ? 0 : parseBytes("--bytes", bytes);
         double s = seconds == null ? 0 : parsePositiveDouble("--seconds", seconds);
         checkRange("--queues", queues, MIN_QUEUES, MAX_QUEUES);
@@ -65,7 +69,7 @@ record DemoOptions(String provider, String mode, long bytes, double seconds, int
         if (port < 0 && b == 0 && s == 0) {
             s = 20;
         }
-        return new DemoOptions(p, m, b, s, queues, json, port, conns, quiet, n);
+        return new DemoOptions(p, m, b, s, queues, json, port, conns, quiet, n, v);
     }
 
     private static String oneOf(String opt, String v, List<String> allowed) {

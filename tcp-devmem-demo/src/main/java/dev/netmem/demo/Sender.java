@@ -24,10 +24,15 @@ final class Sender {
 
     /** Connects to {@code host:port} and sends {@code bytes}, or sends until {@code seconds} pass when bytes is 0. */
     static Result send(String host, int port, long bytes, double seconds) throws IOException {
+        return send(host, port, bytes, seconds, true);
+    }
+
+    /** As {@link #send(String, int, long, double)}; without {@code hash} the SHA-256 is not computed (null). */
+    static Result send(String host, int port, long bytes, double seconds, boolean hash) throws IOException {
         try (Socket s = new Socket()) {
             s.setTcpNoDelay(true);
             s.connect(new InetSocketAddress(host, port), 10_000);
-            return send(s.getOutputStream(), bytes, seconds);
+            return send(s.getOutputStream(), bytes, seconds, hash);
         }
     }
 
@@ -48,6 +53,10 @@ final class Sender {
     }
 
     static Result send(OutputStream out, long bytes, double seconds) throws IOException {
+        return send(out, bytes, seconds, true);
+    }
+
+    static Result send(OutputStream out, long bytes, double seconds, boolean hash) throws IOException {
         MessageDigest sha = sha256();
         PayloadPattern p = new PayloadPattern(SEED);
         byte[] buf = new byte[CHUNK];
@@ -59,14 +68,16 @@ final class Sender {
                 int n = (int) (bytes > 0 ? Math.min(CHUNK, bytes - pos) : CHUNK);
                 p.fill(buf, n, pos);
                 out.write(buf, 0, n);
-                sha.update(buf, 0, n);
+                if (hash) {
+                    sha.update(buf, 0, n);
+                }
                 pos += n;
             }
             out.flush();
         } catch (IOException e) {
             throw new Stopped(pos, e);
         }
-        return new Result(pos, HexFormat.of().formatHex(sha.digest()), (System.nanoTime() - start) / 1e9);
+        return new Result(pos, hash ? HexFormat.of().formatHex(sha.digest()) : null, (System.nanoTime() - start) / 1e9);
     }
 
     static MessageDigest sha256() {

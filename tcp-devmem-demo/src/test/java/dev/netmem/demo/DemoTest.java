@@ -8,6 +8,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -153,7 +155,12 @@ class DemoTest {
             }
         }
         assertTrue(consumer != null, "no consumer process appeared");
-        Thread.sleep(Duration.ofMillis(1500)); // let it hold tokens
+        // wait until it mapped the hand-off rings (it is about to say ready), then let it hold tokens
+        Path maps = Path.of("/proc", Long.toString(consumer.pid()), "maps");
+        while (System.nanoTime() < deadline && !Files.readString(maps).contains("netmem-handoff")) {
+            Thread.sleep(50);
+        }
+        Thread.sleep(Duration.ofMillis(3000));
         assertTrue(consumer.destroyForcibly()); // SIGKILL
         Run r = demo.get(90, TimeUnit.SECONDS);
         assertNotEquals(0, r.exit(), r.stdout());

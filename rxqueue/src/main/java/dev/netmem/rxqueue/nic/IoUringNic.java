@@ -299,6 +299,8 @@ public final class IoUringNic implements NicDriver {
         private final Thread thread;
         private volatile boolean closed;
         private volatile long accepted;
+        private final java.util.concurrent.LinkedBlockingQueue<Connection> acceptedQueue =
+                new java.util.concurrent.LinkedBlockingQueue<>();
 
         Listener(IoUringNic nic, int fd, int port, String devName) {
             this.nic = nic;
@@ -321,6 +323,14 @@ public final class IoUringNic implements NicDriver {
             return accepted;
         }
 
+        /**
+         * The next connection accepted (already attached and receiving), waiting up to
+         * {@code timeout}; {@code null} if none came.
+         */
+        public Connection nextAccepted(java.time.Duration timeout) throws InterruptedException {
+            return acceptedQueue.poll(timeout.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+        }
+
         private void acceptLoop() {
             int[] peer = new int[1];
             while (!closed) {
@@ -336,7 +346,9 @@ public final class IoUringNic implements NicDriver {
                     return;
                 }
                 accepted++;
-                nic.attachConnection(new Connection(cfd, peer[0], port));
+                Connection c = new Connection(cfd, peer[0], port);
+                nic.attachConnection(c);
+                acceptedQueue.add(c);
             }
         }
 

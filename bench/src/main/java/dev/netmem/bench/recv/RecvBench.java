@@ -1,0 +1,193 @@
+package dev.netmem.bench.recv;
+
+import dev.netmem.bench.report.Json;
+import dev.netmem.demo.DemoMain;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The receive benchmark: one loopback TCP stream of the same size through every path a Java user
+ * could take to get received bytes verified, alternating the paths repetition by repetition, and
+ * reporting for each the median Gbit/s and CPU seconds per GB received (user + system of every
+ * process involved: this JVM, which also runs the sender, plus any consumer JVM, from /proc).
+ * Every byte is verified the same way on every path, once by comparing with the sent pattern
+ * ({@code pattern}, vectorised {@code MemorySegment.mismatch}), once by the JDK's SHA-256 of the
+ * whole stream ({@code sha256}).
+ * <ul>
+ *   <li>(a) {@code nio}: {@code SocketChannel.read} into a 1 MiB direct buffer, verified in place;</li>
+ *   <li>(b) {@code nio_pipe}: the same, the bytes piped to a consumer JVM that verifies them;</li>
+ *   <li>(c) {@code netty_uring}: Netty 4.2's io_uring transport, verified in the event loop;</li>
+ *   <li>(d) {@code uring_*}: netmem on the io_uring driver (the demo's receiver and consumer JVM), for
+ *       host pages, a dma-buf and a zcrx user ring, zero-copy and copy;</li>
+ *   <li>(e) {@code emulated_dmabuf_zerocopy}: the same on the emulated NIC, for reference.</li>
+ * </ul>
+ * Usage: {@code RecvBench [--quick] [--reps N] [--bytes N[m|g]] [--results DIR] [--only REGEX]}.
+ */
+public final class RecvBench {
+    private RecvBench() {
+    }
+
+    /** One path: how to run it once for a verification mode. */
+    record Path0(String key, Runner runner) {
+    }
+
+    /** Runs a path once; returns the measured result. */
+    @FunctionalInterface
+    interface Runner {
+        Result run(long bytes, String verify) throws Exception;
+    }
+
+    /** One measured run. */
+    record Result(long bytes, double seconds, double cpuSeconds, boolean verified) {
+        double gbps() {
+            return bytes * 8 / seconds / 1e9;
+        }
+
+        double cpuPerGb() {
+            return cpuSeconds / (bytes / 1e9);
+        }
+    }
+
+    /** Entry point. */
+    public static void main(String[] args) throws Exception {
+        boolean quick = false;
+        int reps = 5;
+        long bytes = 0;
+        Path results = Path.of("results");
+        String only = ".*";
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--quick" -> quick = true;
+                case "--reps" -> reps = Integer.parseInt(args[++i]);
+                case "--bytes" -> bytes = parseBytes(args[++i]);
+                case "--results" -> results = Path.of(args[++i]);
+                case "--only" -> only = args[++i];
+                default -> {
+                    System.err.println("usage: RecvBench [--quick] [--reps N] [--bytes N[m|g]] [--results DIR] [--only REGEX]");
+                    System.exit(2);
+                }
+            }
+        }
+        if (bytes == 0) {
+            bytes = quick ? 256L << 20 : 1L << 30;
+        }
+        if (reps < 5) {
+            System.err.println("netmem recv-bench: at least 5 repetitions: every figure is a median of 5 or more");
+            System.exit(2);
+        }
+        List<Path0> paths = new ArrayList<>();
+        paths.add(new Path0("nio", NioPaths::nio));
+        paths.add(new Path0("nio_pipe", NioPaths::nioPipe));
+        paths.add(new Path0("netty_uring", NettyUringPath::run));
+        for (String[] d : new String[][] {{"uring", "host", "zerocopy"}, {"uring", "dmabuf", "zerocopy"},
+            {"uring", "dmabuf", "copy"}, {"uring", "user-ring", "zerocopy"}, {"uring", "user-ring", "copy"},
+            {"emulated", "dmabuf", "zerocopy"}}) {
+            String key = d[0] + "_" + d[1].replace('-', '_') + (d[1].equals("host") ? "" : "_" + d[2]);
+            paths.add(new Path0(key, (b, v) -> demo(d[0], d[1], d[2], b, v)));
+        }
+        String filter = only;
+        paths.removeIf(p -> !p.key().matches(filter));
+        Map<String, List<Result>> runs = new LinkedHashMap<>();
+        for (int rep = 1; rep <= reps; rep++) {
+            for (String verify : List.of("pattern", "sha256")) {
+                for (Path0 p : paths) {
+                    String k = p.key() + (verify.equals("sha256") ? "_sha256" : "");
+                    Result r = p.runner().run(bytes, verify);
+                    runs.computeIfAbsent(k, x -> new ArrayList<>()).add(r);
+                    System.out.printf(Locale.ROOT, "[recv] rep %d %-36s %6.2f Gbit/s  %6.2f cpu-s/GB  %s%n", rep, k,
+                            r.gbps(), r.cpuPerGb(), r.verified() ? "verified" : "NOT VERIFIED");
+                }
+            }
+        }
+        Map<String, Object> summary = new LinkedHashMap<>();
+        StringBuilder md = new StringBuilder();
+        md.append("| path | pattern Gbit/s | cpu s/GB | sha256 Gbit/s | cpu s/GB |\n|---|---:|---:|---:|---:|\n");
+        boolean allVerified = true;
+        for (Path0 p : paths) {
+            List<Result> pr = runs.get(p.key());
+            List<Result> sr = runs.get(p.key() + "_sha256");
+            summary.put("recv_" + p.key() + "_gbps", round(median(pr, Result::gbps)));
+            summary.put("recv_" + p.key() + "_cpu_s_per_gb", round(median(pr, Result::cpuPerGb)));
+            summary.put("recv_" + p.key() + "_sha256_gbps", round(median(sr, Result::gbps)));
+            summary.put("recv_" + p.key() + "_sha256_cpu_s_per_gb", round(median(sr, Result::cpuPerGb)));
+            md.append(String.format(Locale.ROOT, "| %s | %.2f | %.2f | %.2f | %.2f |%n", p.key(),
+                    median(pr, Result::gbps), median(pr, Result::cpuPerGb), median(sr, Result::gbps),
+                    median(sr, Result::cpuPerGb)));
+            allVerified &= pr.stream().allMatch(Result::verified) && sr.stream().allMatch(Result::verified);
+        }
+        summary.put("recv_bytes_per_run", bytes);
+        summary.put("recv_repetitions", reps);
+        summary.put("recv_all_verified", allVerified);
+        Files.createDirectories(results);
+        Files.writeString(results.resolve("recv.json"), Json.write(summary) + "\n");
+        Files.writeString(results.resolve("recv-section.md"), md.toString());
+        mergeInto(results.resolve("summary.json"), summary);
+        System.out.println(md);
+        System.out.println("[recv] wrote " + results.resolve("recv.json") + ", recv-section.md and the recv_* keys of summary.json");
+        if (!allVerified) {
+            System.err.println("[recv] some run did not verify every byte");
+            System.exit(1);
+        }
+    }
+
+    /** One run of the demo (in this JVM; its consumer JVM reports its own CPU time). */
+    static Result demo(String nic, String provider, String mode, long bytes, String verify) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int exit;
+        try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+             PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+            exit = DemoMain.run(List.of("--nic", nic, "--provider", provider, "--mode", mode, "--bytes",
+                    Long.toString(bytes), "--verify", verify, "--json", "--quiet"), o, e);
+        }
+        String[] lines = out.toString(StandardCharsets.UTF_8).strip().split("\n");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> j = (Map<String, Object>) Json.parse(lines[lines.length - 1]);
+        long got = ((Number) j.get("bytes")).longValue();
+        double seconds = ((Number) j.get("seconds")).doubleValue();
+        double cpu = ((Number) j.get("cpu_s")).doubleValue();
+        boolean ok = exit == 0 && Boolean.TRUE.equals(j.get("verified")) && got == bytes;
+        if (!ok) {
+            System.err.println("[recv] demo " + nic + " " + provider + " " + mode + " exit " + exit + ": "
+                    + err.toString(StandardCharsets.UTF_8).strip());
+        }
+        return new Result(got, seconds, cpu, ok);
+    }
+
+    private static double median(List<Result> rs, java.util.function.ToDoubleFunction<Result> f) {
+        double[] v = rs.stream().mapToDouble(f).sorted().toArray();
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+
+    private static double round(double d) {
+        return Math.round(d * 1000) / 1000.0;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void mergeInto(Path file, Map<String, Object> keys) throws IOException {
+        Map<String, Object> m = new LinkedHashMap<>();
+        if (Files.exists(file)) {
+            Object o = Json.parse(Files.readString(file));
+            if (o instanceof Map<?, ?> existing) {
+                m.putAll((Map<String, Object>) existing);
+            }
+        }
+        m.putAll(keys);
+        Files.writeString(file, Json.write(m) + "\n");
+    }
+
+    static long parseBytes(String v) {
+        String s = v.toLowerCase(Locale.ROOT);
+        long mult = s.endsWith("g") ? 1L << 30 : s.endsWith("m") ? 1L << 20 : s.endsWith("k") ? 1L << 10 : 1;
+        return Long.parseLong(mult == 1 ? s : s.substring(0, s.length() - 1)) * mult;
+    }
+}
