@@ -147,6 +147,7 @@ public final class BenchMain implements Callable<Integer> {
         if (reportOnly && !Files.exists(latest)) {
             throw new Cli.Failure("nothing to report: " + latest + " does not exist (./netmem bench writes it)");
         }
+        Cli.startRun(err);
         Path tmp = dir.resolve("tmp");
         Files.createDirectories(tmp);
         try (PrintStream log = new PrintStream(Files.newOutputStream(tmp.resolve("latest.log")), true,

@@ -84,6 +84,7 @@ public final class SoakMain implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
+        Cli.startRun(err);
         PrintStream text = o.json() ? err : out;
         SoakReport r = new Soak(o, text).run();
         text.print(r.text());

@@ -75,9 +75,11 @@ public final class StressMain implements Callable<Integer> {
     private List<String> extra = new ArrayList<>();
 
     private final PrintStream out;
+    private final PrintStream err;
 
-    private StressMain(PrintStream out) {
+    private StressMain(PrintStream out, PrintStream err) {
         this.out = out;
+        this.err = err;
     }
 
     /** Aggregated observations of one test over all its configurations. */
@@ -97,7 +99,7 @@ public final class StressMain implements Callable<Integer> {
 
     /** This program's command line, printing to these streams (also what shell completion is made from). */
     public static CommandLine commandLine(PrintStream out, PrintStream err) {
-        return Cli.commandLine(new StressMain(out), "netmem stress", out, err);
+        return Cli.commandLine(new StressMain(out, err), "netmem stress", out, err);
     }
 
     /** Takes every remaining argument, options included, for jcstress. */
@@ -139,6 +141,7 @@ public final class StressMain implements Callable<Integer> {
         if (!opts.parse()) {
             throw new ParameterException(spec.commandLine(), "jcstress rejected the options " + jc);
         }
+        Cli.startRun(err);
         long t0 = System.nanoTime();
         try {
             new JCStress(opts).run();

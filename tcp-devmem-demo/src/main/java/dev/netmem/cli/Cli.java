@@ -94,7 +94,6 @@ public final class Cli {
             if (help != null) {
                 return help;
             }
-            removeStaleFiles(SHM_DIR, err);
             return new CommandLine.RunLast().execute(parseResult);
         });
         return cl;
@@ -125,6 +124,14 @@ public final class Cli {
         }
         String type = t.getClass().getSimpleName();
         return t.getMessage() == null ? type : t.getMessage() + " (" + type + ")";
+    }
+
+    /**
+     * What a command does once its options are valid, before it runs: removes what exited processes
+     * left in {@link #SHM_DIR} ({@link #removeStaleFiles}). Bad usage never gets here: it runs nothing.
+     */
+    public static void startRun(PrintStream err) {
+        removeStaleFiles(SHM_DIR, err);
     }
 
     /**

@@ -118,6 +118,7 @@ public final class DemoMain implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
+        Cli.startRun(err);
         try {
             return new Demo(o, out, err).run();
         } catch (BindException e) { // the emulated NIC's server socket
@@ -176,6 +177,7 @@ public final class DemoMain implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw new ParameterException(spec.commandLine(), e.getMessage(), e);
             }
+            Cli.startRun(parent.err);
             Sender.Result r;
             try {
                 r = Sender.send(host, port, n, 0);
