@@ -9,6 +9,7 @@ import dev.netmem.api.NetIov;
 import dev.netmem.api.PagePool;
 import dev.netmem.api.PagePoolListener;
 import dev.netmem.api.PagePoolParams;
+import dev.netmem.testsupport.TestProvider;
 import java.util.concurrent.ConcurrentHashMap;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
@@ -68,7 +69,7 @@ public final class ChangeBeforeDelStress {
                     + " or never, or a pool never released.")
     @State
     public static class LastBuffer {
-        private final StressPages pages = StressPages.host(1);
+        private final TestProvider pages = TestProvider.hostPages(1);
         private final Napi napi = new Napi("stress");
         private final PagePool pool = PagePool.create(PagePoolParams.builder().poolSize(16).hostPages(pages)
                 .napi(napi).build());
@@ -77,7 +78,7 @@ public final class ChangeBeforeDelStress {
 
         /** Allocates the one buffer and starts recording the pool's notifications. */
         public LastBuffer() {
-            b = StressPages.allocAsNapi(pool, napi);
+            b = AsNapi.alloc(pool, napi);
             EVENTS.put(pool, events);
         }
 

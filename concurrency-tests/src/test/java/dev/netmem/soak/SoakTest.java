@@ -130,20 +130,28 @@ class SoakTest {
     }
 
     @Test
-    void shouldRejectBadUsageWithExitTwo() throws Exception {
-        for (String[] args : new String[][] {{"--seconds", "0"}, {"--seconds"}, {"--fail-rate", "x"},
-            {"--fail-rate", "0.9"}, {"--frobnicate"}, {"--kills", "-1"}}) {
+    void shouldRejectBadUsageWithOneLineAndExitTwo() throws Exception {
+        String[][] cases = {
+            {"netmem soak: --seconds must be in [1, 86400]: 0", "--seconds", "0"},
+            {"netmem soak: Missing required parameter for option '--seconds' (N)", "--seconds"},
+            {"netmem soak: Invalid value for option '--fail-rate': 'x' is not a double", "--fail-rate", "x"},
+            {"netmem soak: --fail-rate must be in [0, 0.5]: 0.9", "--fail-rate", "0.9"},
+            {"netmem soak: Unknown option: '--frobnicate'", "--frobnicate"},
+            {"netmem soak: --kills must be in [0, 100]: -1", "--kills", "-1"}};
+        for (String[] c : cases) {
             ByteArrayOutputStream err = new ByteArrayOutputStream();
-            int exit = SoakMain.run(List.of(args), new PrintStream(new ByteArrayOutputStream()),
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            List<String> args = List.of(c).subList(1, c.length);
+            int exit = SoakMain.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
                     new PrintStream(err, true, StandardCharsets.UTF_8));
             assertEquals(2, exit, String.join(" ", args));
-            assertTrue(err.toString(StandardCharsets.UTF_8).startsWith("netmem soak: "), err.toString());
+            assertEquals(c[0] + " (see ./netmem soak --help)\n", err.toString(StandardCharsets.UTF_8));
+            assertEquals("", out.toString(StandardCharsets.UTF_8));
         }
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        SoakMain.run(List.of("--seconds", "0"), System.out, new PrintStream(err, true, StandardCharsets.UTF_8));
-        assertTrue(err.toString(StandardCharsets.UTF_8).startsWith("netmem soak: --seconds must be in [1, 86400]: 0"));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         assertEquals(0, SoakMain.run(List.of("--help"), new PrintStream(out, true, StandardCharsets.UTF_8), System.err));
-        assertTrue(out.toString(StandardCharsets.UTF_8).startsWith("usage: ./netmem soak"));
+        assertTrue(out.toString(StandardCharsets.UTF_8).startsWith("Usage: netmem soak [-h] [--debug] [--json]"),
+                out.toString(StandardCharsets.UTF_8));
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("  0   no invariant was violated and nothing leaked"));
     }
 }

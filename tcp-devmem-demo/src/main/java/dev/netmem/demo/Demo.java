@@ -80,6 +80,7 @@ final class Demo {
     private volatile boolean consumerDied;
     private volatile PagePool statsPool;
     private volatile String consumerFailure;
+    private String senderStopped;
     private String nicName = "?";
     private double setupSeconds;
     private long cpuAtStart;
@@ -99,8 +100,9 @@ final class Demo {
     int run() throws Exception {
         long runStart = System.nanoTime();
         NicDriver driver = chooseDriver();
+        // 64 MiB for queue 0's traffic, 2 MiB for each idle queue's ring (256 pages, 256 header frags, bulk refills)
         NetDevice dev = NetDevice.builder("demo0").rxQueues(o.queues()).headerSplit(true, 0)
-                .hostBytes(64L << 20).driver(driver).build();
+                .hostBytes((64L << 20) + (o.queues() - 1) * (2L << 20)).driver(driver).build();
         IoUringNic nic = driver instanceof IoUringNic u ? u : null;
         nicName = driver.name();
         dev.open();
@@ -224,7 +226,9 @@ final class Demo {
                     if (!consumerDied) {
                         throw e;
                     }
-                    shaSent = "sender stopped: " + e.getCause().getMessage(); // we closed the connection on it
+                    // we closed the connection on it: what it wrote until then
+                    sentBytes = e.getCause() instanceof Sender.Stopped st ? st.bytes() : 0;
+                    senderStopped = e.getCause().getMessage();
                 }
             }
             stats = dev.rxQueue(0).pagePool().stats();
@@ -645,7 +649,9 @@ final class Demo {
         PrintStream text = o.json() ? err : out;
         text.printf("%n== netmem demo summary ==%n");
         text.printf("nic %s, provider %s, mode %s, %d queue(s)%n", nicName, o.provider(), o.mode(), o.queues());
-        if (shaSent != null) {
+        if (senderStopped != null) {
+            text.printf("sent      %,d bytes, then the connection was closed on the sender (%s)%n", sent, senderStopped);
+        } else if (shaSent != null) {
             text.printf("sent      %,d bytes  sha256 %s%n", sent, shaSent);
         }
         double cpuS = cpuSeconds();
@@ -653,8 +659,8 @@ final class Demo {
                 got, seconds, gbps, setupSeconds);
         text.printf("cpu       %.2f s in the receiver and consumer JVMs = %.2f s per GB%n", cpuS,
                 got == 0 ? 0 : cpuS / (got / 1e9));
-        text.printf("verified  sha256 %s in place by the consumer JVM, pattern errors %d -> %s%n", shaVerified,
-                patternErrors, verified ? "OK" : "FAILED");
+        text.printf("verified  sha256 %s %s, pattern errors %d -> %s%n", shaVerified, howVerified(), patternErrors,
+                verified ? "OK" : "FAILED");
         if (consumerFailure != null) {
             text.printf("consumer  %s; its %d tokens were reclaimed by closing the socket%n", consumerFailure,
                     tokensReclaimed);
@@ -668,6 +674,17 @@ final class Demo {
                     tokensReclaimed, inflightAfter, stats, patternErrors));
         }
         return ok ? 0 : 1;
+    }
+
+    /** Where the consumer read what it verified: in place only for zerocopy from shared memory. */
+    private String howVerified() {
+        if (o.mode().equals("copy")) {
+            return "by the consumer JVM from copies piped to it (--mode copy)";
+        }
+        if (o.provider().equals("host")) {
+            return "by the consumer JVM from copies piped to it (host pages are not shared: recvmsg copied the payload)";
+        }
+        return "in place by the consumer JVM";
     }
 
     private String json(long sent, String shaSent, long got, double seconds, double gbps, String shaVerified,

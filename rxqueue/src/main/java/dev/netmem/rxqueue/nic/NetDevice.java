@@ -98,7 +98,7 @@ public final class NetDevice implements Netif, AutoCloseable {
         long ringBytes = b.driver instanceof IoUringNic u
                 ? 2L * b.rxQueues * b.ringSize * (dev.netmem.api.NetIov.PAGE_SIZE + u.bufferSize())
                         * (u.incremental() ? 64 : 1)
-                : (long) b.rxQueues * b.ringSize * (QueueMem.HEADER_BUF_SIZE + dev.netmem.api.NetIov.PAGE_SIZE);
+                : (long) b.rxQueues * b.ringSize * (2L * dev.netmem.api.NetIov.PAGE_SIZE);
         // saturating: a huge rcvbuf must not wrap negative, which would make every socket drop everything
         this.rmemHardLimit = b.rcvbuf > Long.MAX_VALUE - ringBytes ? Long.MAX_VALUE : b.rcvbuf + ringBytes;
         this.poolTemplate = b.template;
