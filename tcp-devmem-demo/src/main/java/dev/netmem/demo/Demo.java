@@ -57,13 +57,20 @@ final class Demo {
     static final int MSS = 4000;
     private static final long DMABUF_BYTES = 16L << 20;
     private static final int IOV_BYTES = 256 << 10;
+    /** The consumer JVM's flags, each said once, here. */
     private static final List<String> CONSUMER_JVM_FLAGS = List.of(
+            // Chronicle Bytes (the consumer's zero-copy view) reaches into these JDK internals on JDK 25
             "--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
             "--add-opens=java.base/java.io=ALL-UNNAMED", "--add-opens=java.base/java.util=ALL-UNNAMED",
             "--add-opens=java.base/java.nio=ALL-UNNAMED", "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
             "--add-exports=java.base/sun.nio.ch=ALL-UNNAMED", "--add-exports=java.base/jdk.internal.ref=ALL-UNNAMED",
+            // ... and uses sun.misc.Unsafe's memory access, which JDK 25 otherwise warns about (JEP 471)
             "--add-exports=jdk.unsupported/sun.misc=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-            "--enable-native-access=ALL-UNNAMED", "-Xmx256m", "-XX:+UseSerialGC");
+            // its native helpers (and the zcrx user ring's FFM views) on the class path
+            "--enable-native-access=ALL-UNNAMED",
+            // a small heap and the serial collector: the consumer holds no data, so it starts fast and
+            // leaves the second core to the receiver
+            "-Xmx256m", "-XX:+UseSerialGC");
 
     private final DemoOptions o;
     private final PrintStream out;
