@@ -3,4 +3,5 @@
 set -euo pipefail
 export NETMEM_MODULE=concurrency-tests
 source "$(dirname "$0")/_java.sh"
-exec "$JAVA" -ea -Xmx1g -cp "$CP" dev.netmem.soak.SoakMain "$@"
+# its in-process demo runs use the io_uring driver, which calls the kernel through FFM
+exec "$JAVA" -ea -Xmx1g --enable-native-access=ALL-UNNAMED -cp "$CP" dev.netmem.soak.SoakMain "$@"

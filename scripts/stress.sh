@@ -5,7 +5,7 @@ export NETMEM_MODULE=concurrency-tests
 source "$(dirname "$0")/_java.sh"
 mode=quick
 for a in "$@"; do
-  case "$a" in --full) mode=full ;; --quick) mode=quick ;; esac
+  case "$a" in --full) mode=full ;; --jcstress) break ;; esac
 done
 # jcstress writes its result blob and HTML report into the working directory.
 out="$_root/concurrency-tests/target/stress-$mode"

@@ -6,6 +6,8 @@
  * {@code dev.netmem.api.spi} is what memory providers implement. Everything else is internal.
  */
 module dev.netmem.api {
+    requires jdk.jfr; // the page pool's JFR events (dev.netmem.api.internal.jfr, not exported)
+
     exports dev.netmem.api;
     exports dev.netmem.api.spi;
 }

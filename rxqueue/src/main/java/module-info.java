@@ -13,12 +13,15 @@
  *       notifications, MXBeans);</li>
  *   <li>{@code dev.netmem.rxqueue.zcrx}: io_uring zero-copy receive, above the stack.</li>
  * </ul>
+ * {@code dev.netmem.rxqueue.jfr} (the JFR events of bind, unbind, restart and the io_uring driver) is
+ * not exported.
  */
 module dev.netmem.rxqueue {
     requires transitive dev.netmem.api;
     requires transitive dev.netmem.providers;
     requires transitive dev.netmem.uring;
     requires java.management;
+    requires jdk.jfr;
 
     exports dev.netmem.rxqueue.net;
     exports dev.netmem.rxqueue.nic;

@@ -1,7 +1,8 @@
 package dev.netmem.api;
 
+import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -16,7 +17,9 @@ import java.util.concurrent.atomic.LongAdder;
  * a pool maps a buffer once when it enters and unmaps it once when it leaves.
  *
  * <p>A coherent device needs no syncs ({@code dma_dev_need_sync() == false}); a non-coherent one
- * counts the bytes of every sync. {@link #failNextMaps(int)} injects mapping failures.
+ * counts the bytes of every sync, remembers the range of the last one ({@link #lastSync()}) and
+ * counts syncs of a range no live mapping covers ({@link #unmappedSyncs()}, what the kernel's
+ * DMA-API debugging reports). {@link #failNextMaps(int)} injects mapping failures.
  *
  * <p>Thread safety: every method may be called from any thread.
  */
@@ -29,7 +32,8 @@ public final class DmaDevice {
 
     private final String name;
     private final boolean coherent;
-    private final ConcurrentHashMap<Long, Long> mappings = new ConcurrentHashMap<>();
+    /** Live mappings: IOVA → length, sorted so a sync can find the mapping that covers it. */
+    private final ConcurrentSkipListMap<Long, Long> mappings = new ConcurrentSkipListMap<>();
     private final AtomicLong nextIova = new AtomicLong(IOVA_BASE);
     private final AtomicInteger failMaps = new AtomicInteger();
     private final LongAdder maps = new LongAdder();
@@ -37,6 +41,17 @@ public final class DmaDevice {
     private final LongAdder mapFailures = new LongAdder();
     private final LongAdder bytesSynced = new LongAdder();
     private final LongAdder syncs = new LongAdder();
+    private final LongAdder unmappedSyncs = new LongAdder();
+    private volatile Sync lastSync;
+
+    /**
+     * One sync for the device: {@code length} bytes at {@code iova}.
+     *
+     * @param iova   the first byte synced
+     * @param length the bytes synced
+     */
+    public record Sync(long iova, long length) {
+    }
 
     /**
      * Creates a device.
@@ -102,12 +117,31 @@ public final class DmaDevice {
         unmaps.increment();
     }
 
-    /** Syncs {@code length} bytes at {@code iova} for the device; counted only when {@link #needSync()}. */
+    /**
+     * Syncs {@code length} bytes at {@code iova} for the device ({@code dma_sync_single_range_for_device});
+     * counted and recorded only when {@link #needSync()}. A range that no live mapping covers is
+     * counted in {@link #unmappedSyncs()}.
+     */
     public void syncForDevice(long iova, long length, DmaDirection dir) {
         if (!coherent) {
             syncs.increment();
             bytesSynced.add(length);
+            lastSync = new Sync(iova, length);
+            Map.Entry<Long, Long> m = mappings.floorEntry(iova);
+            if (m == null || iova + length > m.getKey() + m.getValue()) {
+                unmappedSyncs.increment();
+            }
         }
+    }
+
+    /** The last sync for the device, or {@code null} if none happened (always on a coherent device). */
+    public Sync lastSync() {
+        return lastSync;
+    }
+
+    /** Syncs for the device of a range no live mapping covered (a sync after unmap, or outside a mapping). */
+    public long unmappedSyncs() {
+        return unmappedSyncs.sum();
     }
 
     /** Whether {@code iova} is the start of a live mapping. */

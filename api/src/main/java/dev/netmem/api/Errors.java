@@ -6,15 +6,15 @@ final class Errors {
     }
 
     static IllegalStateException destroyed(PagePool pool) {
-        return new IllegalStateException("page pool " + pool.id() + " is destroyed (" + pool.state() + ")");
+        return new IllegalStateException("page pool " + pool.idString() + " is destroyed (" + pool.state() + ")");
     }
 
     static IllegalStateException alreadyDestroyed(PagePool pool) {
-        return new IllegalStateException("page pool " + pool.id() + " is already destroyed (" + pool.state() + ")");
+        return new IllegalStateException("page pool " + pool.idString() + " is already destroyed (" + pool.state() + ")");
     }
 
     static IllegalStateException napiRunning(PagePool pool, Napi napi, Thread owner) {
-        return new IllegalStateException("page pool " + pool.id() + ": " + napi + " is running on thread "
+        return new IllegalStateException("page pool " + pool.idString() + ": " + napi + " is running on thread "
                 + owner.getName() + "; stop it before destroying the pool");
     }
 
@@ -27,11 +27,21 @@ final class Errors {
             return new IllegalArgumentException(netmem + " is not owned by a page pool (foreign, or already released)");
         }
         if (owner != pool) {
-            return new IllegalArgumentException(netmem + " belongs to page pool " + owner.id() + ", not page pool "
-                    + pool.id());
+            return new IllegalArgumentException(netmem + " belongs to page pool " + owner.idString() + ", not page pool "
+                    + pool.idString());
         }
         return new IllegalStateException("double put of " + netmem + ": it is already back in page pool "
-                + pool.id());
+                + pool.idString());
+    }
+
+    /** The page allocator's bad-page report for a pool page freed with put_page: counted on the pool. */
+    static IllegalStateException pagePoolLeak(NetIov page, PagePool owner) {
+        String who = owner == null ? "a page pool" : "page pool " + owner.idString();
+        if (owner != null) {
+            owner.countPagePoolLeak();
+        }
+        return new IllegalStateException("BUG: Bad page state: put_page would free " + page + " while " + who
+                + " owns it (page_pool leak); the page is not freed, drop the reference through the pool");
     }
 
     static IllegalStateException bulkDuplicate(NetIov netmem, int times, long refs) {

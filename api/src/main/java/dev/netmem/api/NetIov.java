@@ -62,6 +62,11 @@ public final class NetIov {
     long ppMagic;
     PagePool pp;
     long dmaAddr;
+    /**
+     * The buffer's index in its pool's {@code dma_mapped} table while the pool has it mapped, else 0.
+     * The kernel keeps it in {@code pp_magic}'s {@code PP_DMA_INDEX} bits; a field of its own here.
+     */
+    int dmaIndex;
     /** pp_ref_count: accessed only through PP_REF_COUNT. */
     @SuppressWarnings("unused")
     private volatile long ppRefCount;
@@ -121,12 +126,12 @@ public final class NetIov {
         return dmaAddr;
     }
 
-    /** The current {@code pp_ref_count}. */
+    /** The current {@code pp_ref_count} (a volatile read). */
     public long ppRefCount() {
         return (long) PP_REF_COUNT.getVolatile(this);
     }
 
-    /** The page refcount: meaningful for host pages; always 1 for a net_iov. */
+    /** The page refcount (a volatile read): meaningful for host pages; always 1 for a net_iov. */
     public int pageRefCount() {
         return (int) PAGE_REF_COUNT.getVolatile(this);
     }
@@ -173,14 +178,27 @@ public final class NetIov {
     /**
      * Drops a page reference ({@code put_page}); the last one frees the page to its area's allocator.
      *
+     * <p>A page that still belongs to a page pool ({@code pp} set, {@link #PP_SIGNATURE} in
+     * {@code pp_magic}) is never freed here: only the pool's release path may let it go. Freeing it
+     * would let its provider hand it to a second owner while the pool still counts it in flight. As
+     * the kernel's page allocator reports such a free as a bad page ("page_pool leak"), the drop is
+     * undone, the owning pool counts it ({@link PagePool#pagePoolLeaks()}) and this throws; the
+     * caller still holds its reference and must drop it through the pool.
+     *
      * @throws UnsupportedOperationException for a net_iov
-     * @throws IllegalStateException if the page was already free
+     * @throws IllegalStateException if the page was already free, or a pool still owns it
      */
     public void putPage() {
         checkPage();
         int prev = (int) PAGE_REF_COUNT.getAndAdd(this, -1);
         if (prev == 1) {
-            PAGE_REF_COUNT.setRelease(this, 1); // a free page rests at 1, like a buffer in a pool
+            if (pp != null || isPp()) {
+                PAGE_REF_COUNT.getAndAdd(this, 1);
+                throw Errors.pagePoolLeak(this, pp);
+            }
+            // A free page rests at 1, like a buffer in a pool. Acquire partner: the getAndAdd of the
+            // next put_page or get_page on this page, by whichever thread takes it next.
+            PAGE_REF_COUNT.setRelease(this, 1);
             owner.freePage(this);
         } else if (prev <= 0) {
             PAGE_REF_COUNT.getAndAdd(this, 1);
@@ -194,9 +212,14 @@ public final class NetIov {
         }
     }
 
-    // ---- pp_ref_count primitives, used by PagePool (models helpers.h) ----
+    // ---- pp_ref_count primitives, used by PagePool (models helpers.h); access mode in the name ----
 
-    void setPpRefCount(long v) {
+    /**
+     * Sets {@code pp_ref_count} with a release store. Acquire partner: {@link #getPpRefCountAcquire}
+     * in the next {@code page_pool_unref_netmem} on any thread (or the volatile RMW of
+     * {@link #getAndAddPpRefCount}), which must see the count this holder set.
+     */
+    void setPpRefCountRelease(long v) {
         PP_REF_COUNT.setRelease(this, v);
     }
 
@@ -204,6 +227,7 @@ public final class NetIov {
         return (long) PP_REF_COUNT.getAcquire(this);
     }
 
+    /** A volatile read-modify-write of {@code pp_ref_count}; returns the old value. */
     long getAndAddPpRefCount(long delta) {
         return (long) PP_REF_COUNT.getAndAdd(this, delta);
     }
@@ -212,6 +236,8 @@ public final class NetIov {
     void setPpInfo(PagePool pool) {
         pp = pool;
         ppMagic |= PP_SIGNATURE;
+        // Release: publishes pp and pp_magic with the count. Acquire partner: getPpRefCountAcquire in
+        // the first unref on another thread (the buffer itself travels there through the cache or ring).
         PP_REF_COUNT.setRelease(this, 1L);
     }
 

@@ -4,6 +4,7 @@ import dev.netmem.api.internal.LeakTracker;
 import dev.netmem.api.internal.MpscArrayRing;
 import dev.netmem.api.internal.PoolCounters;
 import dev.netmem.api.internal.ReleaseScheduler;
+import dev.netmem.api.internal.jfr.PoolEvents;
 import dev.netmem.api.spi.MemoryProvider;
 import dev.netmem.api.spi.PoolContext;
 import java.lang.invoke.MethodHandles;
@@ -19,13 +20,14 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Models {@code struct page_pool}: a per-RX-queue buffer allocator with a lockless fast cache owned
  * by the queue's NAPI, a multi-producer ring for buffers freed elsewhere, and a slow path into its
  * memory provider.
  *
- * <pre>
+ * <pre>{@code
  *   driver (NAPI)             any thread
  *       | alloc()                 | putNetmem(..., allowDirect=false)
  *       v                         v
@@ -38,7 +40,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       |  provider.allocNetmems (slow path, hold++)     | page still referenced,
  *       |                                                | or pool destroyed
  *   put on the NAPI thread (NAPI-local) / recycleDirect
- * </pre>
+ * }</pre>
  *
  * <h2>Execution contexts</h2>
  * <ul>
@@ -59,13 +61,24 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <h2>Lifecycle</h2>
  * {@code ACTIVE → DESTROYING → RELEASED}. {@link #destroy()} disables direct recycling, drains the
- * frag page, the cache and the ring through the release path, and if buffers are still in flight
- * leaves the pool {@link State#DESTROYING DESTROYING} (the kernel's detached pool): it records the
- * detach time, notifies {@link PagePoolListener#changed}, re-checks every {@code releaseRetry} and
- * logs a stall warning every {@code stallWarn}. From then on every put goes straight to the release
- * path, never into the cache or ring; the put that returns the last buffer moves the pool to
- * {@link State#RELEASED RELEASED}, calls the provider's {@code destroy} and unlists the pool. Nothing
- * changes a pool after that.
+ * frag page and runs the release pass ({@code page_pool_release}): the first pass empties the cache,
+ * unmaps every buffer the pool still has mapped (in flight or not) and turns syncs off; every pass
+ * drains the ring and computes the in-flight count. If buffers are still in flight the pool stays
+ * {@link State#DESTROYING DESTROYING} (the kernel's detached pool): it records the detach time,
+ * notifies {@link PagePoolListener#changed}, re-runs the release pass every {@code releaseRetry}
+ * and, if the pool is {@link Visibility#INVISIBLE invisible}, logs a stall warning every
+ * {@code stallWarn}. From then on every put goes straight to the release path, never into the cache
+ * or ring. Only a release pass, or the put that returns the last buffer of a pool already detached,
+ * moves the pool to {@link State#RELEASED RELEASED}, calls the provider's {@code destroy} and
+ * unlists the pool; so for one pool {@link PagePoolListener#changed CHANGE} always comes before
+ * {@link PagePoolListener#deleted DEL}. Nothing changes a pool after that.
+ *
+ * <h2>Visibility</h2>
+ * A pool created for an RX queue is linked to the queue's netdev ({@link Visibility#NORMAL}); when
+ * that netdev unregisters, {@link #unregisterNetdev} moves it to loopback
+ * ({@link Visibility#ORPHANED}, with a {@code CHANGE} notification); when loopback itself goes, or
+ * for a pool created without a queue, it is {@link Visibility#INVISIBLE} (the kernel's
+ * {@code page_pools} list and {@code slow.netdev}, page_pool_user.c).
  *
  * @apiNote Unlike the kernel, a put on a detached pool does not park the buffer in the ring until
  * the next retry: it releases at once, so the last put completes the release without waiting.
@@ -81,6 +94,8 @@ public final class PagePool {
     public static final int DMA_CACHE_ALIGNMENT = 64;
     /** The node {@link NetIov#NUMA_NO_NODE} resolves to ({@code numa_mem_id()} of the emulated CPU). */
     public static final int LOCAL_NODE = 0;
+    /** {@code LOOPBACK_IFINDEX}: the netdev orphaned pools are moved to. */
+    public static final int LOOPBACK_IFINDEX = 1;
 
     /** The pool's lifecycle state. */
     public enum State {
@@ -92,6 +107,19 @@ public final class PagePool {
         RELEASED
     }
 
+    /**
+     * Who can see the pool ({@code pool->slow.netdev}, page_pool_user.c): it decides netlink
+     * visibility and whether a stalled shutdown is worth a warning.
+     */
+    public enum Visibility {
+        /** Linked to the netdev of the RX queue it was created for. */
+        NORMAL,
+        /** That netdev unregistered: linked to loopback now; still listed, without an ifindex. */
+        ORPHANED,
+        /** Created without a netdev, or its netdev is gone ({@code NET_PTR_POISON}): nobody can see it. */
+        INVISIBLE
+    }
+
     private static final int ACTIVE = 0;
     private static final int DESTROYING = 1;
     private static final int RELEASED = 2;
@@ -99,12 +127,16 @@ public final class PagePool {
     private static final System.Logger LOG = System.getLogger("dev.netmem.pagepool");
     private static final ConcurrentHashMap<Integer, PagePool> POOLS = new ConcurrentHashMap<>();
     private static final CopyOnWriteArrayList<PagePoolListener> LISTENERS = new CopyOnWriteArrayList<>();
+    /** The next pool id to try: a u32 ({@code xa_alloc_cyclic} over {@code [1, U32_MAX]}); 0 is never an id. */
     private static final AtomicInteger NEXT_ID = new AtomicInteger(1);
-    private static final java.util.concurrent.atomic.AtomicLong BULK_STAMPS = new java.util.concurrent.atomic.AtomicLong();
+    private static final AtomicLong BULK_STAMPS = new AtomicLong();
 
     private static final VarHandle STATE;
     private static final VarHandle RELEASE_CNT;
     private static final VarHandle HOLD_CNT;
+    private static final VarHandle DETACHED;
+    private static final VarHandle DMA_SYNC;
+    private static final VarHandle SYNCS_IN_FLIGHT;
 
     static {
         try {
@@ -112,6 +144,9 @@ public final class PagePool {
             STATE = l.findVarHandle(PagePool.class, "state", int.class);
             RELEASE_CNT = l.findVarHandle(PagePool.class, "releaseCnt", int.class);
             HOLD_CNT = l.findVarHandle(PagePool.class, "holdCnt", int.class);
+            DETACHED = l.findVarHandle(PagePool.class, "detached", boolean.class);
+            DMA_SYNC = l.findVarHandle(PagePool.class, "dmaSync", boolean.class);
+            SYNCS_IN_FLIGHT = l.findVarHandle(PagePool.class, "syncsInFlight", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -130,9 +165,29 @@ public final class PagePool {
     private final PoolCounters counters;
     private final LeakTracker leaks;
     private final Mp mp = new Mp();
+    /** {@code slow.init_callback} (null: {@code has_init_callback == false}). */
+    private final PagePoolParams.InitCallback initCallback;
+    /** {@code user_cnt}: the driver's reference plus one per XDP memory-model user. */
+    private final AtomicInteger userCnt = new AtomicInteger(1);
+    /** {@code pool->disconnect}: set by {@link #useXdpMem}, called once by {@code __page_pool_destroy}. */
+    private volatile java.util.function.Consumer<PagePool> disconnect;
     private final Object drainLock = new Object();
-    /** PP_FLAG_DMA_SYNC_DEV on a device that needs syncs, unless the provider turned it off in init. */
+    /**
+     * {@code dma_mapped}: the buffers this pool mapped and has not unmapped, by their index
+     * ({@link NetIov#dmaIndex}, from 1). Whoever removes an entry unmaps it, so the release path and
+     * the scrub never unmap one buffer twice. Null unless the pool maps.
+     */
+    private final ConcurrentHashMap<Integer, NetIov> dmaMapped;
+    /**
+     * PP_FLAG_DMA_SYNC_DEV on a device that needs syncs, unless the provider turned it off in init or
+     * the scrub did. Accessed only through DMA_SYNC (plain reads on the recycle path; the scrub's
+     * volatile write pairs with the volatile re-check in {@link #syncForDeviceRcu}).
+     */
+    @SuppressWarnings("unused")
     private boolean dmaSync;
+    /** Syncs for the device under way (the RCU read side the scrub waits out). Only through SYNCS_IN_FLIGHT. */
+    @SuppressWarnings("unused")
+    private int syncsInFlight;
 
     // ---- allocation context (NAPI-owned): plain fields ----
     private final NetIov[] cache = new NetIov[PP_ALLOC_CACHE_SIZE];
@@ -144,6 +199,9 @@ public final class PagePool {
     private int fragOffset;
     private long fragUsers;
     private int lastFragOffset;
+    private int lastAllocSize;
+    /** The next {@code dma_mapped} index to try. Allocation context. */
+    private int nextDmaIndex = 1;
 
     // ---- shared ----
     /** pages_state_release_cnt: bumped once per buffer leaving the pool, from any thread. */
@@ -153,8 +211,20 @@ public final class PagePool {
     private volatile Napi napi;
     private volatile Instant detachTime;
     private volatile ScheduledFuture<?> retry;
+    /**
+     * Set once {@link #detach} has sent CHANGE; only through DETACHED (volatile). From then on the
+     * put that returns the last buffer may finish the release itself.
+     */
+    @SuppressWarnings("unused")
+    private boolean detached;
+    /** {@code destroy_cnt}: release passes so far. Written by destroy, then only by the retry thread. */
+    private volatile long destroyCnt;
     private long deferWarnAt;
     private volatile int stallWarnings;
+    /** {@code slow.netdev}, as a {@link Visibility} ordinal; written under the registry lock. */
+    private volatile int visibility;
+    private final AtomicLong pagePoolLeaks = new AtomicLong();
+    private final AtomicLong refcntViolations = new AtomicLong();
 
     private PagePool(int id, PagePoolParams params, MemoryProvider provider, boolean unreadable) {
         this.id = id;
@@ -163,21 +233,28 @@ public final class PagePool {
         this.unreadable = unreadable;
         this.device = params.device();
         this.dmaMap = !unreadable && params.hasFlag(PagePoolParams.PP_FLAG_DMA_MAP);
+        this.dmaMapped = dmaMap ? new ConcurrentHashMap<>() : null;
         this.dmaSync = params.hasFlag(PagePoolParams.PP_FLAG_DMA_SYNC_DEV) && device.needSync();
+        this.visibility = params.queue() == null ? Visibility.INVISIBLE.ordinal() : Visibility.NORMAL.ordinal();
         this.bufferSize = params.bufferSize();
         this.ring = new MpscArrayRing<>(params.ringSize());
         this.counters = PoolCounters.create(params.stats());
         this.leaks = params.leakTracking() ? LeakTracker.recording() : LeakTracker.NONE;
         this.nid = params.nid();
         this.napi = params.napi();
+        this.initCallback = params.initCallback();
     }
 
     /**
      * Creates a pool ({@code page_pool_create}). With {@link PagePoolParams#PP_FLAG_ALLOW_UNREADABLE_NETMEM}
      * the pool uses the memory provider bound to {@code params.queue()} if there is one; otherwise it
-     * uses {@code params.hostPages()}. The provider's {@code init} runs before the pool is listed.
+     * uses {@code params.hostPages()}. The checks run in {@code page_pool_init}'s order: with a
+     * provider, the DMA flags and then the provider's {@code init} (which judges the order itself:
+     * devmem answers {@code -E2BIG}); without one, {@code order > MAX_PAGE_ORDER} is {@code -EINVAL}.
+     * The pool is listed after that.
      *
-     * @throws IllegalArgumentException      if there is no memory to use
+     * @throws IllegalArgumentException      if there is no memory to use, or the order is above
+     *                                       {@link PagePoolParams#MAX_PAGE_ORDER} without a provider
      * @throws UnsupportedOperationException if a provider is bound but the flags lack
      *                                       {@code PP_FLAG_DMA_MAP | PP_FLAG_DMA_SYNC_DEV}
      *                                       ({@code -EOPNOTSUPP})
@@ -189,7 +266,8 @@ public final class PagePool {
         if (params.hasFlag(PagePoolParams.PP_FLAG_ALLOW_UNREADABLE_NETMEM)) {
             mp = params.queue().memoryProvider();
         }
-        if (mp == null) {
+        boolean fromQueue = mp != null;
+        if (!fromQueue) {
             mp = params.hostPages();
             if (mp == null) {
                 throw new IllegalArgumentException(params.queue() == null
@@ -204,27 +282,42 @@ public final class PagePool {
             throw new UnsupportedOperationException(
                     "a memory provider requires PP_FLAG_DMA_MAP and PP_FLAG_DMA_SYNC_DEV");
         }
+        if (!fromQueue && params.order() > PagePoolParams.MAX_PAGE_ORDER) {
+            // Only the page allocator is bound by MAX_PAGE_ORDER; a provider checks the order in init.
+            throw new IllegalArgumentException("EINVAL: order " + params.order() + " > MAX_PAGE_ORDER "
+                    + PagePoolParams.MAX_PAGE_ORDER + " without a memory provider");
+        }
         PagePool pool = new PagePool(allocId(), params, mp, unreadable);
         try {
             mp.init(pool.mp);
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "page pool {0}: mem-provider init failed: {1}", pool.id, e.getMessage());
+            LOG.log(System.Logger.Level.WARNING, "page pool {0}: mem-provider init failed: {1}", pool.idString(),
+                    e.getMessage());
             throw e;
         }
-        POOLS.put(pool.id, pool);
-        for (PagePoolListener l : LISTENERS) {
-            l.added(pool);
+        synchronized (POOLS) { // page_pools_lock: ADD before any orphaning CHANGE or DEL of this pool
+            POOLS.put(pool.id, pool);
+            for (PagePoolListener l : LISTENERS) {
+                l.added(pool);
+            }
         }
+        PoolEvents.created(pool);
         return pool;
     }
 
+    /** {@code xa_alloc_cyclic(..., xa_limit_32b)} from 1: u32 ids, 0xffffffff wraps to 1. */
     private static int allocId() {
         while (true) {
-            int id = NEXT_ID.getAndUpdate(i -> i == Integer.MAX_VALUE ? 1 : i + 1);
-            if (!POOLS.containsKey(id)) {
+            int id = NEXT_ID.getAndUpdate(i -> i == -1 ? 1 : i + 1);
+            if (id != 0 && !POOLS.containsKey(id)) {
                 return id;
             }
         }
+    }
+
+    /** Test hook: the next id to try; returns the previous value. */
+    static int nextIdForTest(int next) {
+        return NEXT_ID.getAndSet(next);
     }
 
     // =====================================================================================
@@ -306,6 +399,7 @@ public final class PagePool {
     private NetIov allocFromProvider() {
         NetIov niov = provider.allocNetmems(mp);
         if (niov == null) {
+            PoolEvents.allocFailed(this);
             return null;
         }
         assert niov.pp == this : "provider returned a buffer not accounted to pool " + id + ": " + niov;
@@ -357,16 +451,53 @@ public final class PagePool {
         return page;
     }
 
-    /** The offset of the fragment {@link #allocFrag} returned last. Caller: allocation context. */
+    /** The offset of the fragment {@link #allocFrag} or {@link #allocNetmem} returned last. Caller: allocation context. */
     public int lastFragOffset() {
         return lastFragOffset;
+    }
+
+    /**
+     * {@code page_pool_alloc_netmem(pool, &offset, &size)}: a whole buffer when {@code size * 2} exceeds
+     * the buffer size (offset 0, size = the buffer), else a fragment; when no further fragment of
+     * this size would fit after it, the fragment takes the rest of the buffer (the "truesize
+     * underestimate" fix). The offset and size granted are {@link #lastFragOffset()} and
+     * {@link #lastAllocSize()}. Caller: allocation context.
+     *
+     * @return the buffer, or {@code null} if no memory could be had
+     * @throws IllegalArgumentException if {@code size} is not in {@code [1, bufferSize]}
+     */
+    public NetIov allocNetmem(int size) {
+        int max = bufferSize;
+        if (size <= 0 || size > max) {
+            throw Errors.fragSize(size, max);
+        }
+        if ((long) size << 1 > max) {
+            lastFragOffset = 0;
+            lastAllocSize = max;
+            return alloc();
+        }
+        NetIov n = allocFrag(size);
+        if (n == null) {
+            return null;
+        }
+        lastAllocSize = size;
+        if (fragOffset + size > max) {
+            lastAllocSize = max - lastFragOffset;
+            fragOffset = max;
+        }
+        return n;
+    }
+
+    /** The size {@link #allocNetmem} granted last. Caller: allocation context. */
+    public int lastAllocSize() {
+        return lastAllocSize;
     }
 
     private NetIov fragReset(NetIov page, int size) {
         fragUsers = 1;
         lastFragOffset = 0;
         fragOffset = size;
-        page.setPpRefCount(BIAS_MAX);
+        page.setPpRefCountRelease(BIAS_MAX);
         return page;
     }
 
@@ -429,7 +560,7 @@ public final class PagePool {
         }
         if (netmem.getPpRefCountAcquire() == nr) {
             if (nr != 1) {
-                netmem.setPpRefCount(1);
+                netmem.setPpRefCountRelease(1);
             }
             return 0;
         }
@@ -439,7 +570,7 @@ public final class PagePool {
             throw Errors.refUnderflow(netmem, nr, ret + nr);
         }
         if (ret == 0) {
-            netmem.setPpRefCount(1);
+            netmem.setPpRefCountRelease(1);
         }
         return ret;
     }
@@ -452,7 +583,7 @@ public final class PagePool {
         if (nr < 1) {
             throw Errors.badRefCount(nr);
         }
-        netmem.setPpRefCount(nr);
+        netmem.setPpRefCountRelease(nr);
     }
 
     // =====================================================================================
@@ -505,15 +636,30 @@ public final class PagePool {
         putUnrefed(netmem, dmaSyncSize, allowDirect);
     }
 
+    /** {@code page_pool_put_unrefed_netmem}: the recycle fast path, else {@link #putUnrefedSlowPath}. */
     private void putUnrefed(NetIov netmem, int dmaSyncSize, boolean allowDirect) {
         netmem.allocated = false;
         leaks.returned(netmem);
+        // Recycle fast path: a recyclable buffer put in allocation context, room in the cache.
+        if ((allowDirect || napiLocal()) && (int) STATE.getAcquire(this) == ACTIVE && recyclable(netmem)
+                && allocCount < PP_ALLOC_CACHE_SIZE) {
+            syncForDevice(netmem, dmaSyncSize);
+            cache[allocCount++] = netmem;
+            counters.cached();
+            return;
+        }
+        putUnrefedSlowPath(netmem, dmaSyncSize, allowDirect);
+    }
+
+    /**
+     * The puts the fast path does not take: a destroyed pool (straight to the release path), a page
+     * with extra page references ({@code releasedRefcnt}), a full cache, or a put from outside the
+     * pool's NAPI (the ring).
+     */
+    private void putUnrefedSlowPath(NetIov netmem, int dmaSyncSize, boolean allowDirect) {
         if ((int) STATE.getAcquire(this) != ACTIVE) {
             returnNetmem(netmem); // a late put on a destroyed pool: straight to the release path
             return;
-        }
-        if (!allowDirect) {
-            allowDirect = napiLocal();
         }
         if (!recyclable(netmem)) {
             counters.releasedRefcnt();
@@ -521,15 +667,8 @@ public final class PagePool {
             return;
         }
         syncForDevice(netmem, dmaSyncSize);
-        if (allowDirect) {
-            int n = allocCount;
-            if (n < PP_ALLOC_CACHE_SIZE) {
-                cache[n] = netmem;
-                allocCount = n + 1;
-                counters.cached();
-                return;
-            }
-            counters.cacheFull();
+        if (allowDirect || napiLocal()) {
+            counters.cacheFull(); // direct and recyclable, so the fast path found the cache full
         }
         recycleInRing(netmem);
     }
@@ -698,23 +837,25 @@ public final class PagePool {
     // =====================================================================================
 
     /**
-     * {@code page_pool_return_netmem}: unmap (if the pool maps), provider release, then exactly one
-     * {@code release++}. After that increment the pool may be released; only the buffer and the
-     * lifecycle check below are touched.
+     * {@code page_pool_return_netmem}: unmap (if the pool maps and the scrub did not already), provider
+     * release, then exactly one {@code release++}. A page the provider wants freed is freed before
+     * that increment, so the pool is never seen {@link State#RELEASED RELEASED} while one of its pages
+     * is on its way home. After the increment the pool may be released; only the lifecycle check
+     * below touches it.
      */
     private void returnNetmem(NetIov netmem) {
         if (dmaMap) {
-            dmaUnmap(netmem);
+            releaseDma(netmem);
         }
-        boolean put = provider.releaseNetmem(mp, netmem);
-        if (put) {
+        if (provider.releaseNetmem(mp, netmem)) {
             netmem.clearPpInfo();
-        }
-        int released = (int) RELEASE_CNT.getAndAdd(this, 1) + 1;
-        if (put) {
             netmem.putPage();
         }
-        if ((int) STATE.getVolatile(this) != ACTIVE) {
+        int released = (int) RELEASE_CNT.getAndAdd(this, 1) + 1;
+        // Dekker partner of detach(): we counted (volatile RMW) and now read DETACHED; it set DETACHED
+        // and then reads the count. One of us sees the other, so the last buffer home after CHANGE
+        // is never missed, and nothing here can send DEL before detach sent CHANGE.
+        if ((boolean) DETACHED.getVolatile(this)) {
             releaseIfDrained(released);
         }
     }
@@ -725,7 +866,10 @@ public final class PagePool {
         }
     }
 
-    /** {@code __page_pool_destroy}: once, when the last buffer came home after destroy. */
+    /**
+     * {@code __page_pool_destroy}: once, when the pool is destroyed and every buffer is home: the
+     * disconnect callback, the provider's {@code destroy}, then unlist ({@code DEL}).
+     */
     private void finishRelease() {
         if (!STATE.compareAndSet(this, DESTROYING, RELEASED)) {
             return;
@@ -734,17 +878,35 @@ public final class PagePool {
         if (r != null) {
             r.cancel(false);
         }
-        provider.destroy(mp);
-        POOLS.remove(id, this);
-        for (PagePoolListener l : LISTENERS) {
-            l.deleted(this);
+        java.util.function.Consumer<PagePool> d = disconnect;
+        if (d != null) {
+            d.accept(this);
         }
+        provider.destroy(mp);
+        synchronized (POOLS) { // page_pools_lock: page_pool_unlist, ordered with page_pool_unreg_netdev
+            POOLS.remove(id, this);
+            for (PagePoolListener l : LISTENERS) {
+                l.deleted(this);
+            }
+        }
+        PoolEvents.released(this);
     }
 
+    /**
+     * {@code page_pool_empty_ring}: returns every ring entry, checking the at-rest invariant on the
+     * way (a buffer in the ring holds no page reference but the pool's: "page_pool refcnt %d
+     * violation", counted in {@link #refcntViolations()}).
+     */
     private void drainRingSlowPath() {
         synchronized (drainLock) {
             NetIov niov;
             while ((niov = ring.poll()) != null) {
+                int ref = niov.pageRefCount();
+                if (ref != 1) {
+                    refcntViolations.incrementAndGet();
+                    LOG.log(System.Logger.Level.ERROR, "page pool {0}: page_pool refcnt {1} violation: {2}",
+                            idString(), Integer.toString(ref), niov);
+                }
                 returnNetmem(niov);
             }
         }
@@ -754,27 +916,79 @@ public final class PagePool {
     // DMA
     // =====================================================================================
 
+    /**
+     * {@code page_pool_dma_map}: maps the whole buffer, records it in {@code dma_mapped} under a
+     * fresh index, and syncs {@code maxLen} for the device. Allocation context.
+     */
     private boolean dmaMapNetmem(NetIov netmem) {
         long iova = device.map(bufferSize, params.dmaDir());
         if (iova == DmaDevice.DMA_MAPPING_ERROR) {
             return false;
         }
         netmem.dmaAddr = iova;
+        int idx = nextDmaIndex;
+        while (idx == 0 || dmaMapped.putIfAbsent(idx, netmem) != null) {
+            idx++;
+        }
+        nextDmaIndex = idx + 1;
+        netmem.dmaIndex = idx;
         syncForDevice(netmem, params.maxLen());
         return true;
     }
 
-    private void dmaUnmap(NetIov netmem) {
+    /**
+     * {@code __page_pool_release_netmem_dma}: only the caller that takes the buffer out of
+     * {@code dma_mapped} unmaps it, so a late put after the scrub never unmaps twice. Any thread.
+     */
+    private void releaseDma(NetIov netmem) {
+        int idx = netmem.dmaIndex;
+        if (idx == 0 || !dmaMapped.remove(idx, netmem)) {
+            return; // the scrub, or another release, already unmapped it
+        }
         device.unmap(netmem.dmaAddr, bufferSize, params.dmaDir());
         netmem.dmaAddr = 0;
+        netmem.dmaIndex = 0;
+    }
+
+    /**
+     * The DMA half of {@code page_pool_scrub} (first release pass): turn syncs off, wait out the syncs
+     * that saw them on ({@code synchronize_net()}), then unmap every buffer still mapped, in flight
+     * or not. Buffers out keep their memory; their late put only counts the release.
+     */
+    private void scrubDma() {
+        if ((boolean) DMA_SYNC.getVolatile(this)) {
+            DMA_SYNC.setVolatile(this, false);
+            while ((int) SYNCS_IN_FLIGHT.getVolatile(this) != 0) {
+                Thread.onSpinWait();
+            }
+        }
+        for (NetIov niov : dmaMapped.values()) {
+            releaseDma(niov);
+        }
     }
 
     /** {@code page_pool_dma_sync_for_device}: {@code min(size, maxLen)} bytes at {@code dma + offset}. */
     private void syncForDevice(NetIov netmem, int size) {
-        if (dmaSync) {
-            int maxLen = params.maxLen();
-            int len = size < 0 || size > maxLen ? maxLen : size;
-            device.syncForDevice(netmem.dmaAddr + params.offset(), len, params.dmaDir());
+        if ((boolean) DMA_SYNC.get(this)) {
+            syncForDeviceRcu(netmem, size);
+        }
+    }
+
+    /**
+     * The sync under {@code rcu_read_lock()}: announce it, re-check that syncs are still on (the
+     * scrub's volatile write of DMA_SYNC is the partner of this volatile read; the scrub then waits
+     * for SYNCS_IN_FLIGHT to drain), sync, withdraw.
+     */
+    private void syncForDeviceRcu(NetIov netmem, int size) {
+        SYNCS_IN_FLIGHT.getAndAdd(this, 1);
+        try {
+            if ((boolean) DMA_SYNC.getVolatile(this)) {
+                int maxLen = params.maxLen();
+                int len = size < 0 || size > maxLen ? maxLen : size;
+                device.syncForDevice(netmem.dmaAddr + params.offset(), len, params.dmaDir());
+            }
+        } finally {
+            SYNCS_IN_FLIGHT.getAndAdd(this, -1);
         }
     }
 
@@ -783,9 +997,10 @@ public final class PagePool {
     // =====================================================================================
 
     /**
-     * {@code page_pool_destroy}: disables direct recycling, releases the frag page, the cache and the
-     * ring, and either releases the pool now or leaves it detached until its in-flight buffers come
-     * home. Any thread, but the pool's NAPI must not be running (the driver stopped the queue).
+     * {@code page_pool_destroy}: disables direct recycling, releases the frag page and runs the
+     * release pass; if buffers are still in flight the pool is detached ({@code CHANGE}) and the pass
+     * re-runs every {@code releaseRetry} until they are home. Any thread, but the pool's NAPI must
+     * not be running (the driver stopped the queue).
      *
      * @throws IllegalStateException if the pool was already destroyed, or its NAPI is running on
      *                               another thread
@@ -798,69 +1013,117 @@ public final class PagePool {
                 throw Errors.napiRunning(this, n, owner);
             }
         }
-        if (!STATE.compareAndSet(this, ACTIVE, DESTROYING)) {
+        int users = userCnt.decrementAndGet();
+        if (users > 0) {
+            return; // page_pool_put: another user (the XDP memory model) still holds the pool
+        }
+        if (users < 0 || !STATE.compareAndSet(this, ACTIVE, DESTROYING)) {
+            userCnt.incrementAndGet();
             throw Errors.alreadyDestroyed(this);
         }
         napi = null;
         freeFrag();
-        for (int i = allocCount - 1; i >= 0; i--) {
-            NetIov niov = cache[i];
-            cache[i] = null;
-            returnNetmem(niov);
+        if (release() != 0) {
+            detach(); // a negative count is a bug, but the pool still detaches and retries once
         }
-        allocCount = 0;
-        drainRingSlowPath();
+    }
+
+    /**
+     * {@code page_pool_release}: scrub, the strict in-flight count, and {@code __page_pool_destroy}
+     * when it is 0. With the last put of a detached pool, the only path that releases a pool.
+     */
+    private int release() {
+        scrub();
         int inflight = (int) HOLD_CNT.getVolatile(this) - (int) RELEASE_CNT.getVolatile(this);
         if (inflight < 0) {
-            LOG.log(System.Logger.Level.ERROR, "page pool {0}: Negative({1}) inflight packet-pages", id, inflight);
+            LOG.log(System.Logger.Level.ERROR, "page pool {0}: Negative({1}) inflight packet-pages", idString(),
+                    Integer.toString(inflight));
+        } else if (inflight == 0) {
+            finishRelease();
         }
-        if (inflight > 0) {
-            detach();
-        } else {
-            releaseIfDrained((int) RELEASE_CNT.getVolatile(this));
+        return inflight;
+    }
+
+    /** {@code page_pool_scrub}: the cache and the DMA work on the first pass only; the ring every pass. */
+    private void scrub() {
+        long passes = destroyCnt;
+        destroyCnt = passes + 1; // single writer at a time: destroy, then the retry thread it scheduled
+        if (passes == 0) {
+            for (int i = allocCount - 1; i >= 0; i--) {
+                NetIov niov = cache[i];
+                cache[i] = null;
+                returnNetmem(niov);
+            }
+            allocCount = 0;
+            if (dmaMap) {
+                scrubDma();
+            }
         }
+        drainRingSlowPath();
     }
 
     /** {@code page_pool_detached} plus scheduling {@code release_dw}. */
     private void detach() {
         detachTime = Instant.now();
         deferWarnAt = System.nanoTime() + params.stallWarn().toNanos();
+        PoolEvents.detached(this);
         for (PagePoolListener l : LISTENERS) {
             l.changed(this);
         }
-        retry = ReleaseScheduler.every(params.releaseRetry(), this::releaseRetry);
-        if ((int) STATE.getVolatile(this) == RELEASED) {
-            retry.cancel(false);
-        }
+        retry = ReleaseScheduler.after(params.releaseRetry(), this::releaseRetry);
+        // Dekker partner of returnNetmem's DETACHED read: the last buffer may have come home since
+        // release() counted; whoever of us sees the other finishes (finishRelease is once only).
+        DETACHED.setVolatile(this, true);
         releaseIfDrained((int) RELEASE_CNT.getVolatile(this));
     }
 
-    /** {@code page_pool_release_retry}: re-check, and warn while shutdown is stalled. */
+    /**
+     * {@code page_pool_release_retry}: re-runs the release pass; stops when it reports 0 or less (a
+     * negative count never recovers); warns every {@code stallWarn} while shutdown is stalled, but
+     * only for a pool nobody can see ({@link Visibility#INVISIBLE}).
+     */
     private void releaseRetry() {
         if ((int) STATE.getVolatile(this) == RELEASED) {
-            retry.cancel(false);
             return;
         }
-        drainRingSlowPath();
-        int inflight = (int) HOLD_CNT.getVolatile(this) - (int) RELEASE_CNT.getVolatile(this);
+        int inflight = release();
         if (inflight <= 0) {
-            if (inflight < 0) {
-                LOG.log(System.Logger.Level.ERROR, "page pool {0}: Negative({1}) inflight packet-pages", id, inflight);
-                retry.cancel(false);
-            } else {
-                releaseIfDrained((int) RELEASE_CNT.getVolatile(this));
-            }
-            return;
+            return; // released, or a negative count that never recovers: not re-armed
         }
         long now = System.nanoTime();
-        if (now - deferWarnAt >= 0) {
+        if (now - deferWarnAt >= 0 && visibility == Visibility.INVISIBLE.ordinal()) {
             long sec = java.time.Duration.between(detachTime, Instant.now()).toSeconds();
             Map<String, Long> sites = leaks.outstandingBySite();
-            LOG.log(System.Logger.Level.WARNING, "stalled pool shutdown: id {0}, {1} inflight {2} sec{3}",
-                    id, inflight, sec, sites.isEmpty() ? "" : "; outstanding buffers allocated at " + sites);
+            LOG.log(System.Logger.Level.WARNING, "stalled pool shutdown: id {0,number,#}, {1,number,#} inflight"
+                            + " {2,number,#} sec{3}", Integer.toUnsignedLong(id), inflight, sec,
+                    sites.isEmpty() ? "" : "; outstanding buffers allocated at " + sites);
             deferWarnAt = now + params.stallWarn().toNanos();
             stallWarnings++; // single writer: the release scheduler thread
+            PoolEvents.stalled(this, inflight, sec);
         }
+        retry = ReleaseScheduler.after(params.releaseRetry(), this::releaseRetry); // still stuck: retry later
+    }
+
+    /**
+     * {@code page_pool_use_xdp_mem}: the XDP memory model becomes a second user of the pool
+     * ({@code user_cnt++}) and sets the disconnect callback. From then on the pool is destroyed only
+     * by the last of its users' {@link #destroy()} calls; {@code disconnect} runs once, when the pool
+     * is finally released, before it is unlisted. Control path.
+     *
+     * @throws IllegalStateException if the pool is destroyed
+     */
+    public void useXdpMem(java.util.function.Consumer<PagePool> disconnect) {
+        Objects.requireNonNull(disconnect, "disconnect");
+        if ((int) STATE.getVolatile(this) != ACTIVE) {
+            throw Errors.destroyed(this);
+        }
+        userCnt.incrementAndGet();
+        this.disconnect = disconnect;
+    }
+
+    /** {@code user_cnt}: users that still have to call {@link #destroy()}. */
+    public int userCount() {
+        return userCnt.get();
     }
 
     /**
@@ -906,9 +1169,18 @@ public final class PagePool {
     // Queries (any thread)
     // =====================================================================================
 
-    /** The pool id ({@code user.id}): cyclic, from 1, unique among listed pools. */
+    /**
+     * The pool id ({@code user.id}): a u32 held in an {@code int}, cyclic over {@code [1, 2^32 - 1]},
+     * unique among listed pools. Ids past {@code 2^31 - 1} are negative as an {@code int}: print
+     * them with {@link #idString()} or {@link Integer#toUnsignedString(int)}.
+     */
     public int id() {
         return id;
+    }
+
+    /** {@link #id()} as an unsigned decimal, as netlink reports it. */
+    public String idString() {
+        return Integer.toUnsignedString(id);
     }
 
     /** The parameters the pool was created with. */
@@ -941,9 +1213,37 @@ public final class PagePool {
         return Optional.ofNullable(detachTime);
     }
 
-    /** How many "stalled pool shutdown" warnings this pool has logged. */
+    /** How many "stalled pool shutdown" warnings this pool has logged (volatile read). */
     public int stallWarnings() {
         return stallWarnings;
+    }
+
+    /** {@code destroy_cnt}: release passes run so far (destroy, then one per retry). Volatile read. */
+    public long destroyCount() {
+        return destroyCnt;
+    }
+
+    /**
+     * Pages of this pool someone tried to free with {@link NetIov#putPage()} while the pool owned
+     * them: the page allocator's "page_pool leak" bad-page reports. None of them was freed.
+     */
+    public long pagePoolLeaks() {
+        return pagePoolLeaks.get();
+    }
+
+    /** Ring entries found with a page refcount other than 1 when the ring was drained ("refcnt violation"). */
+    public long refcntViolations() {
+        return refcntViolations.get();
+    }
+
+    /** Who can see the pool now (volatile read). */
+    public Visibility visibility() {
+        return Visibility.values()[visibility];
+    }
+
+    void countPagePoolLeak() {
+        pagePoolLeaks.incrementAndGet();
+        LOG.log(System.Logger.Level.ERROR, "page pool {0}: BUG: Bad page state: page_pool leak", idString());
     }
 
     /**
@@ -954,12 +1254,12 @@ public final class PagePool {
         return leaks.outstandingBySite();
     }
 
-    /** Buffers that entered the pool ({@code pages_state_hold_cnt}). */
+    /** Buffers that entered the pool ({@code pages_state_hold_cnt}); an opaque read. */
     public int holdCount() {
         return (int) HOLD_CNT.getOpaque(this);
     }
 
-    /** Buffers that left it ({@code pages_state_release_cnt}). */
+    /** Buffers that left it ({@code pages_state_release_cnt}); a volatile read. */
     public int releaseCount() {
         return (int) RELEASE_CNT.getVolatile(this);
     }
@@ -974,12 +1274,12 @@ public final class PagePool {
         return (long) inflight() * bufferSize;
     }
 
-    /** Buffers in the fast cache. Exact in allocation context; a hint elsewhere. */
+    /** Buffers in the fast cache (a plain read). Exact in allocation context; a hint elsewhere. */
     public int allocCacheCount() {
         return allocCount;
     }
 
-    /** Buffers in the ring (a hint while producers run). */
+    /** Buffers in the ring (volatile reads of the ring indices; a hint while producers run). */
     public int ringCount() {
         return ring.size();
     }
@@ -1000,7 +1300,7 @@ public final class PagePool {
 
     @Override
     public String toString() {
-        return "PagePool[id=" + id + ", " + state() + ", inflight=" + inflight() + "]";
+        return "PagePool[id=" + idString() + ", " + state() + ", inflight=" + inflight() + "]";
     }
 
     // =====================================================================================
@@ -1015,6 +1315,57 @@ public final class PagePool {
     /** A listed pool by id. */
     public static Optional<PagePool> byId(int id) {
         return Optional.ofNullable(POOLS.get(id));
+    }
+
+    /**
+     * {@code page_pool_netdevice_event(NETDEV_UNREGISTER)}: the netdev with {@code ifindex} is going
+     * away. Its pools (those created for one of its RX queues, still {@link Visibility#NORMAL}) move
+     * to loopback: {@link Visibility#ORPHANED}, each with a {@link PagePoolListener#changed CHANGE}
+     * ({@code page_pool_unreg_netdev}). For {@link #LOOPBACK_IFINDEX} the orphans lose their netdev
+     * altogether and become {@link Visibility#INVISIBLE}, without notification
+     * ({@code page_pool_unreg_netdev_wipe}). The RX-queue layer calls this when it unregisters a
+     * device, after closing its queues. Control path.
+     *
+     * @return the pools that changed
+     */
+    public static List<PagePool> unregisterNetdev(int ifindex) {
+        List<PagePool> moved = new ArrayList<>();
+        synchronized (POOLS) { // page_pools_lock: a pool's orphaning CHANGE never follows its DEL
+            for (PagePool p : POOLS.values()) {
+                if (ifindex == LOOPBACK_IFINDEX) {
+                    if (p.visibility == Visibility.ORPHANED.ordinal()) {
+                        p.visibility = Visibility.INVISIBLE.ordinal();
+                        moved.add(p);
+                    }
+                } else if (p.visibility == Visibility.NORMAL.ordinal() && p.params.queue().ifindex() == ifindex) {
+                    p.visibility = Visibility.ORPHANED.ordinal();
+                    moved.add(p);
+                }
+            }
+            if (ifindex != LOOPBACK_IFINDEX) {
+                for (PagePool p : moved) {
+                    for (PagePoolListener l : LISTENERS) {
+                        l.changed(p);
+                    }
+                }
+            }
+        }
+        return moved;
+    }
+
+    /**
+     * {@code napi_pp_put_page}: if {@code netmem} is a page-pool buffer ({@code netmem_is_pp}: the
+     * signature is in {@code pp_magic}), drops one reference through its pool's put path and returns
+     * {@code true}; otherwise returns {@code false} and the caller frees it as a plain page
+     * ({@code skb_page_unref} falls back to {@code put_netmem}). Any thread.
+     */
+    public static boolean napiPpPutPage(NetIov netmem) {
+        PagePool pool = netmem.pp;
+        if (!netmem.isPp() || pool == null) {
+            return false;
+        }
+        pool.putNetmem(netmem, -1, false);
+        return true;
     }
 
     /** Registers a lifecycle listener for every pool. */
@@ -1074,6 +1425,11 @@ public final class PagePool {
             }
             netmem.ppMagic = 0;
             netmem.setPpInfo(PagePool.this);
+            if (initCallback != null) {
+                initCallback.init(netmem, params.initArg()); // page_pool_set_pp_info's init_callback
+            }
+            // Single writer (allocation context). Acquire partners: the volatile reads of HOLD_CNT in
+            // releaseIfDrained and release(), which must see every hold before judging inflight.
             HOLD_CNT.setRelease(PagePool.this, holdCnt + 1);
             return true;
         }
@@ -1090,7 +1446,7 @@ public final class PagePool {
 
         @Override
         public void disableDmaSync() {
-            dmaSync = false;
+            DMA_SYNC.setVolatile(PagePool.this, false);
         }
 
         @Override

@@ -27,7 +27,12 @@ import java.util.Objects;
  *   <li>{@code stallWarn}: after how long, and then how often, a stalled shutdown is logged
  *       ({@code DEFER_WARN_INTERVAL}, 60 s);</li>
  *   <li>{@code leakTracking}: record where every outstanding buffer was allocated, and name those
- *       sites in stall warnings (a debugging mode: a stack walk per allocation).</li>
+ *       sites in stall warnings (a debugging mode: a stack walk per allocation);</li>
+ *   <li>{@code initCallback}, {@code initArg}: called for every buffer as it enters the pool, after
+ *       {@code set_pp_info} ({@code slow.init_callback}; the kernel uses it in test code only);</li>
+ *   <li>{@code legacyRingSize}: the ring rule before 2025 ({@code pool_size > 32768} is
+ *       {@code -E2BIG}, and the ring holds {@code pool_size} entries) instead of
+ *       {@code min(pool_size, 16384)}.</li>
  * </ul>
  *
  * @param order        buffer order
@@ -44,11 +49,27 @@ import java.util.Objects;
  * @param stats        keep statistics
  * @param releaseRetry deferred-release retry period
  * @param stallWarn    stalled-shutdown warning interval
- * @param leakTracking record allocation sites of outstanding buffers
+ * @param leakTracking   record allocation sites of outstanding buffers
+ * @param initCallback   called for each buffer entering the pool, or null
+ * @param initArg        the callback's argument
+ * @param legacyRingSize the pre-2025 ring rule ({@code -E2BIG} above 32768)
  */
 public record PagePoolParams(int order, int poolSize, int nid, DmaDevice device, Napi napi, DmaDirection dmaDir,
                              int maxLen, int offset, int flags, NetdevRxQueue queue, MemoryProvider hostPages,
-                             boolean stats, Duration releaseRetry, Duration stallWarn, boolean leakTracking) {
+                             boolean stats, Duration releaseRetry, Duration stallWarn, boolean leakTracking,
+                             InitCallback initCallback, Object initArg, boolean legacyRingSize) {
+
+    /** {@code slow.init_callback}: sees each buffer as it enters the pool. Allocation context. */
+    @FunctionalInterface
+    public interface InitCallback {
+        /**
+         * Called once per buffer entering the pool, with {@code pp} set and {@code pp_ref_count == 1}.
+         *
+         * @param netmem the buffer
+         * @param arg    {@code initArg}
+         */
+        void init(NetIov netmem, Object arg);
+    }
 
     /** {@code PP_FLAG_DMA_MAP}: the pool maps buffers for DMA when they enter and unmaps them when they leave. */
     public static final int PP_FLAG_DMA_MAP = 1 << 0;
@@ -61,12 +82,19 @@ public record PagePoolParams(int order, int poolSize, int nid, DmaDevice device,
     /** {@code PP_FLAG_ALL}. */
     public static final int PP_FLAG_ALL = PP_FLAG_DMA_MAP | PP_FLAG_DMA_SYNC_DEV | PP_FLAG_SYSTEM_POOL
             | PP_FLAG_ALLOW_UNREADABLE_NETMEM;
-    /** {@code MAX_PAGE_ORDER} (x86-64). */
+    /**
+     * {@code MAX_PAGE_ORDER} (x86-64): the largest order the page allocator serves. {@link PagePool#create}
+     * enforces it for pools without a memory provider; a provider judges the order in its {@code init}.
+     */
     public static final int MAX_PAGE_ORDER = 10;
+    /** The largest order a buffer size ({@code PAGE_SIZE << order}) can have and still fit in an {@code int}. */
+    public static final int MAX_BUFFER_ORDER = 18;
     /** Default ptr_ring size when {@code poolSize} is 0. */
     public static final int DEFAULT_RING_SIZE = 1024;
     /** Ring size cap: {@code min(pool_size, 16384)}. */
     public static final int MAX_RING_SIZE = 16384;
+    /** The pre-2025 sanity limit with {@code legacyRingSize}: a larger {@code pool_size} is {@code -E2BIG}. */
+    public static final int LEGACY_MAX_RING_SIZE = 32768;
 
     /** Validates; see the class comment for the rules. */
     public PagePoolParams {
@@ -76,8 +104,11 @@ public record PagePoolParams(int order, int poolSize, int nid, DmaDevice device,
         if (poolSize < 0) {
             throw new IllegalArgumentException("poolSize must be >= 0: " + poolSize);
         }
-        if (order < 0 || order > MAX_PAGE_ORDER) {
-            throw new IllegalArgumentException("order must be in [0, " + MAX_PAGE_ORDER + "]: " + order);
+        if (legacyRingSize && poolSize > LEGACY_MAX_RING_SIZE) {
+            throw new IllegalArgumentException("E2BIG: poolSize " + poolSize + " > " + LEGACY_MAX_RING_SIZE);
+        }
+        if (order < 0 || order > MAX_BUFFER_ORDER) {
+            throw new IllegalArgumentException("order must be in [0, " + MAX_BUFFER_ORDER + "]: " + order);
         }
         if (nid < NetIov.NUMA_NO_NODE) {
             throw new IllegalArgumentException("nid must be >= -1: " + nid);
@@ -124,9 +155,15 @@ public record PagePoolParams(int order, int poolSize, int nid, DmaDevice device,
         }
     }
 
-    /** The ptr_ring capacity: 1024 when {@code poolSize} is 0, else {@code min(poolSize, 16384)}. */
+    /**
+     * The ptr_ring capacity: 1024 when {@code poolSize} is 0, else {@code min(poolSize, 16384)}, or
+     * {@code poolSize} itself with {@code legacyRingSize}.
+     */
     public int ringSize() {
-        return poolSize == 0 ? DEFAULT_RING_SIZE : Math.min(poolSize, MAX_RING_SIZE);
+        if (poolSize == 0) {
+            return DEFAULT_RING_SIZE;
+        }
+        return legacyRingSize ? poolSize : Math.min(poolSize, MAX_RING_SIZE);
     }
 
     /** The buffer size, {@code PAGE_SIZE << order}. */
@@ -162,6 +199,9 @@ public record PagePoolParams(int order, int poolSize, int nid, DmaDevice device,
         b.releaseRetry = releaseRetry;
         b.stallWarn = stallWarn;
         b.leakTracking = leakTracking;
+        b.initCallback = initCallback;
+        b.initArg = initArg;
+        b.legacyRingSize = legacyRingSize;
         return b;
     }
 
@@ -182,6 +222,9 @@ public record PagePoolParams(int order, int poolSize, int nid, DmaDevice device,
         private Duration releaseRetry = Duration.ofSeconds(1);
         private Duration stallWarn = Duration.ofSeconds(60);
         private boolean leakTracking;
+        private InitCallback initCallback;
+        private Object initArg;
+        private boolean legacyRingSize;
 
         private Builder() {
         }
@@ -276,6 +319,19 @@ public record PagePoolParams(int order, int poolSize, int nid, DmaDevice device,
             return this;
         }
 
+        /** Sets {@code initCallback} and its {@code initArg}. */
+        public Builder initCallback(InitCallback callback, Object arg) {
+            initCallback = callback;
+            initArg = arg;
+            return this;
+        }
+
+        /** Sets {@code legacyRingSize}. */
+        public Builder legacyRingSize(boolean v) {
+            legacyRingSize = v;
+            return this;
+        }
+
         /**
          * Validates and builds.
          *
@@ -283,7 +339,7 @@ public record PagePoolParams(int order, int poolSize, int nid, DmaDevice device,
          */
         public PagePoolParams build() {
             return new PagePoolParams(order, poolSize, nid, device, napi, dmaDir, maxLen, offset, flags, queue,
-                    hostPages, stats, releaseRetry, stallWarn, leakTracking);
+                    hostPages, stats, releaseRetry, stallWarn, leakTracking, initCallback, initArg, legacyRingSize);
         }
     }
 }

@@ -13,9 +13,18 @@ class PagePoolBadInputTest {
         return PagePool.create(PagePoolParams.builder().hostPages(pages).build());
     }
 
-    /** hold == release + inflight, and destroying plus returning what is out ends RELEASED with all pages home. */
+    /**
+     * An independent tally: the pages the provider has out (counted on its side) are exactly the
+     * buffers the test still holds plus those the pool shows in its cache and ring, and the pool's
+     * in-flight count agrees. A buffer lost or doubled by the pool breaks the first equation. Then
+     * destroying and returning what is out ends RELEASED with every page home.
+     */
     private static void assertConsistent(PagePool pool, TestPages pages, NetIov... stillOut) {
-        assertEquals(pool.holdCount() - pool.releaseCount(), pool.inflight());
+        java.util.Set<NetIov> held = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        held.addAll(java.util.List.of(stillOut));
+        assertEquals(pages.pagesOut(), held.size() + pool.allocCacheCount() + pool.ringCount(),
+                "provider's pages out == held + cache + ring");
+        assertEquals(pages.pagesOut(), pool.inflight(), "inflight == provider's pages out");
         pool.destroy();
         for (NetIov n : stillOut) {
             pool.putFullPage(n, false);

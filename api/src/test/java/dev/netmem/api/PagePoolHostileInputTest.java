@@ -63,8 +63,8 @@ class PagePoolHostileInputTest {
     // =====================================================================================
 
     // Each component is legal most of the time, so every rule is reached often; hostile otherwise.
-    private static final int[] ORDERS = {0, 0, 0, 1, 3, 10};
-    private static final int[] BAD_ORDERS = {11, -1, 64, Integer.MIN_VALUE, Integer.MAX_VALUE};
+    private static final int[] ORDERS = {0, 0, 0, 1, 3, 10, 11, 18};
+    private static final int[] BAD_ORDERS = {19, -1, 64, Integer.MIN_VALUE, Integer.MAX_VALUE};
     private static final int[] POOL_SIZES = {0, 0, 1, 64, 1024, 16384, 16385, 100_000, Integer.MAX_VALUE};
     private static final int[] BAD_POOL_SIZES = {-1, Integer.MIN_VALUE};
     private static final int[] NIDS = {-1, -1, 0, 1, 7, Integer.MAX_VALUE};
@@ -130,8 +130,8 @@ class PagePoolHostileInputTest {
         if (d.poolSize() < 0) {
             return iae("poolSize must be >= 0: " + d.poolSize());
         }
-        if (d.order() < 0 || d.order() > 10) {
-            return iae("order must be in [0, 10]: " + d.order());
+        if (d.order() < 0 || d.order() > 18) {
+            return iae("order must be in [0, 18]: " + d.order());
         }
         if (d.nid() < -1) {
             return iae("nid must be >= -1: " + d.nid());
@@ -258,6 +258,7 @@ class PagePoolHostileInputTest {
     /** {@link PagePool#create} on legal params: the provider rules, then init; a failure lists nothing. */
     private static void createAndDestroy(PagePoolParams p, MemoryProvider bound, String what, HostileTally tally) {
         MemoryProvider mp = p.hasFlag(PagePoolParams.PP_FLAG_ALLOW_UNREADABLE_NETMEM) ? bound : null;
+        boolean fromQueue = mp != null;
         if (mp == null) {
             mp = p.hostPages();
         }
@@ -271,6 +272,9 @@ class PagePoolHostileInputTest {
         } else if (mp.unreadable() && (p.flags() & 3) != 3) {
             type = UnsupportedOperationException.class;
             expected = "a memory provider requires PP_FLAG_DMA_MAP and PP_FLAG_DMA_SYNC_DEV";
+        } else if (!fromQueue && p.order() > 10) {
+            type = IllegalArgumentException.class; // only the page allocator is bound by MAX_PAGE_ORDER
+            expected = "EINVAL: order " + p.order() + " > MAX_PAGE_ORDER 10 without a memory provider";
         } else if (mp instanceof RefusingPages) {
             type = IllegalStateException.class;
             expected = "EINVAL: refused by the provider";
@@ -354,9 +358,12 @@ class PagePoolHostileInputTest {
         }
     }
 
-    /** hold - release == inflight == the buffers out of the pool: the test's, the frag page, cache and ring. */
-    private static void assertConsistent(PagePool pool, Held held, String what) {
-        assertEquals(pool.holdCount() - pool.releaseCount(), pool.inflight(), what);
+    /**
+     * An independent tally: the pages the provider has out (counted on its side) are exactly the
+     * buffers the test holds, the frag page, and what the pool shows in its cache and ring; the
+     * pool's in-flight count agrees. A buffer the pool lost or doubled breaks the first equation.
+     */
+    private static void assertConsistent(PagePool pool, TestPages pages, Held held, String what) {
         IdentityHashMap<NetIov, Boolean> out = new IdentityHashMap<>();
         for (NetIov n : held.refs.keySet()) {
             out.put(n, Boolean.TRUE);
@@ -364,7 +371,9 @@ class PagePoolHostileInputTest {
         if (held.fragPage != null) {
             out.put(held.fragPage, Boolean.TRUE);
         }
-        assertEquals(pool.inflight(), out.size() + pool.allocCacheCount() + pool.ringCount(), what);
+        assertEquals(pages.pagesOut(), out.size() + pool.allocCacheCount() + pool.ringCount(),
+                what + ": provider's pages out == held + frag page + cache + ring");
+        assertEquals(pages.pagesOut(), pool.inflight(), what + ": inflight == provider's pages out");
         for (Map.Entry<NetIov, Integer> e : held.refs.entrySet()) {
             if (held.full.get(e.getKey()) && e.getKey() != held.fragPage) {
                 assertEquals((long) e.getValue(), e.getKey().ppRefCount(), what + ": " + e.getKey());
@@ -398,7 +407,7 @@ class PagePoolHostileInputTest {
                 } else {
                     hostile(r, pool, otherPool, otherBuf, foreign, held, assertions, what, tally);
                 }
-                assertConsistent(pool, held, what);
+                assertConsistent(pool, pages, held, what);
             }
         } finally {
             napi.complete();

@@ -111,14 +111,174 @@ class PagePoolLifecycleTest {
                 .build());
         napi.schedule();
         try {
-            NetIov n = pool.alloc();
+            NetIov a = pool.alloc();
+            NetIov b = pool.alloc();
+            pool.putFullPage(a, false);
+            assertEquals(1, pool.stats().cached(), "control: a put on the NAPI thread is NAPI-local while linked");
             pool.destroy(); // on the NAPI thread itself: allowed
-            assertNull(pool.napi());
-            pool.putFullPage(n, false);
-            assertEquals(0, pool.stats().cached());
+            assertNull(pool.napi(), "destroy unlinks the NAPI (page_pool_disable_direct_recycling)");
+            int released = pool.releaseCount();
+            pool.putFullPage(b, false);
+            assertEquals(1, pool.stats().cached(), "the same put after destroy is not NAPI-local");
+            assertEquals(released + 1, pool.releaseCount(), "it went straight to the release path");
+            assertEquals(0, pool.allocCacheCount());
             assertEquals(PagePool.State.RELEASED, pool.state());
         } finally {
             napi.complete();
+        }
+    }
+
+    /**
+     * The last buffer comes home after destroy counted it in flight but before it sent CHANGE (here:
+     * from inside an earlier listener's CHANGE callback). Only a release pass, or a put after CHANGE,
+     * may release the pool, so every listener still sees CHANGE before DEL.
+     */
+    @Test
+    void shouldNeverSendDelBeforeChangeWhenTheLastBufferComesHomeDuringDetach() {
+        TestPages pages = new TestPages(8, 1, 0, false);
+        PagePool pool = pool(pages);
+        NetIov n = pool.alloc();
+        PagePoolListener putter = new PagePoolListener() {
+            @Override
+            public void changed(PagePool p) {
+                if (p == pool && n.isAllocated()) {
+                    pool.putFullPage(n, false);
+                }
+            }
+        };
+        PagePool.removeListener(listener);
+        PagePool.addListener(putter); // runs before the recorder
+        PagePool.addListener(listener);
+        try {
+            pool.destroy();
+        } finally {
+            PagePool.removeListener(putter);
+        }
+        assertEquals(List.of("ADD " + pool.id(), "CHANGE " + pool.id(), "DEL " + pool.id()), events);
+        assertEquals(PagePool.State.RELEASED, pool.state());
+        assertEquals(8, pages.freePages());
+    }
+
+    /** A hostile provider that places the one buffer it accounts twice in the cache: release > hold. */
+    private static final class DoublePlacingProvider implements dev.netmem.api.spi.MemoryProvider {
+        private final NetIovArea area = new NetIovArea(java.lang.foreign.Arena.ofAuto().allocate(NetIov.PAGE_SIZE,
+                NetIov.PAGE_SIZE), 0, NetIovType.DMABUF, 0, 1L << 32, NetIov.NUMA_NO_NODE, null);
+
+        @Override
+        public void init(dev.netmem.api.spi.PoolContext pool) {
+        }
+
+        @Override
+        public NetIov allocNetmems(dev.netmem.api.spi.PoolContext pool) {
+            NetIov n = area.niov(0);
+            pool.setPagePool(n);
+            pool.placeInCache(n);
+            pool.placeInCache(n);
+            return n;
+        }
+
+        @Override
+        public boolean releaseNetmem(dev.netmem.api.spi.PoolContext pool, NetIov netmem) {
+            return false;
+        }
+
+        @Override
+        public void destroy(dev.netmem.api.spi.PoolContext pool) {
+        }
+
+        @Override
+        public dev.netmem.api.spi.ProviderInfo fill(NetdevRxQueue rxq) {
+            return new dev.netmem.api.spi.ProviderInfo("io-uring", 0);
+        }
+
+        @Override
+        public void uninstall(NetdevRxQueue rxq) {
+        }
+    }
+
+    private record Queue(int queueIndex, int ifindex, dev.netmem.api.spi.MemoryProvider memoryProvider)
+            implements NetdevRxQueue {
+    }
+
+    private static void await(String what, java.util.function.BooleanSupplier cond) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!cond.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(1);
+        }
+    }
+
+    /** {@code page_pool_destroy} detaches on any non-zero count; the retry stops at a negative one. */
+    @Test
+    void shouldDetachAndRetryOnceWhenInflightIsNegativeAtDestroy() throws Exception {
+        DmaDevice dev = new DmaDevice("neg", true);
+        PagePool pool = PagePool.create(PagePoolParams.builder().queue(new Queue(0, 7001,
+                        new DoublePlacingProvider())).device(dev).maxLen(NetIov.PAGE_SIZE)
+                .flags(PagePoolParams.PP_FLAG_DMA_MAP | PagePoolParams.PP_FLAG_DMA_SYNC_DEV
+                        | PagePoolParams.PP_FLAG_ALLOW_UNREADABLE_NETMEM)
+                .releaseRetry(Duration.ofMillis(1)).build());
+        pool.alloc();
+        pool.destroy();
+        assertEquals(1, pool.holdCount());
+        assertEquals(2, pool.releaseCount());
+        assertEquals(PagePool.State.DESTROYING, pool.state(), "a negative count never releases the pool");
+        assertTrue(pool.detachTime().isPresent(), "but the pool is detached");
+        assertEquals(List.of("ADD " + pool.id(), "CHANGE " + pool.id()), events);
+        await("the retry", () -> pool.destroyCount() >= 2);
+        Thread.sleep(50);
+        assertEquals(2, pool.destroyCount(), "the retry saw a negative count and stopped");
+    }
+
+    /** Only pools nobody can see warn: not attached ones, not orphans; loopback going makes them invisible. */
+    @Test
+    void shouldWarnAboutAStalledShutdownOnlyOnceThePoolsNetdevIsGone() throws Exception {
+        PagePool pool = PagePool.create(PagePoolParams.builder().queue(new Queue(0, 7002, null))
+                .hostPages(new TestPages(8, 1, 0, false))
+                .releaseRetry(Duration.ofMillis(1)).stallWarn(Duration.ofMillis(1)).build());
+        NetIov n = pool.alloc();
+        assertEquals(PagePool.Visibility.NORMAL, pool.visibility());
+        pool.destroy();
+        await("retries", () -> pool.destroyCount() >= 20);
+        assertEquals(0, pool.stallWarnings(), "a pool its netdev still lists is visible: no warning");
+
+        assertEquals(List.of(pool), PagePool.unregisterNetdev(7002));
+        assertEquals(PagePool.Visibility.ORPHANED, pool.visibility());
+        assertEquals(List.of("ADD " + pool.id(), "CHANGE " + pool.id(), "CHANGE " + pool.id()), events,
+                "orphaning sends CHANGE");
+        long passes = pool.destroyCount();
+        await("retries", () -> pool.destroyCount() >= passes + 20);
+        assertEquals(0, pool.stallWarnings(), "an orphan is still visible (on loopback): no warning");
+
+        assertEquals(List.of(pool), PagePool.unregisterNetdev(PagePool.LOOPBACK_IFINDEX));
+        assertEquals(PagePool.Visibility.INVISIBLE, pool.visibility());
+        await("a stall warning", () -> pool.stallWarnings() >= 1);
+        pool.putFullPage(n, false);
+        assertEquals(PagePool.State.RELEASED, pool.state());
+        assertEquals(List.of("ADD " + pool.id(), "CHANGE " + pool.id(), "CHANGE " + pool.id(), "DEL " + pool.id()),
+                events, "wiping loopback notifies nobody");
+    }
+
+    @Test
+    void shouldHandOutU32PoolIdsCyclicallyFromOne() {
+        int saved = PagePool.nextIdForTest(Integer.MAX_VALUE);
+        try {
+            PagePool a = pool(new TestPages(8));
+            PagePool b = pool(new TestPages(8));
+            assertEquals(Integer.MAX_VALUE, a.id());
+            assertEquals("2147483648", b.idString(), "past 2^31 - 1 the id goes on as a u32");
+            assertEquals(b, PagePool.byId(b.id()).orElseThrow());
+            PagePool.nextIdForTest(-1);
+            PagePool c = pool(new TestPages(8));
+            PagePool d = pool(new TestPages(8));
+            assertEquals("4294967295", c.idString());
+            assertTrue(d.id() >= 1, "0xffffffff wraps to 1, never 0: " + d.idString());
+            for (PagePool p : List.of(a, b, c, d)) {
+                p.destroy();
+            }
+        } finally {
+            PagePool.nextIdForTest(saved);
         }
     }
 

@@ -55,10 +55,50 @@ class PagePoolParamsTest {
     }
 
     @Test
-    void shouldRejectOrderOutsideZeroToMaxPageOrder() {
-        assertEquals("order must be in [0, 10]: 11", rejected(PagePoolParams.builder().order(11)));
-        assertEquals("order must be in [0, 10]: -1", rejected(PagePoolParams.builder().order(-1)));
-        assertEquals(4096 << 10, PagePoolParams.builder().order(10).build().bufferSize());
+    void shouldRejectOnlyOrdersWhoseBufferSizeDoesNotFitAnInt() {
+        assertEquals("order must be in [0, 18]: 19", rejected(PagePoolParams.builder().order(19)));
+        assertEquals("order must be in [0, 18]: -1", rejected(PagePoolParams.builder().order(-1)));
+        assertEquals(4096 << 18, PagePoolParams.builder().order(18).build().bufferSize());
+    }
+
+    /**
+     * {@code page_pool_init}: {@code order > MAX_PAGE_ORDER} is -EINVAL only without a memory provider,
+     * after the provider checks; with one, the provider's init judges it (devmem: -E2BIG).
+     */
+    @Test
+    void shouldCheckMaxPageOrderAtCreateOnlyForPoolsWithoutAProvider() {
+        TestPages pages = new TestPages(1, 1, 0, false);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> PagePool.create(PagePoolParams.builder().order(11).hostPages(pages).build()));
+        assertEquals("EINVAL: order 11 > MAX_PAGE_ORDER 10 without a memory provider", e.getMessage());
+        assertEquals(0, pages.inits, "the page allocator path never reaches the provider");
+
+        TestPages bound = new TestPages(1, 1, 0, false) {
+            @Override
+            public synchronized void init(dev.netmem.api.spi.PoolContext pool) {
+                throw new IllegalArgumentException("E2BIG: order " + pool.params().order());
+            }
+        };
+        NetdevRxQueue q = new NetdevRxQueue() {
+            @Override
+            public int queueIndex() {
+                return 0;
+            }
+
+            @Override
+            public int ifindex() {
+                return 2;
+            }
+
+            @Override
+            public dev.netmem.api.spi.MemoryProvider memoryProvider() {
+                return bound;
+            }
+        };
+        IllegalArgumentException e2 = assertThrows(IllegalArgumentException.class,
+                () -> PagePool.create(PagePoolParams.builder().order(11).queue(q)
+                        .flags(PP_FLAG_ALLOW_UNREADABLE_NETMEM).build()));
+        assertEquals("E2BIG: order 11", e2.getMessage(), "the provider answers, not MAX_PAGE_ORDER");
     }
 
     @Test

@@ -46,7 +46,21 @@ class TestPages implements MemoryProvider {
         return s;
     }
 
-    private synchronized void freePage(NetIov page) {
+    /** Pages handed out and not freed yet: what the provider has out, counted on its own side. */
+    synchronized int pagesOut() {
+        return pagesPerNode * free.length - freePages();
+    }
+
+    /** Called on the freeing thread when a page comes home, before it is back on the free list. */
+    void pageFreed(NetIov page) {
+    }
+
+    private void freePage(NetIov page) {
+        pageFreed(page);
+        push(page);
+    }
+
+    private synchronized void push(NetIov page) {
         free[Math.max(0, page.nid())].push(page);
     }
 
@@ -76,7 +90,7 @@ class TestPages implements MemoryProvider {
                 break;
             }
             if (!pool.setPagePool(p)) {
-                freePage(p);
+                push(p);
                 continue;
             }
             if (last != null) {

@@ -1,41 +1,57 @@
 package dev.netmem.bench;
 
 import dev.netmem.bench.report.DemoRuns;
+import dev.netmem.cli.Cli;
 import dev.netmem.bench.report.JmhResults;
 import dev.netmem.bench.report.Json;
 import dev.netmem.bench.report.Report;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 import org.openjdk.jmh.profile.GCProfiler;
 import org.openjdk.jmh.results.format.ResultFormatType;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
- * Runs every benchmark in one JMH run and writes the results: {@code results/latest.json} (JMH's
- * JSON), then, derived from it and from the demo's summaries in {@code results/demo/} (which
- * {@code scripts/bench.sh} saves before the run) by {@link Report}: {@code latest.md},
- * {@code latest.png}, {@code summary.json} and {@code performance-section.md}. Started by
- * {@code ./netmem bench}.
+ * {@code ./netmem bench}: runs the demo's zero-copy vs copy comparison (dmabuf and user-ring, each a
+ * child process bounded by a timeout) and every benchmark in one JMH run, then writes the results:
+ * {@code results/latest.json} (JMH's JSON), the demo's summaries in {@code results/demo/}, and,
+ * derived from both by {@link Report}: {@code latest.md}, {@code latest.png}, {@code summary.json}
+ * and {@code performance-section.md}. Runs from the repository root (the launcher's working
+ * directory); the console output is also written to {@code results/tmp/latest.log}.
  *
- * <pre>
- * BenchMain [--quick] [--report-only] [--include REGEX] [-p NAME=V1,V2]... [--prof NAME[:OPTS]]... [--results DIR]
- *   --quick        every benchmark, 1 fork, short iterations (a few minutes)
- *   (default)      the full run: 2 forks, 4 x 1 s warm-up, 6 x 1 s measurement (about 15 minutes)
- *   --report-only  regenerate the files from results/latest.json, keeping its machine description
- *   --include      a JMH include regex instead of every benchmark (a partial run; for development)
- *   -p             a JMH parameter override, e.g. -p provider=host,dmabuf
- *   --prof         another JMH profiler besides gc (stack, perfasm, ...), for the evidence behind a figure
- * </pre>
+ * <p>Options are checked before anything runs or is written. The demo summaries are replaced only
+ * when the demo phase completes. Interrupting the run (Ctrl-C, SIGTERM) stops every child process
+ * (demo JVMs, their consumers, JMH forks) before this JVM exits.
  */
-public final class BenchMain {
+@Command(name = "bench",
+        description = {
+            "Runs the demo (zero-copy vs copy, dmabuf and user-ring) and every JMH benchmark in one run, then "
+                + "writes bench/results/: latest.json (JMH), demo/*.json, latest.md, latest.png, summary.json, "
+                + "performance-section.md; the console log also goes to bench/results/tmp/latest.log.",
+            "Without --quick: the full run, 2 forks, 4 x 1 s warm-up, 6 x 1 s measurement (about 15 minutes)."},
+        exitCodeList = "0:the runs finished and the results were written")
+public final class BenchMain implements Callable<Integer> {
     /** Every benchmark class of this module: {@code Bench1…Bench4}. */
     static final String ALL = "dev\\.netmem\\.bench\\.Bench\\d\\w*\\.";
     /**
@@ -46,57 +62,151 @@ public final class BenchMain {
     public static final String UNSAFE_ALLOWED = "--sun-misc-unsafe-memory-access=allow";
     /** The results folder as the README links it. */
     static final String README_LINK = "bench/results";
+    /** The demo runs: provider x mode. */
+    private static final List<String> DEMO_PROVIDERS = List.of("dmabuf", "user-ring");
+    private static final List<String> DEMO_MODES = List.of("zerocopy", "copy");
 
-    private BenchMain() {
+    @Mixin
+    private Cli.Common common;
+
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--quick", description = "Every benchmark, 1 fork, 3 x 400 ms, 2 s demo runs: a few minutes.")
+    private boolean quick;
+
+    @Option(names = "--full", description = "The full run (the default).")
+    private boolean full;
+
+    @Option(names = "--no-demo", description = "Skip the demo runs before the benchmarks (the committed "
+            + "demo summaries stay).")
+    private boolean noDemo;
+
+    @Option(names = "--report-only", description = "Run nothing: regenerate latest.md, latest.png, summary.json "
+            + "and performance-section.md from the results folder's latest.json.")
+    private boolean reportOnly;
+
+    @Option(names = "--include", paramLabel = "REGEX", description = "Only the benchmarks this JMH regex "
+            + "matches (a partial run, no demo; with --results DIR to keep the committed results).")
+    private String include;
+
+    @Option(names = "-p", paramLabel = "NAME=V1,V2", description = "A JMH parameter override, e.g. "
+            + "-p provider=host,dmabuf (repeatable).")
+    private Map<String, String> params = new LinkedHashMap<>();
+
+    @Option(names = "--prof", paramLabel = "NAME[:OPTS]", description = "Another JMH profiler besides gc "
+            + "(stack, perfasm:events=cpu-clock, ...; repeatable; no demo).")
+    private List<String> profilers = new ArrayList<>();
+
+    @Option(names = "--results", paramLabel = "DIR", description = "Write there instead of bench/results "
+            + "(relative to the repository root).")
+    private Path dir = Path.of("bench", "results");
+
+    private final PrintStream out;
+    private final PrintStream err;
+
+    private BenchMain(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    /** Entry point; see {@link #run}. */
+    public static void main(String[] args) {
+        Cli.forMain();
+        System.exit(run(Arrays.asList(args), System.out, System.err));
     }
 
     /**
-     * Runs the benchmarks (or only the report) as the arguments say.
+     * Runs the benchmarks (or only the report) as the arguments say, with these streams.
      *
-     * @throws Exception if JMH or a benchmark fails, or the results cannot be written
+     * @return the exit status: 0 when the results were written, 1 on a failure, 2 on bad usage
      */
-    public static void main(String[] args) throws Exception {
-        boolean quick = false;
-        boolean reportOnly = false;
-        String include = ALL;
-        Path dir = Path.of("results");
-        Map<String, String> params = new LinkedHashMap<>();
-        List<String> profilers = new ArrayList<>();
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--quick" -> quick = true;
-                case "--full" -> quick = false;
-                case "--report-only" -> reportOnly = true;
-                case "--include" -> include = args[++i];
-                case "--results" -> dir = Path.of(args[++i]);
-                case "--prof" -> profilers.add(args[++i]);
-                case "-p" -> {
-                    String[] kv = args[++i].split("=", 2);
-                    params.put(kv[0], kv[1]);
-                }
-                default -> throw new IllegalArgumentException("unknown argument: " + args[i]
-                        + " (use --quick, --full, --report-only, --include REGEX, -p NAME=VALUES, --prof NAME[:OPTS], --results DIR)");
+    public static int run(List<String> args, PrintStream out, PrintStream err) {
+        return commandLine(out, err).execute(args.toArray(String[]::new));
+    }
+
+    /** This program's command line, printing to these streams (also what shell completion is made from). */
+    public static CommandLine commandLine(PrintStream out, PrintStream err) {
+        return Cli.commandLine(new BenchMain(out, err), "netmem bench", out, err);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (quick && full) {
+            throw new ParameterException(spec.commandLine(), "give --quick or --full, not both");
+        }
+        if (include != null) {
+            try {
+                Pattern.compile(include);
+            } catch (PatternSyntaxException e) {
+                throw new ParameterException(spec.commandLine(), "--include is not a regular expression: "
+                        + e.getDescription() + " at index " + e.getIndex() + " of " + include);
             }
         }
         Path latest = dir.resolve("latest.json");
+        if (reportOnly && !Files.exists(latest)) {
+            throw new Cli.Failure("nothing to report: " + latest + " does not exist (./netmem bench writes it)");
+        }
+        Cli.startRun(err);
+        Path tmp = dir.resolve("tmp");
+        Files.createDirectories(tmp);
+        try (PrintStream log = new PrintStream(Files.newOutputStream(tmp.resolve("latest.log")), true,
+                StandardCharsets.UTF_8)) {
+            return runAndReport(tee(out, log), latest, tmp);
+        }
+    }
+
+    private int runAndReport(PrintStream console, Path latest, Path tmp) throws Exception {
+        long start = System.nanoTime();
         Map<String, Object> machine;
         if (reportOnly) {
             machine = previousMachine(dir.resolve("summary.json"));
         } else {
-            Path tmp = dir.resolve("tmp");
-            Files.createDirectories(tmp);
+            if (!noDemo && include == null && profilers.isEmpty()) {
+                new DemoRunner(console, dir, tmp, quick ? 2 : 10, quick ? 40 : 60).runAll(DEMO_PROVIDERS, DEMO_MODES);
+            }
             Path json = tmp.resolve("jmh.json");
             String mode = quick ? "quick" : "full";
-            try (Machine m = Machine.startRun(ALL.equals(include) ? mode : mode + ", partial: " + include)) {
-                new Runner(options(quick, include, params, profilers, json).build()).run();
+            String what = include == null ? ALL : include;
+            PrintStream stdout = System.out;
+            System.setOut(console); // JMH prints its progress to System.out
+            try (Machine m = Machine.startRun(include == null ? mode : mode + ", partial: " + include)) {
+                new Runner(options(quick, what, params, profilers, json).build()).run();
                 machine = m.describe();
+            } finally {
+                System.setOut(stdout);
             }
             Files.copy(json, latest, StandardCopyOption.REPLACE_EXISTING);
         }
         Report report = new Report(JmhResults.read(latest), machine, DemoRuns.read(dir.resolve("demo")));
         report.writeAll(dir, README_LINK);
-        System.out.println("[netmem-bench] wrote " + dir.toAbsolutePath() + "/{latest.json,latest.md,latest.png,"
+        console.println("[netmem-bench] wrote " + dir.toAbsolutePath() + "/{latest.json,latest.md,latest.png,"
                 + "summary.json,performance-section.md}");
+        console.printf("[netmem-bench] done in %d s%n", (System.nanoTime() - start) / 1_000_000_000L);
+        return Cli.EXIT_OK;
+    }
+
+    /** Writes to both streams. */
+    private static PrintStream tee(PrintStream a, PrintStream b) {
+        return new PrintStream(new java.io.OutputStream() {
+            @Override
+            public void write(int c) {
+                a.write(c);
+                b.write(c);
+            }
+
+            @Override
+            public void write(byte[] buf, int off, int len) {
+                a.write(buf, off, len);
+                b.write(buf, off, len);
+            }
+
+            @Override
+            public void flush() {
+                a.flush();
+                b.flush();
+            }
+        }, true, StandardCharsets.UTF_8);
     }
 
     static ChainedOptionsBuilder options(boolean quick, String include, Map<String, String> params,

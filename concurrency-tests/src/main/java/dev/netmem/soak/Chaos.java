@@ -168,24 +168,16 @@ final class Chaos {
             if (old.detachTime().isEmpty()) {
                 violations.add("pool " + old.id() + ": destroyed with buffers held but no detach time");
             }
-            long deadline = System.nanoTime() + STALL_WARN.toNanos() * 3 + 10_000_000_000L;
-            while (old.stallWarnings() == 0 && old.state() == PagePool.State.DESTROYING
-                    && System.nanoTime() < deadline) {
+            // The kernel warns about a stalled shutdown only once the pool's netdev is gone
+            // (page_pool_release_retry); this device stays registered, so a detached pool held past
+            // twice the warning interval must stay silent.
+            long deadline = System.nanoTime() + STALL_WARN.toNanos() * 2 + 200_000_000L;
+            while (old.state() == PagePool.State.DESTROYING && System.nanoTime() < deadline) {
                 Soak.sleepMillis(20);
             }
-            Map<String, Long> sites = old.outstandingAllocationSites();
-            String warning = stallLog.firstFor(old.id());
-            if (old.stallWarnings() == 0 || warning == null) {
-                violations.add("pool " + old.id() + ": held buffers for " + (STALL_WARN.toMillis() * 3 + 10_000)
-                        + " ms but no stalled-shutdown warning (state " + old.state() + ", inflight " + old.inflight()
-                        + ")");
-            } else if (sites.isEmpty() || !warning.contains("outstanding buffers allocated at")) {
-                violations.add("pool " + old.id() + ": the stall warning names no allocation site: " + warning);
-            } else {
-                stallWarnings += old.stallWarnings();
-                if (stallSample == null) {
-                    stallSample = warning;
-                }
+            if (old.stallWarnings() != 0 || stallLog.firstFor(old.id()) != null) {
+                violations.add("pool " + old.id() + ": a stalled-shutdown warning while its netdev is registered: "
+                        + stallLog.firstFor(old.id()));
             }
         } finally {
             g.pinnedUntil = 0; // the user returns the tokens: the last one releases the pool

@@ -72,7 +72,7 @@ final class Soak {
     SoakReport run() throws Exception {
         faults.exempt(Thread.currentThread());
         Path dir = Files.createTempDirectory(Files.isDirectory(Path.of("/dev/shm")) ? Path.of("/dev/shm")
-                : Path.of(System.getProperty("java.io.tmpdir")), "netmem-soak-");
+                : Path.of(System.getProperty("java.io.tmpdir")), "netmem-soak-" + ProcessHandle.current().pid() + "-");
         log.printf("netmem soak: seed %d, %d s, provider allocation fail rate %s, %d consumer kill(s), files in %s%n",
                 o.seed(), o.seconds(), o.failRate(), o.kills(), dir);
         PagePool.addListener(checker);

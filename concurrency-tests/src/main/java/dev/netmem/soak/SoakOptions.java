@@ -1,9 +1,7 @@
 package dev.netmem.soak;
 
-import java.util.List;
-
 /**
- * The soak's command line.
+ * The soak's options, validated ({@link SoakMain} parses the command line).
  *
  * @param seconds  how long traffic runs
  * @param seed     the seed of every random choice (chaos, delays, injected failures)
@@ -12,45 +10,8 @@ import java.util.List;
  * @param json     print the report as one JSON line on stdout (the text goes to stderr)
  */
 record SoakOptions(int seconds, long seed, double failRate, int kills, boolean json) {
-    static final String USAGE = """
-            usage: ./netmem soak [--seconds N] [--seed S] [--fail-rate R] [--kills K] [--json]
-              --seconds N    traffic time, 1..86400 (default 60)
-              --seed S       seed of every random choice (default: random, printed)
-              --fail-rate R  provider allocation failure probability, 0..0.5 (default 0.01)
-              --kills K      consumer processes to SIGKILL while they hold buffers (default 2: dmabuf, user-ring)
-              --json         one JSON line on stdout, the text report on stderr
-            exit 0 only if no invariant was violated and nothing leaked; 1 otherwise; 2 on bad usage""";
-
-    /** Parses {@code args}; throws {@link IllegalArgumentException} with the message to print. */
-    static SoakOptions parse(List<String> args, long randomSeed) {
-        int seconds = 60;
-        long seed = randomSeed;
-        double failRate = 0.01;
-        int kills = 2;
-        boolean json = false;
-        for (int i = 0; i < args.size(); i++) {
-            String a = args.get(i);
-            switch (a) {
-                case "--json" -> json = true;
-                case "--seconds", "--seed", "--fail-rate", "--kills" -> {
-                    if (i + 1 >= args.size()) {
-                        throw new IllegalArgumentException(a + " needs a value");
-                    }
-                    String v = args.get(++i);
-                    try {
-                        switch (a) {
-                            case "--seconds" -> seconds = Integer.parseInt(v);
-                            case "--seed" -> seed = Long.parseLong(v);
-                            case "--fail-rate" -> failRate = Double.parseDouble(v);
-                            default -> kills = Integer.parseInt(v);
-                        }
-                    } catch (NumberFormatException e) {
-                        throw new IllegalArgumentException(a + " must be a number: " + v);
-                    }
-                }
-                default -> throw new IllegalArgumentException("unknown option: " + a);
-            }
-        }
+    /** Rejects out-of-range values with {@link IllegalArgumentException} naming the option. */
+    SoakOptions {
         if (seconds < 1 || seconds > 86400) {
             throw new IllegalArgumentException("--seconds must be in [1, 86400]: " + seconds);
         }
@@ -60,6 +21,5 @@ record SoakOptions(int seconds, long seed, double failRate, int kills, boolean j
         if (kills < 0 || kills > 100) {
             throw new IllegalArgumentException("--kills must be in [0, 100]: " + kills);
         }
-        return new SoakOptions(seconds, seed, failRate, kills, json);
     }
 }

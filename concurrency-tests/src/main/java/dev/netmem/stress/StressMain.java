@@ -1,5 +1,6 @@
 package dev.netmem.stress;
 
+import dev.netmem.cli.Cli;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -8,7 +9,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Stack;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 import org.openjdk.jcstress.JCStress;
 import org.openjdk.jcstress.Options;
 import org.openjdk.jcstress.annotations.Expect;
@@ -18,6 +24,16 @@ import org.openjdk.jcstress.infra.collectors.InProcessCollector;
 import org.openjdk.jcstress.infra.collectors.TestResult;
 import org.openjdk.jcstress.infra.grading.GradingResult;
 import org.openjdk.jcstress.infra.grading.TestGrading;
+import org.openjdk.jcstress.infra.runners.TestList;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IParameterConsumer;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code ./netmem stress}: runs the jcstress tests of this module and prints, per test, how often
@@ -30,8 +46,40 @@ import org.openjdk.jcstress.infra.grading.TestGrading;
  * {@code --jcstress -fsm 5} for jcstress's five forks of each stress configuration). jcstress writes its result blob and
  * HTML report into the working directory; the summary goes to stdout and {@code stress-summary.json}.
  */
-public final class StressMain {
-    private StressMain() {
+@Command(name = "stress",
+        description = "jcstress tests of the refcount and teardown races: per test, how often each outcome was "
+            + "seen and how many were forbidden. Writes stress-summary.json and jcstress's HTML report into the "
+            + "working directory (./netmem stress: concurrency-tests/target/stress-<mode>/).",
+        exitCodeList = "0:every test ran, none errored, no forbidden outcome was seen")
+public final class StressMain implements Callable<Integer> {
+    @Mixin
+    private Cli.Common common;
+
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--quick", description = "CI mode (the default): jcstress 'quick' preset, one JVM "
+            + "configuration with -ea, about a minute.")
+    private boolean quick;
+
+    @Option(names = "--full", description = "Release mode: jcstress 'default' preset, every JVM configuration, "
+            + "split compilation, one fork per configuration (--jcstress -fsm 5 for five).")
+    private boolean full;
+
+    @Option(names = "--tests", paramLabel = "REGEX", description = "Only the tests whose name this regular "
+            + "expression finds (e.g. RingVsNapi).")
+    private String tests;
+
+    @Option(names = "--jcstress", arity = "0..*", paramLabel = "ARGS", parameterConsumer = Rest.class,
+            description = "Everything after it goes to jcstress (e.g. --jcstress -time 2000).")
+    private List<String> extra = new ArrayList<>();
+
+    private final PrintStream out;
+    private final PrintStream err;
+
+    private StressMain(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
     }
 
     /** Aggregated observations of one test over all its configurations. */
@@ -40,42 +88,45 @@ public final class StressMain {
     }
 
     /** {@code StressMain [--quick|--full] [--tests REGEX] [--jcstress ARGS...]}. */
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
+        Cli.forMain();
         System.exit(run(args, System.out, System.err));
     }
 
-    static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
-        String mode = "quick";
-        String tests = "dev\\.netmem\\.";
-        List<String> extra = new ArrayList<>();
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--quick" -> mode = "quick";
-                case "--full" -> mode = "full";
-                case "--tests" -> {
-                    if (++i == args.length) {
-                        err.println("netmem stress: --tests needs a regular expression");
-                        return 2;
-                    }
-                    tests = args[i];
-                }
-                case "--jcstress" -> {
-                    extra.addAll(List.of(args).subList(i + 1, args.length));
-                    i = args.length;
-                }
-                case "-h", "--help" -> {
-                    out.println("usage: ./netmem stress [--quick|--full] [--tests REGEX] [--jcstress JCSTRESS-ARGS...]");
-                    out.println("  --quick  CI mode (default): jcstress 'quick' preset, one JVM configuration, -ea");
-                    out.println("  --full   release mode: jcstress 'default' preset, every JVM configuration, split compilation, -fsm 1");
-                    return 0;
-                }
-                default -> {
-                    err.println("netmem stress: unknown option: " + args[i] + " (try --help)");
-                    return 2;
-                }
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        return commandLine(out, err).execute(args);
+    }
+
+    /** This program's command line, printing to these streams (also what shell completion is made from). */
+    public static CommandLine commandLine(PrintStream out, PrintStream err) {
+        return Cli.commandLine(new StressMain(out, err), "netmem stress", out, err);
+    }
+
+    /** Takes every remaining argument, options included, for jcstress. */
+    static final class Rest implements IParameterConsumer {
+        @Override
+        public void consumeParameters(Stack<String> args, ArgSpec argSpec, CommandSpec commandSpec) {
+            List<String> rest = new ArrayList<>();
+            while (!args.isEmpty()) {
+                rest.add(args.pop());
             }
+            List<String> all = new ArrayList<>(argSpec.<List<String>>getValue());
+            all.addAll(rest);
+            argSpec.setValue(all);
         }
-        List<String> jc = new ArrayList<>(List.of("-t", tests, "-c", "2", "-v"));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (quick && full) {
+            throw new ParameterException(spec.commandLine(), "give --quick or --full, not both");
+        }
+        String mode = full ? "full" : "quick";
+        String filter = "dev\\.netmem\\.";
+        if (tests != null) {
+            filter = checkTests(tests);
+        }
+        List<String> jc = new ArrayList<>(List.of("-t", filter, "-c", "2", "-v"));
         if (mode.equals("quick")) {
             jc.addAll(List.of("-m", "quick", "-f", "1", "-sc", "false", "-jvmArgs", "-ea -Xmx256m -XX:MaxDirectMemorySize=1g --enable-native-access=ALL-UNNAMED"));
         } else {
@@ -88,19 +139,43 @@ public final class StressMain {
         jc.addAll(extra);
         Options opts = new Options(jc.toArray(String[]::new));
         if (!opts.parse()) {
-            err.println("netmem stress: jcstress rejected the options " + jc);
-            return 2;
+            throw new ParameterException(spec.commandLine(), "jcstress rejected the options " + jc);
         }
+        Cli.startRun(err);
         long t0 = System.nanoTime();
         try {
             new JCStress(opts).run();
         } catch (AssertionError e) {
             // jcstress's own failure report; the summary below counts the same failures
-            err.println("jcstress: " + e.getMessage());
+            spec.commandLine().getErr().println("jcstress: " + e.getMessage());
         }
         double secs = (System.nanoTime() - t0) / 1e9;
         List<TestSummary> summaries = summarize(opts.getResultFile());
         return report(mode, secs, summaries, out, Path.of("stress-summary.json"));
+    }
+
+    /**
+     * The {@code --tests} filter, checked before anything runs: a valid regular expression that finds
+     * at least one of this module's tests (jcstress would otherwise run nothing and leave no results).
+     */
+    private String checkTests(String regex) {
+        Pattern p;
+        try {
+            p = Pattern.compile(regex);
+        } catch (PatternSyntaxException e) {
+            throw new ParameterException(spec.commandLine(), "--tests is not a regular expression: "
+                    + e.getDescription() + " at index " + e.getIndex() + " of " + regex);
+        }
+        TreeSet<String> all = new TreeSet<>(TestList.tests());
+        if (all.stream().noneMatch(t -> p.matcher(t).find())) {
+            StringBuilder names = new StringBuilder();
+            for (String t : all) {
+                names.append(names.isEmpty() ? "" : ", ").append(t.replaceFirst("^dev\\.netmem\\.stress\\.", ""));
+            }
+            throw new ParameterException(spec.commandLine(), "--tests " + regex + " matches no test; the tests: "
+                    + names);
+        }
+        return regex;
     }
 
     static List<TestSummary> summarize(String resultFile) throws Exception {

@@ -43,9 +43,9 @@ class SoakTest {
         assertTrue(r.rxAllocFail() > 0, report);
         assertEquals(2, r.kills().size(), report);
         assertEquals(2, r.killsOk(), report);
-        assertTrue(r.longHolds() > 0 && r.stallWarnings() > 0, report);
+        // a detached pool whose netdev is still registered never warns (the kernel's rule)
+        assertTrue(r.longHolds() > 0 && r.stallWarnings() == 0, report);
         assertEquals(r.longHolds(), r.heldReleased(), "every long-held pool was released: " + report);
-        assertTrue(r.stallSample().contains("outstanding buffers allocated at"), report);
         assertTrue(r.binds() > 3 && r.unbinds() > 3 && r.poolsDetached() > 0, report);
         assertEquals(r.poolsCreated(), r.poolsReleased(), report);
         assertTrue(r.json().contains("\"leaks\":0,"), r.json());
@@ -130,20 +130,28 @@ class SoakTest {
     }
 
     @Test
-    void shouldRejectBadUsageWithExitTwo() throws Exception {
-        for (String[] args : new String[][] {{"--seconds", "0"}, {"--seconds"}, {"--fail-rate", "x"},
-            {"--fail-rate", "0.9"}, {"--frobnicate"}, {"--kills", "-1"}}) {
+    void shouldRejectBadUsageWithOneLineAndExitTwo() throws Exception {
+        String[][] cases = {
+            {"netmem soak: --seconds must be in [1, 86400]: 0", "--seconds", "0"},
+            {"netmem soak: Missing required parameter for option '--seconds' (N)", "--seconds"},
+            {"netmem soak: Invalid value for option '--fail-rate': 'x' is not a double", "--fail-rate", "x"},
+            {"netmem soak: --fail-rate must be in [0, 0.5]: 0.9", "--fail-rate", "0.9"},
+            {"netmem soak: Unknown option: '--frobnicate'", "--frobnicate"},
+            {"netmem soak: --kills must be in [0, 100]: -1", "--kills", "-1"}};
+        for (String[] c : cases) {
             ByteArrayOutputStream err = new ByteArrayOutputStream();
-            int exit = SoakMain.run(List.of(args), new PrintStream(new ByteArrayOutputStream()),
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            List<String> args = List.of(c).subList(1, c.length);
+            int exit = SoakMain.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
                     new PrintStream(err, true, StandardCharsets.UTF_8));
             assertEquals(2, exit, String.join(" ", args));
-            assertTrue(err.toString(StandardCharsets.UTF_8).startsWith("netmem soak: "), err.toString());
+            assertEquals(c[0] + " (see ./netmem soak --help)\n", err.toString(StandardCharsets.UTF_8));
+            assertEquals("", out.toString(StandardCharsets.UTF_8));
         }
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        SoakMain.run(List.of("--seconds", "0"), System.out, new PrintStream(err, true, StandardCharsets.UTF_8));
-        assertTrue(err.toString(StandardCharsets.UTF_8).startsWith("netmem soak: --seconds must be in [1, 86400]: 0"));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         assertEquals(0, SoakMain.run(List.of("--help"), new PrintStream(out, true, StandardCharsets.UTF_8), System.err));
-        assertTrue(out.toString(StandardCharsets.UTF_8).startsWith("usage: ./netmem soak"));
+        assertTrue(out.toString(StandardCharsets.UTF_8).startsWith("Usage: netmem soak [-h] [--debug] [--json]"),
+                out.toString(StandardCharsets.UTF_8));
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("  0   no invariant was violated and nothing leaked"));
     }
 }

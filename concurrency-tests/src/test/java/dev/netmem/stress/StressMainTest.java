@@ -48,13 +48,27 @@ class StressMainTest {
     }
 
     @Test
-    void rejectsBadUsage() throws Exception {
+    void rejectsBadUsageInOneLineWithExit2BeforeRunningAnything() throws Exception {
+        assertUsage("netmem stress: Unknown option: '--frobnicate'", "--frobnicate");
+        assertUsage("netmem stress: Missing required parameter for option '--tests' (REGEX)", "--tests");
+        assertUsage("netmem stress: give --quick or --full, not both", "--quick", "--full");
+        assertUsage("netmem stress: --tests is not a regular expression: Unclosed character class at index 0 of [",
+                "--tests", "[");
         ByteArrayOutputStream e = new ByteArrayOutputStream();
-        PrintStream err = new PrintStream(e, true, StandardCharsets.UTF_8);
-        assertEquals(2, StressMain.run(new String[] {"--frobnicate"}, out, err));
-        assertTrue(e.toString(StandardCharsets.UTF_8).contains("unknown option: --frobnicate"));
-        assertEquals(2, StressMain.run(new String[] {"--tests"}, out, err));
-        assertEquals(0, StressMain.run(new String[] {"--help"}, out, err));
-        assertTrue(bytes.toString(StandardCharsets.UTF_8).contains("usage: ./netmem stress"));
+        assertEquals(2, StressMain.run(new String[] {"--tests", "NoSuchTest"}, out,
+                new PrintStream(e, true, StandardCharsets.UTF_8)));
+        assertTrue(e.toString(StandardCharsets.UTF_8).startsWith(
+                "netmem stress: --tests NoSuchTest matches no test; the tests: "), e.toString(StandardCharsets.UTF_8));
+        assertTrue(e.toString(StandardCharsets.UTF_8).contains("RingVsNapiStress"), e.toString(StandardCharsets.UTF_8));
+        assertEquals("", bytes.toString(StandardCharsets.UTF_8));
+        assertEquals(0, StressMain.run(new String[] {"--help"}, out, System.err));
+        assertTrue(bytes.toString(StandardCharsets.UTF_8).startsWith("Usage: netmem stress [-h] [--debug] [--full]"),
+                bytes.toString(StandardCharsets.UTF_8));
+    }
+
+    private void assertUsage(String message, String... args) {
+        ByteArrayOutputStream e = new ByteArrayOutputStream();
+        assertEquals(2, StressMain.run(args, out, new PrintStream(e, true, StandardCharsets.UTF_8)));
+        assertEquals(message + " (see ./netmem stress --help)\n", e.toString(StandardCharsets.UTF_8));
     }
 }

@@ -39,7 +39,8 @@ import org.junit.jupiter.api.Test;
  *   <li>the emulated wire names the NIC and {@code net}, nothing above;</li>
  *   <li>the stack names only {@code net}: never a driver, the netdev family or io_uring;</li>
  *   <li>the netdev family names no io_uring (zcrx) type;</li>
- *   <li>io_uring's zcrx receive ({@code zcrx}) sits on top and may name any layer.</li>
+ *   <li>io_uring's zcrx receive ({@code zcrx}) sits on top and may name any layer;</li>
+ *   <li>the JFR events ({@code jfr}) name no layer, so that every layer may emit them.</li>
  * </ul>
  */
 class LayeringTest {
@@ -54,7 +55,9 @@ class LayeringTest {
             "wire", List.of(BASE + "stack/", BASE + "netdev/", BASE + "zcrx/", ZCRX_PROVIDER),
             "stack", List.of(BASE + "nic/", BASE + "wire/", BASE + "netdev/", BASE + "zcrx/", ZCRX_PROVIDER),
             "netdev", List.of(BASE + "wire/", BASE + "zcrx/", ZCRX_PROVIDER),
-            "zcrx", List.of());
+            "zcrx", List.of(),
+            "jfr", List.of(BASE + "net/", BASE + "nic/", BASE + "wire/", BASE + "stack/", BASE + "netdev/",
+                    BASE + "zcrx/", ZCRX_PROVIDER));
 
     private static final Pattern CLASS_IN_DESCRIPTOR = Pattern.compile("L([\\w/$]+)[;<]");
 

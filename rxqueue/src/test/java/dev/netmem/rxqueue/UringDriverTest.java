@@ -206,6 +206,21 @@ class UringDriverTest {
         }
     }
 
+    /**
+     * Sends {@code total} bytes of stream {@code seed} to {@code port} and receives them on {@code sock}
+     * until the FIN (verified in {@code dmabuf} when devmem records come), then checks the SHA-256 of
+     * what was read equals the sender's.
+     */
+    private void streamAndVerify(NetDevice dev, DevmemSocket sock, Dmabuf dmabuf, int port, long seed, long total)
+            throws InterruptedException {
+        AtomicReference<String> sent = new AtomicReference<>();
+        Thread s = sender(port, seed, total, sent, false);
+        MessageDigest md = sha256();
+        assertEquals(total, receiveAll(sock, dmabuf, seed, md, stats(dev)));
+        s.join(T);
+        assertEquals(sent.get(), HexFormat.of().formatHex(md.digest()), "sha256 of what was sent = what was read");
+    }
+
     private static String stats(NetDevice dev) {
         StringBuilder s = new StringBuilder();
         for (int i = 0; i < dev.numRxQueues(); i++) {
@@ -248,13 +263,7 @@ class UringDriverTest {
         DevmemSocket sock = NetStack.of(dev).openSocket(port);
         IoUringNic nic = (IoUringNic) dev.driver();
         try (IoUringNic.Listener l = nic.listen(port)) {
-            AtomicReference<String> sent = new AtomicReference<>();
-            long total = 32L << 20;
-            Thread s = sender(port, 1, total, sent, false);
-            MessageDigest md = sha256();
-            assertEquals(total, receiveAll(sock, null, 1, md, stats(dev)));
-            s.join(T);
-            assertEquals(sent.get(), HexFormat.of().formatHex(md.digest()), "sha256 of what was sent = what was read");
+            streamAndVerify(dev, sock, null, port, 1, 32L << 20);
             assertEquals(1, l.accepted());
         }
         RxQueue q = dev.rxQueue(1);
@@ -290,12 +299,8 @@ class UringDriverTest {
         DevmemSocket sock = NetStack.of(dev).openSocket(port);
         long total = 16L << 20;
         try (IoUringNic.Listener l = nic.listen(port)) {
-            AtomicReference<String> sent = new AtomicReference<>();
-            Thread s = sender(port, 8, total, sent, false);
-            MessageDigest md = sha256();
-            assertEquals(total, receiveAll(sock, null, 8, md, stats(dev)));
-            s.join(T);
-            assertEquals(sent.get(), HexFormat.of().formatHex(md.digest()));
+            assertEquals(port, l.port());
+            streamAndVerify(dev, sock, null, port, 8, total);
         }
         RxQueue q = dev.rxQueue(0);
         System.out.println(option + ": " + stats(dev));
@@ -318,13 +323,8 @@ class UringDriverTest {
         DevmemSocket sock = NetStack.of(dev).openSocket(port);
         IoUringNic nic = (IoUringNic) dev.driver();
         try (IoUringNic.Listener l = nic.listen(port)) {
-            AtomicReference<String> sent = new AtomicReference<>();
-            long total = 32L << 20;
-            Thread s = sender(port, 2, total, sent, false);
-            MessageDigest md = sha256();
-            assertEquals(total, receiveAll(sock, dmabuf, 2, md, stats(dev)));
-            s.join(T);
-            assertEquals(sent.get(), HexFormat.of().formatHex(md.digest()));
+            assertEquals(port, l.port());
+            streamAndVerify(dev, sock, dmabuf, port, 2, 32L << 20);
         }
         assertEquals(0, sock.outstandingTokens());
         assertEquals(b.id(), Netdev.queueGet(dev.ifindex(), 0).dmabuf().orElseThrow());

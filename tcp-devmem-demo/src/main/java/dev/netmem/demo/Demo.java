@@ -57,13 +57,20 @@ final class Demo {
     static final int MSS = 4000;
     private static final long DMABUF_BYTES = 16L << 20;
     private static final int IOV_BYTES = 256 << 10;
+    /** The consumer JVM's flags, each said once, here. */
     private static final List<String> CONSUMER_JVM_FLAGS = List.of(
+            // Chronicle Bytes (the consumer's zero-copy view) reaches into these JDK internals on JDK 25
             "--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
             "--add-opens=java.base/java.io=ALL-UNNAMED", "--add-opens=java.base/java.util=ALL-UNNAMED",
             "--add-opens=java.base/java.nio=ALL-UNNAMED", "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
             "--add-exports=java.base/sun.nio.ch=ALL-UNNAMED", "--add-exports=java.base/jdk.internal.ref=ALL-UNNAMED",
+            // ... and uses sun.misc.Unsafe's memory access, which JDK 25 otherwise warns about (JEP 471)
             "--add-exports=jdk.unsupported/sun.misc=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-            "--enable-native-access=ALL-UNNAMED", "-Xmx256m", "-XX:+UseSerialGC");
+            // its native helpers (and the zcrx user ring's FFM views) on the class path
+            "--enable-native-access=ALL-UNNAMED",
+            // a small heap and the serial collector: the consumer holds no data, so it starts fast and
+            // leaves the second core to the receiver
+            "-Xmx256m", "-XX:+UseSerialGC");
 
     private final DemoOptions o;
     private final PrintStream out;
@@ -80,6 +87,7 @@ final class Demo {
     private volatile boolean consumerDied;
     private volatile PagePool statsPool;
     private volatile String consumerFailure;
+    private String senderStopped;
     private String nicName = "?";
     private double setupSeconds;
     private long cpuAtStart;
@@ -99,8 +107,9 @@ final class Demo {
     int run() throws Exception {
         long runStart = System.nanoTime();
         NicDriver driver = chooseDriver();
+        // 64 MiB for queue 0's traffic, 2 MiB for each idle queue's ring (256 pages, 256 header frags, bulk refills)
         NetDevice dev = NetDevice.builder("demo0").rxQueues(o.queues()).headerSplit(true, 0)
-                .hostBytes(64L << 20).driver(driver).build();
+                .hostBytes((64L << 20) + (o.queues() - 1) * (2L << 20)).driver(driver).build();
         IoUringNic nic = driver instanceof IoUringNic u ? u : null;
         nicName = driver.name();
         dev.open();
@@ -224,7 +233,9 @@ final class Demo {
                     if (!consumerDied) {
                         throw e;
                     }
-                    shaSent = "sender stopped: " + e.getCause().getMessage(); // we closed the connection on it
+                    // we closed the connection on it: what it wrote until then
+                    sentBytes = e.getCause() instanceof Sender.Stopped st ? st.bytes() : 0;
+                    senderStopped = e.getCause().getMessage();
                 }
             }
             stats = dev.rxQueue(0).pagePool().stats();
@@ -645,7 +656,9 @@ final class Demo {
         PrintStream text = o.json() ? err : out;
         text.printf("%n== netmem demo summary ==%n");
         text.printf("nic %s, provider %s, mode %s, %d queue(s)%n", nicName, o.provider(), o.mode(), o.queues());
-        if (shaSent != null) {
+        if (senderStopped != null) {
+            text.printf("sent      %,d bytes, then the connection was closed on the sender (%s)%n", sent, senderStopped);
+        } else if (shaSent != null) {
             text.printf("sent      %,d bytes  sha256 %s%n", sent, shaSent);
         }
         double cpuS = cpuSeconds();
@@ -653,8 +666,8 @@ final class Demo {
                 got, seconds, gbps, setupSeconds);
         text.printf("cpu       %.2f s in the receiver and consumer JVMs = %.2f s per GB%n", cpuS,
                 got == 0 ? 0 : cpuS / (got / 1e9));
-        text.printf("verified  sha256 %s in place by the consumer JVM, pattern errors %d -> %s%n", shaVerified,
-                patternErrors, verified ? "OK" : "FAILED");
+        text.printf("verified  sha256 %s %s, pattern errors %d -> %s%n", shaVerified, howVerified(), patternErrors,
+                verified ? "OK" : "FAILED");
         if (consumerFailure != null) {
             text.printf("consumer  %s; its %d tokens were reclaimed by closing the socket%n", consumerFailure,
                     tokensReclaimed);
@@ -668,6 +681,17 @@ final class Demo {
                     tokensReclaimed, inflightAfter, stats, patternErrors));
         }
         return ok ? 0 : 1;
+    }
+
+    /** Where the consumer read what it verified: in place only for zerocopy from shared memory. */
+    private String howVerified() {
+        if (o.mode().equals("copy")) {
+            return "by the consumer JVM from copies piped to it (--mode copy)";
+        }
+        if (o.provider().equals("host")) {
+            return "by the consumer JVM from copies piped to it (host pages are not shared: recvmsg copied the payload)";
+        }
+        return "in place by the consumer JVM";
     }
 
     private String json(long sent, String shaSent, long got, double seconds, double gbps, String shaVerified,

@@ -4,7 +4,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Parsed {@code ./netmem demo} options. Every bad argument is rejected with a message naming it.
+ * Validated {@code ./netmem demo} options ({@link DemoMain} parses them). Every bad value is rejected
+ * with a message naming it.
  *
  * @param provider    {@code host}, {@code dmabuf} or {@code user-ring}
  * @param mode        {@code zerocopy} or {@code copy}
@@ -22,71 +23,58 @@ import java.util.Locale;
 record DemoOptions(String provider, String mode, long bytes, double seconds, int queues, boolean json,
                    int listenPort, int connections, boolean quiet, String nic, String verify) {
 
-    static final String USAGE = """
-            usage: ./netmem demo [--nic uring|emulated] [--provider host|dmabuf|user-ring] [--mode zerocopy|copy]
-                                 [--bytes N[k|m|g] | --seconds S] [--queues N] [--json] [--quiet] [--verify both|pattern|sha256]
-                                 [--listen PORT [--connections N]]
-                   ./netmem demo send --to HOST:PORT --bytes N[k|m|g]
-            defaults: --nic uring (emulated where io_uring is unavailable) --provider dmabuf --mode zerocopy
-                      --seconds 20 --queues 2""";
+    /** The providers {@code --provider} accepts (and shell completion offers). */
+    static final List<String> PROVIDERS = List.of("host", "dmabuf", "user-ring");
+    /** The modes {@code --mode} accepts. */
+    static final List<String> MODES = List.of("zerocopy", "copy");
+    /** The NIC drivers {@code --nic} accepts. */
+    static final List<String> NICS = List.of("uring", "emulated");
+    /** What {@code --verify} accepts. */
+    static final List<String> VERIFY = List.of("both", "pattern", "sha256");
+    /** {@code --queues} range: the emulated NIC's RX queues (the demo receives on queue 0). */
+    static final int MIN_QUEUES = 1;
+    /** See {@link #MIN_QUEUES}. */
+    static final int MAX_QUEUES = 64;
 
-    /** Parses; throws {@link IllegalArgumentException} with a precise message on bad usage. */
-    static DemoOptions parse(List<String> args) {
-        String provider = "dmabuf";
-        String mode = "zerocopy";
-        long bytes = 0;
-        double seconds = 0;
-        int queues = 2;
-        boolean json = false;
-        boolean quiet = false;
-        int listen = -1;
-        int connections = 1;
-        String nic = "uring";
-        String verify = "both";
-        for (int i = 0; i < args.size(); i++) {
-            String a = args.get(i);
-            switch (a) {
-                case "--provider" -> provider = oneOf(a, value(args, ++i, a), "host", "dmabuf", "user-ring");
-                case "--mode" -> mode = oneOf(a, value(args, ++i, a), "zerocopy", "copy");
-                case "--bytes" -> bytes = parseBytes(a, value(args, ++i, a));
-                case "--seconds" -> seconds = parsePositiveDouble(a, value(args, ++i, a));
-                case "--queues" -> queues = parseInt(a, value(args, ++i, a), 1, 64);
-                case "--listen" -> listen = parseInt(a, value(args, ++i, a), 1, 65535);
-                case "--connections" -> connections = parseInt(a, value(args, ++i, a), 1, 1_000_000);
-                case "--nic" -> nic = oneOf(a, value(args, ++i, a), "uring", "emulated");
-                case "--verify" -> verify = oneOf(a, value(args, ++i, a), "both", "pattern", "sha256");
-                case "--json" -> json = true;
-                case "--quiet" -> quiet = true;
-                default -> throw new IllegalArgumentException("unknown option: " + a);
-            }
+    /**
+     * Validates what the command line gave ({@code null}: not given) and applies the defaults; throws
+     * {@link IllegalArgumentException} with a precise message on bad usage.
+     */
+    static DemoOptions of(String provider, String mode, String bytes, String seconds, int queues, boolean json,
+                          Integer listen, Integer connections, boolean quiet, String nic, String verify) {
+        String p = oneOf("--provider", provider == null ? "dmabuf" : provider, PROVIDERS);
+        String m = oneOf("--mode", mode == null ? "zerocopy" : mode, MODES);
+        String n = oneOf("--nic", nic == null ? "uring" : nic, NICS);
+        String v = oneOf("--verify", verify == null ? "both" : verify, VERIFY);
+        long b = bytes == null ? 0 : parseBytes("--bytes", bytes);
+        double s = seconds == null ? 0 : parsePositiveDouble("--seconds", seconds);
+        checkRange("--queues", queues, MIN_QUEUES, MAX_QUEUES);
+        int port = -1;
+        if (listen != null) {
+            port = checkRange("--listen", listen, 1, 65535);
         }
-        if (bytes > 0 && seconds > 0) {
+        int conns = 1;
+        if (connections != null) {
+            conns = checkRange("--connections", connections, 1, 1_000_000);
+        }
+        if (b > 0 && s > 0) {
             throw new IllegalArgumentException("give --bytes or --seconds, not both");
         }
-        if (listen > 0 && (bytes > 0 || seconds > 0)) {
+        if (port > 0 && (b > 0 || s > 0)) {
             throw new IllegalArgumentException("--listen receives what clients send: --bytes/--seconds do not apply");
         }
-        if (listen < 0 && connections != 1) {
+        if (port < 0 && connections != null) {
             throw new IllegalArgumentException("--connections needs --listen");
         }
-        if (listen < 0 && bytes == 0 && seconds == 0) {
-            seconds = 20;
+        if (port < 0 && b == 0 && s == 0) {
+            s = 20;
         }
-        return new DemoOptions(provider, mode, bytes, seconds, queues, json, listen, connections, quiet, nic, verify);
+        return new DemoOptions(p, m, b, s, queues, json, port, conns, quiet, n, v);
     }
 
-    private static String value(List<String> args, int i, String opt) {
-        if (i >= args.size()) {
-            throw new IllegalArgumentException(opt + " needs a value");
-        }
-        return args.get(i);
-    }
-
-    private static String oneOf(String opt, String v, String... allowed) {
-        for (String s : allowed) {
-            if (s.equals(v)) {
-                return v;
-            }
+    private static String oneOf(String opt, String v, List<String> allowed) {
+        if (allowed.contains(v)) {
+            return v;
         }
         throw new IllegalArgumentException(opt + " must be one of " + String.join("|", allowed) + ": " + v);
     }
@@ -127,15 +115,10 @@ record DemoOptions(String provider, String mode, long bytes, double seconds, int
         }
     }
 
-    private static int parseInt(String opt, String v, int min, int max) {
-        try {
-            int n = Integer.parseInt(v);
-            if (n < min || n > max) {
-                throw new NumberFormatException();
-            }
-            return n;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(opt + " must be an integer in [" + min + ", " + max + "]: " + v);
+    private static int checkRange(String opt, int n, int min, int max) {
+        if (n < min || n > max) {
+            throw new IllegalArgumentException(opt + " must be an integer in [" + min + ", " + max + "]: " + n);
         }
+        return n;
     }
 }

@@ -36,6 +36,22 @@ final class Sender {
         }
     }
 
+    /** The connection failed after {@link #bytes()} bytes were written to it. */
+    static final class Stopped extends IOException {
+        private static final long serialVersionUID = 1L;
+        private final long bytes;
+
+        Stopped(long bytes, IOException cause) {
+            super(cause.getMessage(), cause);
+            this.bytes = bytes;
+        }
+
+        /** Bytes written before the failure. */
+        long bytes() {
+            return bytes;
+        }
+    }
+
     static Result send(OutputStream out, long bytes, double seconds) throws IOException {
         return send(out, bytes, seconds, true);
     }
@@ -47,16 +63,20 @@ final class Sender {
         long start = System.nanoTime();
         long deadline = seconds > 0 ? start + (long) (seconds * 1e9) : Long.MAX_VALUE;
         long pos = 0;
-        while (bytes > 0 ? pos < bytes : System.nanoTime() < deadline) {
-            int n = (int) (bytes > 0 ? Math.min(CHUNK, bytes - pos) : CHUNK);
-            p.fill(buf, n, pos);
-            out.write(buf, 0, n);
-            if (hash) {
-                sha.update(buf, 0, n);
+        try {
+            while (bytes > 0 ? pos < bytes : System.nanoTime() < deadline) {
+                int n = (int) (bytes > 0 ? Math.min(CHUNK, bytes - pos) : CHUNK);
+                p.fill(buf, n, pos);
+                out.write(buf, 0, n);
+                if (hash) {
+                    sha.update(buf, 0, n);
+                }
+                pos += n;
             }
-            pos += n;
+            out.flush();
+        } catch (IOException e) {
+            throw new Stopped(pos, e);
         }
-        out.flush();
         return new Result(pos, hash ? HexFormat.of().formatHex(sha.digest()) : null, (System.nanoTime() - start) / 1e9);
     }
 

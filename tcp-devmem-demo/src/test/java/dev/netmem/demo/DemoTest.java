@@ -1,7 +1,6 @@
 package dev.netmem.demo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -30,6 +29,12 @@ class DemoTest {
     private record Run(int exit, String stdout, String stderr) {
         String json() {
             String[] lines = stdout.strip().split("\n");
+            return lines[lines.length - 1];
+        }
+
+        /** The last line of stderr (a line before it may report the sweep of a dead process's files). */
+        String lastErrLine() {
+            String[] lines = stderr.strip().split("\n");
             return lines[lines.length - 1];
         }
 
@@ -84,6 +89,26 @@ class DemoTest {
         assertEquals("false", r.field("consumer_died"));
         assertTrue(Double.parseDouble(r.field("gbps")) > 0);
         assertTrue(r.json().contains("\"page_pool\":{\"fast\":"), r.json());
+        String how = mode.equals("copy") ? "by the consumer JVM from copies piped to it (--mode copy)"
+                : provider.equals("host")
+                ? "by the consumer JVM from copies piped to it (host pages are not shared: recvmsg copied the payload)"
+                : "in place by the consumer JVM";
+        assertTrue(r.stderr().contains("verified  sha256 " + r.field("sha256_verified") + " " + how + ", pattern errors 0 -> OK"),
+                r.stderr());
+    }
+
+    /** The edges of --queues: one queue (every flow on the bound queue) and the most the help offers. */
+    @ParameterizedTest(name = "--queues {0} --provider {1} --nic {2}")
+    @CsvSource({"1,dmabuf,uring", "1,host,uring", "1,user-ring,uring", "64,dmabuf,uring", "64,host,uring",
+        "64,user-ring,uring", "1,dmabuf,emulated", "1,host,emulated", "64,dmabuf,emulated", "64,host,emulated"})
+    @Timeout(120)
+    void shouldRunWithEveryQueueCountTheHelpAccepts(int queues, String provider, String nic) throws Exception {
+        Run r = run("--queues", String.valueOf(queues), "--provider", provider, "--nic", nic, "--bytes", "24m",
+                "--json", "--quiet");
+        assertEquals(0, r.exit(), r.stderr() + r.stdout());
+        assertEquals(String.valueOf(queues), r.field("queues"));
+        assertEquals(String.valueOf(24 << 20), r.field("bytes"));
+        assertEquals("true", r.field("verified"));
     }
 
     @Test
@@ -145,19 +170,79 @@ class DemoTest {
         assertTrue(Integer.parseInt(r.field("tokens_reclaimed")) > 0, r.json());
         assertEquals("0", r.field("inflight_after"));
         assertTrue(r.stderr().contains("tokens were reclaimed by closing the socket"), r.stderr());
+        long sent = Long.parseLong(r.field("bytes_sent"));
+        assertTrue(sent > 0, r.json());
+        assertTrue(r.stderr().contains(String.format("sent      %,d bytes, then the connection was closed on the sender (",
+                sent)), r.stderr());
     }
 
     @Test
-    void shouldRejectBadUsageWithAClearMessage() throws Exception {
-        Run r = run("--provider", "nvme");
-        assertEquals(2, r.exit());
-        assertTrue(r.stderr().startsWith("netmem demo: --provider must be one of host|dmabuf|user-ring: nvme"),
-                r.stderr());
-        assertEquals(2, run("--bytes", "-5").exit());
-        assertTrue(run("--bytes", "1m", "--seconds", "3").stderr().contains("give --bytes or --seconds, not both"));
-        assertTrue(run("--frobnicate").stderr().contains("unknown option: --frobnicate"));
-        assertTrue(run("--queues").stderr().contains("--queues needs a value"));
-        assertTrue(run("send", "--to", "nohost", "--bytes", "1k").stderr().contains("--to must be HOST:PORT: nohost"));
-        assertFalse(run("--help").stdout().isEmpty());
+    void shouldRejectBadUsageWithOneLineAndExit2() throws Exception {
+        assertUsage("netmem demo: --provider must be one of host|dmabuf|user-ring: nvme", "--provider", "nvme");
+        assertUsage("netmem demo: --bytes must be a positive byte count like 64m: -5", "--bytes", "-5");
+        assertUsage("netmem demo: give --bytes or --seconds, not both", "--bytes", "1m", "--seconds", "3");
+        assertUsage("netmem demo: Unknown option: '--frobnicate'", "--frobnicate");
+        assertUsage("netmem demo: Missing required parameter for option '--queues' (N)", "--queues");
+        assertUsage("netmem demo: --queues must be an integer in [1, 64]: 0", "--queues", "0");
+        assertUsage("netmem demo: --queues must be an integer in [1, 64]: 65", "--queues", "65");
+        assertUsage("netmem demo: --connections needs --listen", "--connections", "2");
+        assertUsage("netmem demo send: --to must be HOST:PORT: nohost", "send", "--to", "nohost", "--bytes", "1k");
+        assertUsage("netmem demo send: Missing required option: '--to=HOST:PORT'", "send", "--bytes", "1k");
+    }
+
+    private static void assertUsage(String message, String... args) throws Exception {
+        Run r = run(args);
+        assertEquals(2, r.exit(), r.stderr());
+        String command = message.substring(0, message.indexOf(':'));
+        assertEquals(message + " (see ./" + command + " --help)\n", r.stderr());
+        assertEquals("", r.stdout());
+    }
+
+    @Test
+    void shouldAnswerHelpWithTheOptionsAndTheExitCodes() throws Exception {
+        Run r = run("--help");
+        assertEquals(0, r.exit());
+        assertTrue(r.stdout().startsWith("Usage: netmem demo [-h] [--debug]"), r.stdout());
+        assertTrue(r.stdout().contains("--queues=N             RX queues of the NIC, 1..64 (default: 2); the"),
+                r.stdout());
+        assertTrue(r.stdout().contains("""
+                Exit codes:
+                  0   every byte verified and nothing leaked (tokens, buffers, shared files)
+                  1   the run failed: a check did not pass, or a runtime error (one line;
+                        --debug for the stack trace)
+                  2   bad usage: nothing was run"""), r.stdout());
+        assertEquals("", r.stderr());
+        assertTrue(run("send", "--help").stdout().startsWith("Usage: netmem demo send [-h] [--debug] --bytes="));
+    }
+
+    @ParameterizedTest(name = "--nic {0}")
+    @CsvSource({"uring,Address already in use (EADDRINUSE),dev.netmem.uring.SyscallException",
+        "emulated,Address already in use,java.net.BindException"})
+    @Timeout(60)
+    void shouldReportABusyListenPortInOneLineWithExit1(String nic, String why, String cause) throws Exception {
+        try (ServerSocket busy = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            int port = busy.getLocalPort();
+            Run r = run("--nic", nic, "--listen", String.valueOf(port), "--quiet");
+            assertEquals(1, r.exit(), r.stderr());
+            assertEquals("netmem demo: cannot listen on 127.0.0.1:" + port + ": " + why
+                    + " (--debug shows the stack trace)", r.lastErrLine());
+            Run debug = run("--nic", nic, "--listen", String.valueOf(port), "--quiet", "--debug");
+            assertEquals(1, debug.exit());
+            assertTrue(debug.stderr().contains("dev.netmem.cli.Cli$Failure: cannot listen on 127.0.0.1:" + port),
+                    debug.stderr());
+            assertTrue(debug.stderr().contains("Caused by: " + cause), debug.stderr());
+        }
+    }
+
+    @Test
+    void shouldReportAClosedPortInOneLineWithExit1() throws Exception {
+        int port;
+        try (ServerSocket probe = new ServerSocket(0)) {
+            port = probe.getLocalPort();
+        }
+        Run r = run("send", "--to", "127.0.0.1:" + port, "--bytes", "1k");
+        assertEquals(1, r.exit());
+        assertEquals("netmem demo send: cannot connect to 127.0.0.1:" + port
+                + ": Connection refused (--debug shows the stack trace)", r.lastErrLine());
     }
 }

@@ -84,6 +84,8 @@ public final class MpscArrayRing<E> extends MpscRingPad2 {
         this.buffer = new Object[size];
         this.mask = size - 1;
         this.capacity = capacity;
+        // Acquire partner: none needed beyond safe publication of the ring; producers read the limit
+        // opaquely and re-derive it from CONSUMER_INDEX (getAcquire) whenever it looks exhausted.
         PRODUCER_LIMIT.setRelease(this, (long) capacity);
     }
 
@@ -111,7 +113,7 @@ public final class MpscArrayRing<E> extends MpscRingPad2 {
                 PRODUCER_LIMIT.setOpaque(this, limit);
             }
         } while (!PRODUCER_INDEX.compareAndSet(this, p, p + 1));
-        // release partner: the getAcquire of the slot in poll()
+        // Release store of the element; acquire partner: the getAcquire of the slot in poll()
         ELEMENT.setRelease(buffer, (int) p & mask, e);
         return true;
     }
@@ -141,6 +143,7 @@ public final class MpscArrayRing<E> extends MpscRingPad2 {
             }
         } while (!PRODUCER_INDEX.compareAndSet(this, p, p + k));
         for (int i = 0; i < k; i++) {
+            // Acquire partner: the getAcquire of the slot in poll()
             ELEMENT.setRelease(buffer, (int) (p + i) & mask, src[from + i]);
         }
         return k;
@@ -167,7 +170,8 @@ public final class MpscArrayRing<E> extends MpscRingPad2 {
             } while (e == null);
         }
         ELEMENT.setOpaque(buffer, slot, null);
-        // release partner: the producers' getAcquire of consumerIndex in offer()/offerBulk()
+        // Release store of the index; acquire partner: the producers' getAcquire of consumerIndex in
+        // offer()/offerBulk(), which may reuse the slot only after seeing it emptied
         CONSUMER_INDEX.setRelease(this, c + 1);
         return (E) e;
     }

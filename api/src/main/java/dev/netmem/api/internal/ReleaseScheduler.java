@@ -7,7 +7,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The one daemon thread that runs deferred pool releases ({@code release_dw} work items): a
- * destroyed pool with buffers in flight re-checks itself here every {@code releaseRetry}.
+ * destroyed pool with buffers in flight re-checks itself here, re-arming after every pass that
+ * leaves buffers in flight.
  */
 public final class ReleaseScheduler {
     private static final ScheduledThreadPoolExecutor EXECUTOR;
@@ -24,9 +25,8 @@ public final class ReleaseScheduler {
     private ReleaseScheduler() {
     }
 
-    /** Runs {@code task} every {@code period}, first after one period. */
-    public static ScheduledFuture<?> every(Duration period, Runnable task) {
-        long ns = period.toNanos();
-        return EXECUTOR.scheduleWithFixedDelay(task, ns, ns, TimeUnit.NANOSECONDS);
+    /** Runs {@code task} once after {@code delay} ({@code schedule_delayed_work}); the task re-arms itself. */
+    public static ScheduledFuture<?> after(Duration delay, Runnable task) {
+        return EXECUTOR.schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
     }
 }

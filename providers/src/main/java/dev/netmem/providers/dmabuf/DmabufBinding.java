@@ -32,18 +32,21 @@ import java.util.function.Consumer;
  *
  * <h2>References</h2>
  * The binding is freed when its reference count reaches zero. References are held by the owner
- * (from {@link #bind} until {@link #unbind}), by each page pool using the binding (provider
- * {@code init} to {@code destroy}) and by each buffer out of the genpool ({@code allocNetmems} to
- * {@code releaseNetmem}).
+ * (from {@link #bind} until {@link #unbind}) and by each page pool using the binding (provider
+ * {@code init} to {@code destroy}). A buffer out of the genpool holds none: its pool does, and a
+ * pool is not destroyed while its buffers are in flight (devmem.c: RX net_iovs take no binding
+ * reference).
  *
  * <h2>Lifecycle</h2>
  * {@code BOUND → UNBOUND → FREED}. {@link #unbind()} erases the id, stops handing out chunks (even
  * if some are free), calls the queue-close hook for each bound queue (the RX-queue layer restarts the
  * queue without the provider: {@code __net_mp_close_rxq}) and drops the owner reference. Buffers
  * still out come home through their pools' release path; the last reference unmaps the dma-buf and
- * drops the binding's dma-buf reference. If chunks were still out at that point (a buffer released
- * with the wrong {@code pp_ref_count} keeps its chunk), the binding logs the kernel's
- * "can't destroy genpool" warning and ends {@code LEAKED} instead: the memory stays mapped.
+ * drops the binding's dma-buf reference. If chunks were still out at that point (a buffer whose
+ * release was refused, for a {@code pp_ref_count} other than 1, keeps its chunk while its pool
+ * counts it released), the binding logs the kernel's "can't destroy genpool" warning and leaks only
+ * the chunk allocator ({@code LEAKED}): the dma-buf is still unmapped and its reference dropped, as
+ * {@code __net_devmem_dmabuf_binding_free} does.
  *
  * <h2>Execution contexts</h2>
  * {@code allocNetmems}: the pool's allocation context (NAPI). {@code releaseNetmem}, queries and
@@ -59,7 +62,10 @@ public final class DmabufBinding implements MemoryProvider {
         UNBOUND,
         /** Every buffer came home and the last reference is gone: unmapped, dma-buf released. */
         FREED,
-        /** The last reference went while chunks were out ("can't destroy genpool"): memory leaked. */
+        /**
+         * The last reference went while chunks were out ("can't destroy genpool"): the chunk
+         * allocator is leaked; the dma-buf was still unmapped and released.
+         */
         LEAKED
     }
 
@@ -186,7 +192,7 @@ public final class DmabufBinding implements MemoryProvider {
      * logged and the remaining queues are still closed (the kernel WARNs and goes on).
      *
      * @return the chunks still out when the owner reference was dropped; the binding is freed when
-     *         they have all come home
+     *         the pools using it are released, which they are once those chunks came home
      * @throws IllegalCallerException if the binding has an owner ({@code EPERM}): use
      *                                {@link #unbind(Object)}
      * @throws IllegalStateException  if the binding was already unbound
@@ -203,12 +209,12 @@ public final class DmabufBinding implements MemoryProvider {
      */
     public int unbind(Object caller) {
         if (caller != owner) {
-            throw new IllegalCallerException("EPERM: devmem binding " + id
+            throw new IllegalCallerException("EPERM: devmem binding " + idString()
                     + " belongs to another netdev netlink socket; only its owner can unbind it");
         }
         synchronized (this) {
             if (state != State.BOUND) {
-                throw new IllegalStateException("devmem binding " + id + " is already unbound");
+                throw new IllegalStateException("devmem binding " + idString() + " is already unbound");
             }
             state = State.UNBOUND;
         }
@@ -217,7 +223,7 @@ public final class DmabufBinding implements MemoryProvider {
             try {
                 closeQueue.accept(q);
             } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "devmem binding " + id + ": closing queue " + q.queueIndex()
+                LOG.log(System.Logger.Level.WARNING, "devmem binding " + idString() + ": closing queue " + q.queueIndex()
                         + " failed", e);
             }
         }
@@ -241,12 +247,12 @@ public final class DmabufBinding implements MemoryProvider {
     @Override
     public void init(PoolContext pool) {
         if (state != State.BOUND) {
-            throw new IllegalStateException("EINVAL: devmem binding " + id + " is unbound");
+            throw new IllegalStateException("EINVAL: devmem binding " + idString() + " is unbound");
         }
         pool.disableDmaSync();
         int order = pool.params().order();
         if (order != 0) {
-            throw new IllegalArgumentException("E2BIG: devmem binding " + id + " serves order-0 buffers only, got order "
+            throw new IllegalArgumentException("E2BIG: devmem binding " + idString() + " serves order-0 buffers only, got order "
                     + order);
         }
         refs.incrementAndGet();
@@ -255,8 +261,8 @@ public final class DmabufBinding implements MemoryProvider {
 
     /**
      * {@code mp_dmabuf_devmem_alloc_netmems}: one chunk from the genpool, accounted to the pool
-     * ({@code set_pp_info}, {@code hold++}) and holding a binding reference; never fills the cache.
-     * Caller: the pool's allocation context.
+     * ({@code set_pp_info}, {@code hold++}); never fills the cache. Caller: the pool's allocation
+     * context.
      *
      * @return the buffer, or {@code null} when the genpool is empty or the binding is unbound
      */
@@ -269,35 +275,34 @@ public final class DmabufBinding implements MemoryProvider {
         if (idx < 0) {
             return null;
         }
-        refs.incrementAndGet();
         NetIov niov = area.niov(idx);
         pool.setPagePool(niov);
         return niov;
     }
 
     /**
-     * {@code mp_dmabuf_devmem_release_page}: takes the chunk back into the genpool and drops its binding
-     * reference. A buffer that is not one of this binding's chunks, or whose {@code pp_ref_count} is
-     * not 1, or whose chunk is already free, is refused: logged, counted in {@link #releaseErrors()},
-     * and its chunk stays out rather than being freed while someone may still use it. Any thread.
+     * {@code mp_dmabuf_devmem_release_page}: takes the chunk back into the genpool. A buffer that is
+     * not one of this binding's chunks, or whose {@code pp_ref_count} is not 1, or whose chunk is
+     * already free, is refused: logged, counted in {@link #releaseErrors()}, and its chunk stays out
+     * rather than being freed while someone may still use it (the pool still counts it released).
+     * Any thread.
      *
      * @return {@code false}: a net_iov is never freed as a page
      */
     @Override
     public boolean releaseNetmem(PoolContext pool, NetIov netmem) {
         if (netmem.owner() != area) {
-            return releaseError(netmem + " is not a chunk of devmem binding " + id);
+            return releaseError(netmem + " is not a chunk of devmem binding " + idString());
         }
         long ref = netmem.ppRefCount();
         if (ref != 1) {
-            return releaseError("devmem binding " + id + ": release of " + netmem + " with pp_ref_count " + ref
+            return releaseError("devmem binding " + idString() + ": release of " + netmem + " with pp_ref_count " + ref
                     + " (must be 1); chunk kept out");
         }
         pool.clearPagePool(netmem);
         if (!chunks.push(netmem.index())) {
-            return releaseError("devmem binding " + id + ": chunk " + netmem.index() + " is already free");
+            return releaseError("devmem binding " + idString() + ": chunk " + netmem.index() + " is already free");
         }
-        put();
         return false;
     }
 
@@ -317,7 +322,7 @@ public final class DmabufBinding implements MemoryProvider {
     /** {@code mp_dmabuf_devmem_nl_fill}: {@code ("dmabuf", id)}. */
     @Override
     public ProviderInfo fill(NetdevRxQueue rxq) {
-        return new ProviderInfo("dmabuf", id);
+        return new ProviderInfo("dmabuf", Integer.toUnsignedLong(id));
     }
 
     @Override
@@ -349,27 +354,44 @@ public final class DmabufBinding implements MemoryProvider {
         }
     }
 
-    /** {@code __net_devmem_dmabuf_binding_free}. */
+    /**
+     * {@code __net_devmem_dmabuf_binding_free}: with chunks still out, WARN "can't destroy genpool"
+     * and leak the chunk allocator only; either way unmap the dma-buf and drop its reference.
+     */
     private void free() {
         int out = chunks.outCount();
+        State end = State.FREED;
         if (out != 0) {
-            LOG.log(System.Logger.Level.WARNING, "devmem binding " + id + ": can't destroy genpool. size="
+            LOG.log(System.Logger.Level.WARNING, "devmem binding " + idString() + ": can't destroy genpool. size="
                     + (long) chunks.size() * NetIov.PAGE_SIZE + ", avail=" + (long) chunks.freeCount() * NetIov.PAGE_SIZE);
-            state = State.LEAKED;
-            return;
+            end = State.LEAKED;
         }
         dmaDevice.unmap(dmaBase, dmabuf.size(), DmaDirection.FROM_DEVICE);
         dmabuf.close();
-        state = State.FREED;
+        state = end;
     }
 
     // =====================================================================================
     // Queries (any thread)
     // =====================================================================================
 
-    /** The binding id: cyclic, at least 1, unique among live bindings. */
+    /**
+     * The binding id: a u32 held in an {@code int} ({@code xa_alloc_cyclic} over {@code [1, 2^32 - 1]}),
+     * unique among live bindings; past {@code 2^31 - 1} it is negative as an {@code int}, so print it
+     * with {@link #idString()}.
+     */
     public int id() {
         return id;
+    }
+
+    /** {@link #id()} as an unsigned decimal, as netlink reports it. */
+    public String idString() {
+        return Integer.toUnsignedString(id);
+    }
+
+    /** Test hook: the next id to try; returns the previous value. */
+    static int nextIdForTest(int next) {
+        return IDS.nextForTest(next);
     }
 
     /** The imported dma-buf. */
@@ -412,7 +434,7 @@ public final class DmabufBinding implements MemoryProvider {
         return chunks.freeCount();
     }
 
-    /** References held: owner + pools + buffers out. */
+    /** References held: owner + pools. */
     public int refCount() {
         return refs.get();
     }
@@ -428,7 +450,7 @@ public final class DmabufBinding implements MemoryProvider {
     }
 
     private IllegalStateException unbound() {
-        return new IllegalStateException("devmem binding " + id + " is unbound");
+        return new IllegalStateException("devmem binding " + idString() + " is unbound");
     }
 
     @Override

@@ -7,16 +7,22 @@ import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * A shared-memory file mapped read-write with FFM ({@link FileChannel#map(FileChannel.MapMode, long,
@@ -29,13 +35,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>A file this JVM created and never closed is deleted when the JVM exits normally (a shutdown
  * hook), as the kernel frees a process's dma-bufs and io_uring regions when it dies: another process
  * that still maps it keeps its mapping, but nothing is left behind in {@code /dev/shm}. A JVM killed
- * with SIGKILL runs no hooks; its files stay until someone removes them.
+ * with SIGKILL runs no hooks; its files stay until {@link #removeStale} (which every netmem program
+ * runs at start) finds that their creator is gone.
  */
 public final class ShmFile implements AutoCloseable {
     /** {@code PAGE_SIZE} of the mapping granularity. */
     public static final long PAGE_SIZE = 4096;
 
     private static final AtomicLong SEQ = new AtomicLong();
+    /** {@code netmem-<kind>-<pid>-<rest>}: what {@link #create} names, and what {@link #removeStale} sweeps. */
+    private static final Pattern OWNED_NAME = Pattern.compile("netmem-[a-z]+-([0-9]{1,18})-.+");
     private static final FileAttribute<Set<PosixFilePermission>> MODE_0600 =
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
 
@@ -96,6 +105,63 @@ public final class ShmFile implements AutoCloseable {
             LIVE.remove(path);
             deleteQuietly(path);
             throw e;
+        }
+    }
+
+    /**
+     * Removes from {@code dir} what processes that no longer run left there, as the kernel frees the
+     * memory of a process that died: every file or directory named {@code netmem-<kind>-<pid>-<rest>}
+     * (this class's files, and directories such as the soak's) whose {@code <pid>} is not a live
+     * process. Files of live processes, and names of any other form, are left alone; an entry that
+     * cannot be removed (another user's, say) is skipped. Pids are this PID namespace's: processes
+     * that share {@code dir} must share it too.
+     *
+     * @return what was removed
+     */
+    public static List<Path> removeStale(Path dir) {
+        Objects.requireNonNull(dir, "dir");
+        List<Path> removed = new ArrayList<>();
+        try (Stream<Path> entries = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) entries::iterator) {
+                long pid = creatorPid(p.getFileName().toString());
+                if (pid > 0 && ProcessHandle.of(pid).isEmpty() && deleteTree(p)) {
+                    removed.add(p);
+                }
+            }
+        } catch (IOException | UncheckedIOException e) {
+            // dir vanished or unreadable: nothing to sweep
+        }
+        return removed;
+    }
+
+    /**
+     * The pid in a name {@code netmem-<kind>-<pid>-<rest>}, or -1 for any other name.
+     */
+    public static long creatorPid(String name) {
+        Matcher m = OWNED_NAME.matcher(name);
+        if (!m.matches()) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(m.group(1));
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    private static boolean deleteTree(Path p) {
+        try {
+            if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                try (Stream<Path> children = Files.list(p)) {
+                    for (Path c : (Iterable<Path>) children::iterator) {
+                        deleteTree(c);
+                    }
+                }
+            }
+            Files.deleteIfExists(p);
+            return true;
+        } catch (IOException | UncheckedIOException e) {
+            return false;
         }
     }
 

@@ -67,6 +67,29 @@ class DmabufBindingTest {
     }
 
     @Test
+    void shouldAllocateU32BindingIdsCyclicallyFromOne() {
+        int saved = DmabufBinding.nextIdForTest(Integer.MAX_VALUE);
+        try {
+            DmabufBinding a = DmabufBinding.bind(dmabuf, device, q -> { });
+            DmabufBinding b = DmabufBinding.bind(dmabuf, device, q -> { });
+            assertEquals(Integer.MAX_VALUE, a.id());
+            assertEquals("2147483648", b.idString(), "past 2^31 - 1 the id goes on as a u32");
+            assertEquals(new ProviderInfo("dmabuf", 2147483648L), b.fill(null));
+            assertEquals(Optional.of(b), DmabufBinding.byId(b.id()));
+            DmabufBinding.nextIdForTest(-1);
+            DmabufBinding c = DmabufBinding.bind(dmabuf, device, q -> { });
+            DmabufBinding d = DmabufBinding.bind(dmabuf, device, q -> { });
+            assertEquals("4294967295", c.idString());
+            assertTrue(d.id() >= 1, "0xffffffff wraps to 1, never 0: " + d.idString());
+            for (DmabufBinding x : List.of(a, b, c, d)) {
+                x.unbind();
+            }
+        } finally {
+            DmabufBinding.nextIdForTest(saved);
+        }
+    }
+
+    @Test
     void shouldPlaceChunkIAtDmaBasePlusIPagesAndAtDmabufOffsetIPages() {
         PagePool pool = pool(0);
         List<NetIov> got = new ArrayList<>();
@@ -82,7 +105,7 @@ class DmabufBindingTest {
         assertNull(pool.alloc());
         assertEquals(PAGES, binding.chunksOut());
         assertEquals(0, binding.chunksAvail());
-        assertEquals(1 + 1 + PAGES, binding.refCount()); // owner + pool + each buffer
+        assertEquals(1 + 1, binding.refCount()); // owner + pool: RX buffers hold no binding reference
         for (NetIov n : got) {
             pool.putNetmem(n, -1, false);
         }
@@ -116,6 +139,30 @@ class DmabufBindingTest {
         pool.destroy();
         assertEquals(0, binding.chunksOut());
         assertEquals(1, binding.releaseErrors());
+    }
+
+    /**
+     * A release refused for {@code pp_ref_count != 1} keeps its chunk out while its pool counts it
+     * released; when the last binding reference goes the kernel WARNs "can't destroy genpool", leaks
+     * only the chunk allocator, and still unmaps and drops the dma-buf.
+     */
+    @Test
+    void shouldLeakOnlyTheChunkPoolAndStillUnmapAndDropTheDmabufWhenAReleaseWasRefused() {
+        PagePool pool = pool(0);
+        NetIov n = pool.alloc();
+        pool.putNetmem(n, -1, false); // at rest in the ring
+        PagePool.fragmentNetmem(n, 2); // a stray pp reference on a buffer at rest: pp_ref_count 2
+        pool.destroy(); // the ring drain releases it: refused by the provider, counted by the pool
+        assertEquals(PagePool.State.RELEASED, pool.state());
+        assertEquals(1, binding.releaseErrors());
+        assertEquals(1, binding.chunksOut(), "the refused chunk stays out");
+        assertEquals(2, dmabuf.refCount(), "the test's handle and the binding's");
+        binding.unbind();
+        assertEquals(DmabufBinding.State.LEAKED, binding.state());
+        assertFalse(device.isMapped(binding.dmaBase()), "the dma-buf is unmapped all the same");
+        assertEquals(0, device.liveMappings());
+        assertEquals(1, dmabuf.refCount(), "the binding dropped its dma-buf reference");
+        assertEquals(0, binding.refCount());
     }
 
     @Test

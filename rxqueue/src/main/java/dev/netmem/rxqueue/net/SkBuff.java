@@ -385,10 +385,9 @@ public final class SkBuff {
         }
     }
 
+    /** {@code skb_page_unref}: a recycled skb's buffer goes through its pool ({@code napi_pp_put_page}), else it is a plain page. */
     private void put(NetIov netmem) {
-        if (ppRecycle) {
-            netmem.pool().putNetmem(netmem, -1, false);
-        } else {
+        if (!ppRecycle || !PagePool.napiPpPutPage(netmem)) {
             netmem.putPage();
         }
     }

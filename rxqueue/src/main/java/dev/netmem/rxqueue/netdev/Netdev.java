@@ -79,6 +79,12 @@ public final class Netdev {
                 }
             }
         });
+        for (PagePool pool : PagePool.pools()) { // pools created before the family was first used
+            ObjectName name = poolName(pool.id());
+            if (rxQueueOf(pool) != null && !MBEANS.isRegistered(name)) {
+                registerMBean(name, new PagePoolMBeanImpl(pool));
+            }
+        }
     }
 
     private Netdev() {
@@ -96,7 +102,7 @@ public final class Netdev {
     /**
      * The registered device with {@code ifindex}.
      *
-     * @throws ErrnoException {@link Errno#ENODEV} if there is none
+     * @throws dev.netmem.api.ErrnoException {@link Errno#ENODEV} if there is none
      */
     public static NetDevice device(int ifindex) {
         NetDevice d = NetDevice.byIfindex(ifindex);
@@ -113,7 +119,7 @@ public final class Netdev {
     /**
      * {@code queue-get}: the RX queue {@code id} of device {@code ifindex}.
      *
-     * @throws ErrnoException {@link Errno#ENODEV} for an unknown device; {@link Errno#EINVAL}
+     * @throws dev.netmem.api.ErrnoException {@link Errno#ENODEV} for an unknown device; {@link Errno#EINVAL}
      *                         "rx queue index out of range" for a bad index
      */
     public static QueueInfo queueGet(int ifindex, int id) {
@@ -131,7 +137,7 @@ public final class Netdev {
     /**
      * {@code page-pool-get} (do): the pool with {@code id}.
      *
-     * @throws ErrnoException {@link Errno#ENOENT} if no visible pool has that id
+     * @throws dev.netmem.api.ErrnoException {@link Errno#ENOENT} if no visible pool has that id
      */
     public static PagePoolInfo pagePoolGet(int id) {
         return info(visiblePool(id));
@@ -164,7 +170,7 @@ public final class Netdev {
     /**
      * {@code page-pool-stats-get}: the counters of pool {@code id}.
      *
-     * @throws ErrnoException {@link Errno#ENOENT} if no visible pool has that id;
+     * @throws dev.netmem.api.ErrnoException {@link Errno#ENOENT} if no visible pool has that id;
      *                         {@link Errno#EOPNOTSUPP} if the pool keeps no statistics
      */
     public static PagePoolStatsInfo pagePoolStats(int id) {

@@ -5,6 +5,7 @@ import dev.netmem.api.NetdevRxQueue;
 import dev.netmem.api.spi.MemoryProvider;
 import dev.netmem.providers.dmabuf.Dmabuf;
 import dev.netmem.providers.dmabuf.DmabufBinding;
+import dev.netmem.rxqueue.jfr.RxEvents;
 import dev.netmem.rxqueue.nic.NetDevice;
 import dev.netmem.rxqueue.nic.RxQueue;
 import java.lang.ref.Cleaner;
@@ -187,6 +188,7 @@ public final class NetdevNlSock implements AutoCloseable {
             onBound.accept(device.rxQueue(q));
         }
         RxBinding b = new RxBinding(id, device, provider, qs, unbinder, owner);
+        RxEvents.bind(device.ifindex(), b.queues(), provider, id);
         if (!owner.add(b)) {
             b.close();
             throw new IllegalStateException("netdev netlink socket is closed");

@@ -6,6 +6,8 @@ import java.time.Instant;
 
 /** {@link PagePoolMXBean} over a live pool, reading the same records as the netdev family. */
 final class PagePoolMBeanImpl implements PagePoolMXBean {
+    private static final PagePoolStats NO_STATS = new PagePoolStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+
     private final PagePool pool;
 
     PagePoolMBeanImpl(PagePool pool) {
@@ -53,12 +55,61 @@ final class PagePoolMBeanImpl implements PagePoolMXBean {
     }
 
     @Override
-    public long[] getStats() {
-        return pool.statsEnabled() ? pool.stats().toArray() : new long[PagePoolStats.ETHTOOL_STRINGS.size()];
+    public long getFast() {
+        return stats().fast();
     }
 
     @Override
-    public String[] getStatNames() {
-        return PagePoolStats.ETHTOOL_STRINGS.toArray(String[]::new);
+    public long getSlow() {
+        return stats().slow();
+    }
+
+    @Override
+    public long getSlowHighOrder() {
+        return stats().slowHighOrder();
+    }
+
+    @Override
+    public long getEmpty() {
+        return stats().empty();
+    }
+
+    @Override
+    public long getRefill() {
+        return stats().refill();
+    }
+
+    @Override
+    public long getWaive() {
+        return stats().waive();
+    }
+
+    @Override
+    public long getCached() {
+        return stats().cached();
+    }
+
+    @Override
+    public long getCacheFull() {
+        return stats().cacheFull();
+    }
+
+    @Override
+    public long getRing() {
+        return stats().ring();
+    }
+
+    @Override
+    public long getRingFull() {
+        return stats().ringFull();
+    }
+
+    @Override
+    public long getReleasedRefcnt() {
+        return stats().releasedRefcnt();
+    }
+
+    private PagePoolStats stats() {
+        return pool.statsEnabled() ? pool.stats() : NO_STATS;
     }
 }

@@ -1,6 +1,7 @@
 package dev.netmem.rxqueue.netdev;
 
 import dev.netmem.api.spi.MemoryProvider;
+import dev.netmem.rxqueue.jfr.RxEvents;
 import dev.netmem.rxqueue.nic.NetDevice;
 import java.util.List;
 
@@ -79,6 +80,7 @@ public final class RxBinding implements AutoCloseable {
         }
         owner.forget(this);
         unbinder.unbind(this);
+        RxEvents.unbind(device.ifindex(), queues, provider, id);
     }
 
     @Override

@@ -63,4 +63,19 @@ final class RxQueueMBeanImpl implements RxQueueMXBean {
     public long getRxMissed() {
         return queue.rxMissed();
     }
+
+    @Override
+    public long getRxNoBufs() {
+        return queue.rxNoBufs();
+    }
+
+    @Override
+    public long getRxRearms() {
+        return queue.rxRearms();
+    }
+
+    @Override
+    public long getRxConnEnds() {
+        return queue.rxConnEnds();
+    }
 }

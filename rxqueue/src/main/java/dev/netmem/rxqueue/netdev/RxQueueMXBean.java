@@ -33,4 +33,13 @@ public interface RxQueueMXBean {
 
     /** {@link RxQueue#rxMissed()}. */
     long getRxMissed();
+
+    /** {@link RxQueue#rxNoBufs()} (io_uring driver). */
+    long getRxNoBufs();
+
+    /** {@link RxQueue#rxRearms()} (io_uring driver). */
+    long getRxRearms();
+
+    /** {@link RxQueue#rxConnEnds()} (io_uring driver). */
+    long getRxConnEnds();
 }

@@ -6,6 +6,8 @@ import dev.netmem.api.PagePool;
 import dev.netmem.api.PagePoolParams;
 import dev.netmem.api.spi.MemoryProvider;
 import dev.netmem.providers.host.HostPageProvider;
+import dev.netmem.rxqueue.jfr.RxEvents;
+import dev.netmem.rxqueue.jfr.RxQueueRestartEvent;
 import dev.netmem.rxqueue.net.Headers;
 import dev.netmem.rxqueue.net.Netif;
 import dev.netmem.rxqueue.net.NetifRx;
@@ -96,7 +98,7 @@ public final class NetDevice implements Netif, AutoCloseable {
         long ringBytes = b.driver instanceof IoUringNic u
                 ? 2L * b.rxQueues * b.ringSize * (dev.netmem.api.NetIov.PAGE_SIZE + u.bufferSize())
                         * (u.incremental() ? 64 : 1)
-                : (long) b.rxQueues * b.ringSize * (QueueMem.HEADER_BUF_SIZE + dev.netmem.api.NetIov.PAGE_SIZE);
+                : (long) b.rxQueues * b.ringSize * (2L * dev.netmem.api.NetIov.PAGE_SIZE);
         // saturating: a huge rcvbuf must not wrap negative, which would make every socket drop everything
         this.rmemHardLimit = b.rcvbuf > Long.MAX_VALUE - ringBytes ? Long.MAX_VALUE : b.rcvbuf + ringBytes;
         this.poolTemplate = b.template;
@@ -257,7 +259,7 @@ public final class NetDevice implements Netif, AutoCloseable {
      * {@code ethtool -G tcp-data-split / hds-thresh}. Takes effect at the next queue memory
      * allocation (open or restart), as ring parameters do.
      *
-     * @throws ErrnoException {@link Errno#EINVAL} if header split would be turned off while a
+     * @throws dev.netmem.api.ErrnoException {@link Errno#EINVAL} if header split would be turned off while a
      *                         provider is bound, or the threshold is out of range
      */
     public void setHeaderSplit(boolean enabled, int thresh) {
@@ -290,7 +292,7 @@ public final class NetDevice implements Netif, AutoCloseable {
      * {@code ethtool -N flow-type tcp4 dst-port P action Q}: steers flows to {@code dstPort} to
      * queue {@code queue}.
      *
-     * @throws ErrnoException {@link Errno#ERANGE} if the queue does not exist,
+     * @throws dev.netmem.api.ErrnoException {@link Errno#ERANGE} if the queue does not exist,
      *                         {@link Errno#EINVAL} if the port is not in [0, 65535]
      */
     public void addFlowRule(int dstPort, int queue) {
@@ -392,7 +394,7 @@ public final class NetDevice implements Netif, AutoCloseable {
      * {@code dev_open}: allocates every queue's memory (pools appear) and starts the NAPI threads.
      * Idempotent.
      *
-     * @throws ErrnoException or the pool's exception if a queue cannot start; the device stays down
+     * @throws dev.netmem.api.ErrnoException or the pool's exception if a queue cannot start; the device stays down
      */
     public void open() {
         synchronized (controlLock) {
@@ -476,6 +478,7 @@ public final class NetDevice implements Netif, AutoCloseable {
             n.netdevUnregister(this);
         }
         DEVICES.remove(ifindex, this);
+        PagePool.unregisterNetdev(ifindex); // page_pool_netdevice_event: detached pools move to loopback (CHANGE)
     }
 
     private void checkRegistered() {
@@ -495,7 +498,7 @@ public final class NetDevice implements Netif, AutoCloseable {
      * error rethrown. Finally frees the old memory (its pools stay detached while buffers are out).
      * While down, the new memory is only checked and freed.
      *
-     * @throws ErrnoException {@link Errno#ERANGE} for a bad index; {@link Errno#ENODATA} if no new
+     * @throws dev.netmem.api.ErrnoException {@link Errno#ERANGE} for a bad index; {@link Errno#ENODATA} if no new
      *                         pool uses the bound provider; or whatever the ops throw
      */
     public void restartQueue(int index) {
@@ -521,6 +524,7 @@ public final class NetDevice implements Netif, AutoCloseable {
             return;
         }
         QueueMem old = q.mem();
+        RxQueueRestartEvent restart = RxEvents.restartBegin(q.pagePool());
         ops.stop(old);
         try {
             ops.start(fresh);
@@ -528,13 +532,14 @@ public final class NetDevice implements Netif, AutoCloseable {
             try {
                 ops.start(old);
             } catch (RuntimeException e2) {
-                LOG.log(System.Logger.Level.WARNING, "RX queue {0} may be unhealthy: {1}", q.queueIndex(),
+                LOG.log(System.Logger.Level.WARNING, "RX queue {0,number,#} may be unhealthy: {1}", q.queueIndex(),
                         e2.getMessage());
             }
             ops.memFree(fresh);
             throw e;
         }
         q.setMem(fresh);
+        RxEvents.restartEnd(restart, q, q.pagePool());
         ops.memFree(old);
     }
 
@@ -616,7 +621,7 @@ public final class NetDevice implements Netif, AutoCloseable {
             RxQueue q = queues[index];
             if (q.memoryProvider() != mp) {
                 if (registered) {
-                    LOG.log(System.Logger.Level.WARNING, "rx queue {0} of {1} is not bound to {2}", index, name, mp);
+                    LOG.log(System.Logger.Level.WARNING, "rx queue {0,number,#} of {1} is not bound to {2}", index, name, mp);
                 }
                 return;
             }
@@ -624,7 +629,7 @@ public final class NetDevice implements Netif, AutoCloseable {
             try {
                 restartLocked(q);
             } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "rx queue {0}: restart without provider failed: {1}", index,
+                LOG.log(System.Logger.Level.WARNING, "rx queue {0,number,#}: restart without provider failed: {1}", index,
                         e.getMessage());
             }
         }

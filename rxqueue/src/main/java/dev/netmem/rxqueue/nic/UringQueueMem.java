@@ -7,6 +7,7 @@ import static dev.netmem.uring.IoUringDescriptor.IOU_PBUF_RING_INC;
 import dev.netmem.api.Errno;
 import dev.netmem.api.NetIov;
 import dev.netmem.api.PagePool;
+import dev.netmem.rxqueue.jfr.RxEvents;
 import dev.netmem.rxqueue.net.Headers;
 import dev.netmem.rxqueue.net.NetifRx;
 import dev.netmem.rxqueue.net.SkBuff;
@@ -296,6 +297,7 @@ final class UringQueueMem extends QueueMem {
         c.cancelSent = false;
         if (c.everArmed) {
             queue.countRearm();
+            RxEvents.rearm(queue, pool, c.localPort, c.remotePort, br.posted());
         }
         c.everArmed = true;
     }
@@ -362,6 +364,7 @@ final class UringQueueMem extends QueueMem {
             c.needsArm = true; // the request ended after data (a bundle found the ring empty)
         } else if (res == Errno.ENOBUFS.value()) {
             queue.countNoBufs();
+            RxEvents.noBufs(queue, pool, c.localPort, c.remotePort);
             c.needsArm = true;
         } else if (res == Errno.ECANCELED.value()) {
             c.needsArm = !stopping; // cancelled for a closed window: re-armed when it opens

@@ -191,7 +191,7 @@ public final class DevmemSocket implements AutoCloseable {
      * @param timeout how long to wait for data when none is queued
      * @return bytes received, 0 if none arrived in time, -1 at the end of the stream (the peer's FIN
      *         reached the head of the queue and nothing is left)
-     * @throws ErrnoException {@link Errno#EFAULT} for devmem data without {@link #MSG_SOCK_DEVMEM};
+     * @throws dev.netmem.api.ErrnoException {@link Errno#EFAULT} for devmem data without {@link #MSG_SOCK_DEVMEM};
      *                         {@link Errno#ENODEV} for a frag in provider memory that is not a dma-buf;
      *                         {@link Errno#ENOTCONN} once closed; {@link Errno#ECONNRESET} once the peer's
      *                         reset reached the head of the queue
@@ -356,7 +356,7 @@ public final class DevmemSocket implements AutoCloseable {
      *
      * @return bytes consumed; or, if the actor stopped before taking anything, its negative errno;
      *         0 if no data arrived in time or the stream has ended ({@link #isEndOfStream()})
-     * @throws ErrnoException {@link Errno#ENOTCONN} once closed
+     * @throws dev.netmem.api.ErrnoException {@link Errno#ENOTCONN} once closed
      */
     public int readSock(SkbReader actor, int maxSkbs, Duration timeout) {
         Objects.requireNonNull(actor, "actor");
@@ -437,7 +437,7 @@ public final class DevmemSocket implements AutoCloseable {
      * Every run is checked before any token is taken, so a rejected call changes nothing.
      *
      * @return the number of buffers freed
-     * @throws ErrnoException      {@link Errno#EINVAL} for more than {@link #MAX_DONTNEED_TOKENS} runs
+     * @throws dev.netmem.api.ErrnoException      {@link Errno#EINVAL} for more than {@link #MAX_DONTNEED_TOKENS} runs
      * @throws NullPointerException if a run is null (message {@code runs[i]})
      */
     public int dontneed(DmabufToken... runs) {

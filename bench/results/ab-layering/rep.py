@@ -1,0 +1,9 @@
+import json,glob,statistics
+res={}
+for f in sorted(glob.glob('/tmp/ab2/*-*/tmp/jmh.json')):
+    tree=f.split('/')[3].split('-')[0]
+    for b in json.load(open(f)):
+        name=b['benchmark'].split('.')[-2]+'.'+b['benchmark'].split('.')[-1]+str(b.get('params',{}))
+        res.setdefault((name,tree),[]).append(b['primaryMetric']['score'])
+for (n,t),v in sorted(res.items()):
+    print(f"{n:70s} {t:5s} " + " ".join(f"{x:8.2f}" for x in v) + f"  median {statistics.median(v):8.2f} ns/op")
