@@ -52,7 +52,9 @@ import java.util.function.Consumer;
  * {@code allocNetmems}: the pool's allocation context (NAPI); it takes the refill lock
  * ({@code rq_lock}). {@link #postCompletion}: the receive path, any thread, serialised by the
  * completion lock. {@code releaseNetmem}, queries: any thread. {@link #register}, {@link #addQueue},
- * {@link #close()}: the control path; stop receiving before closing.
+ * {@link #close()}: the control path, any thread: it waits for a completion in progress and
+ * makes later ones fail ({@code IllegalStateException}), so a receive racing the close never leaves
+ * a user reference behind the scrub.
  */
 public final class ZcrxIfq implements MemoryProvider {
     /** {@code IO_RQ_MAX_ENTRIES}: the refill ring's largest size. */
@@ -437,10 +439,8 @@ public final class ZcrxIfq implements MemoryProvider {
             throw new IllegalArgumentException("span [" + offset + ", +" + len + ") does not fit in a "
                     + niov.size() + " B buffer");
         }
-        if (state != State.ACTIVE) {
-            throw new IllegalStateException("zcrx ifq " + id + " is closed");
-        }
         synchronized (cqLock) {
+            checkActiveLocked();
             if (cqFullLocked()) {
                 return false;
             }
@@ -449,6 +449,17 @@ public final class ZcrxIfq implements MemoryProvider {
             publishCqeLocked(len, token | ((long) niov.index() << NetIov.PAGE_SHIFT) + offset);
         }
         return true;
+    }
+
+    /**
+     * The receive side's guard against {@link #close}: checked under the completion lock, under which
+     * close turns the ifq {@code CLOSED} before it scrubs, so no user reference is taken behind the
+     * scrub. Caller holds cqLock.
+     */
+    private void checkActiveLocked() {
+        if (state != State.ACTIVE) {
+            throw new IllegalStateException("zcrx ifq " + id + " is closed");
+        }
     }
 
     /** Whether the completion ring has no free slot; counts the overflow if so. Caller holds cqLock. */
@@ -491,10 +502,8 @@ public final class ZcrxIfq implements MemoryProvider {
         if (src.byteSize() == 0) {
             throw new IllegalArgumentException("nothing to copy");
         }
-        if (state != State.ACTIVE) {
-            throw new IllegalStateException("zcrx ifq " + id + " is closed");
-        }
         synchronized (cqLock) {
+            checkActiveLocked();
             if (cqFullLocked()) {
                 return Errno.ENOSPC.value();
             }
@@ -544,7 +553,12 @@ public final class ZcrxIfq implements MemoryProvider {
             if (state != State.ACTIVE) {
                 throw new IllegalStateException("zcrx ifq " + id + " is already closed");
             }
-            state = State.CLOSED;
+            // Stop receiving before the scrub (the kernel cancels the ring's receive requests first):
+            // a completion in progress finishes first, its user reference is then scrubbed; a later
+            // one sees CLOSED and takes none (checkActiveLocked).
+            synchronized (cqLock) {
+                state = State.CLOSED;
+            }
         }
         IDS.erase(id, this);
         scrub();
