@@ -135,7 +135,7 @@ class CrossProcessTest {
                 child.expect("REFILLED " + PAGES);
                 NetIov first = pool.alloc();
                 assertTrue(bufs.contains(first));
-                assertEquals(new ZcrxStats(PAGES, 0, PAGES, 1, 2, 1, 1, 0, 0), ifq.stats());
+                assertEquals(new ZcrxStats(PAGES, 0, PAGES, 1, 2, 1, 1, 0, 0, 0, 0, 0), ifq.stats());
                 assertEquals(0, ifq.area().totalUserRefs());
                 for (int i = 1; i < PAGES; i++) {
                     assertTrue(bufs.contains(pool.alloc()));

@@ -41,6 +41,12 @@ import java.util.function.Consumer;
  * {@code __pad}, a foreign area id, an index past the area or a buffer the user holds no reference on
  * is skipped and counted ({@link #stats()}); no reference changes. The kernel ignores {@code len}.
  *
+ * <h2>Events and stats</h2>
+ * Registered with a {@link ZcrxEventDesc}, the ifq posts one-shot event CQEs to its completion ring
+ * ({@link #ZCRX_EVENT_ALLOC_FAIL} when a pool finds no free buffer, {@link #ZCRX_EVENT_COPY} when a frag
+ * is copied), each at most once until {@link #armEvent re-armed}, and with the stats flag keeps
+ * {@code zcrx_stats} ({@code copy_count}, {@code copy_bytes}) in the region for the user.
+ *
  * <h2>Lifecycle</h2>
  * {@code ACTIVE → CLOSED → FREED}. {@link #close()} ({@code io_shutdown_zcrx_ifqs}) stops handing out
  * buffers, scrubs the user references (each buffer the user still holds is returned as if refilled),
@@ -63,6 +69,17 @@ public final class ZcrxIfq implements MemoryProvider {
     public static final int IORING_MAX_CQ_ENTRIES = 2 * IO_RQ_MAX_ENTRIES;
     /** {@code IORING_CQE_F_MORE}: more completions follow (multishot receive). */
     public static final int IORING_CQE_F_MORE = 1 << 1;
+    /** {@code IORING_SETUP_CLAMP}: ring sizes past their maximum are clamped instead of refused. */
+    public static final int IORING_SETUP_CLAMP = 1 << 4;
+    /** {@code ZCRX_EVENT_ALLOC_FAIL}: the pool found no free buffer (refill ring and freelist empty). */
+    public static final int ZCRX_EVENT_ALLOC_FAIL = 0;
+    /** {@code ZCRX_EVENT_COPY}: a frag was copied into the area (copy fallback). */
+    public static final int ZCRX_EVENT_COPY = 1;
+    /** {@code ZCRX_EVENT_DESC_FLAG_STATS}: keep {@code struct zcrx_stats} in the region. */
+    public static final int ZCRX_EVENT_DESC_FLAG_STATS = 1;
+    /** Every event type's bit. */
+    static final int ZCRX_EVENT_TYPE_MASK = (1 << ZCRX_EVENT_ALLOC_FAIL) | (1 << ZCRX_EVENT_COPY);
+    private static final int ZCRX_EVENT_TYPE_LAST = 2;
 
     /** The lifecycle state. */
     public enum State {
@@ -89,6 +106,10 @@ public final class ZcrxIfq implements MemoryProvider {
     private final Consumer<NetdevRxQueue> closeQueue;
     /** Who may {@link #close(Object)}; {@code null} for an ifq any holder may close. */
     private final Object owner;
+    /** {@code allowed_notif_mask}, {@code notif_data}, the stats flag: from the event descriptor. */
+    private final int allowedEvents;
+    private final long eventUserData;
+    private final boolean regionStats;
     private final CopyOnWriteArrayList<NetdevRxQueue> queues = new CopyOnWriteArrayList<>();
     private final AtomicInteger pools = new AtomicInteger();
     private final AtomicLong releaseErrors = new AtomicLong();
@@ -109,13 +130,21 @@ public final class ZcrxIfq implements MemoryProvider {
     private int cqTail;
     private long completions;
     private int cqOverflow;
+    /** {@code fired_notifs}: events posted and not re-armed. */
+    private int firedEvents;
+    private long events;
+    private long copyCount;
+    private long copyBytes;
 
     // ---- control side: guarded by this ----
     private long scrubbed;
 
     private ZcrxIfq(ZcrxArea area, DmaDevice device, ShmFile file, int rqEntries, int cqEntries,
-                    Consumer<NetdevRxQueue> closeQueue, Object owner) {
+                    ZcrxEventDesc ev, Consumer<NetdevRxQueue> closeQueue, Object owner) {
         this.owner = owner;
+        this.allowedEvents = ev == null ? 0 : ev.typeMask();
+        this.eventUserData = ev == null ? 0 : ev.userData();
+        this.regionStats = ev != null && ev.stats();
         this.area = area;
         this.niovs = area.niovs();
         this.device = device;
@@ -159,19 +188,29 @@ public final class ZcrxIfq implements MemoryProvider {
      */
     public static ZcrxIfq register(ZcrxArea area, DmaDevice device, int rqEntries, int cqEntries, Path dir,
                                    Consumer<NetdevRxQueue> closeQueue, Object owner) {
+        return register(area, device, ZcrxIfqReg.of(rqEntries, cqEntries), dir, closeQueue, owner);
+    }
+
+    /**
+     * {@code io_register_zcrx_ifq} with every registration option: ring sizes are checked as the
+     * kernel does ({@code rq_entries} 0 is refused; past {@link #IO_RQ_MAX_ENTRIES} it is refused unless
+     * the ring was set up with {@link #IORING_SETUP_CLAMP}, which clamps it; then it is rounded up to a
+     * power of two; {@code cq_entries} likewise against {@link #IORING_MAX_CQ_ENTRIES}), and the event
+     * descriptor's events are posted to the completion ring ({@link #armEvent}).
+     *
+     * @param owner the owner, or {@code null} for an ifq any holder may close
+     * @throws IllegalArgumentException if a ring size is out of range ({@code -EINVAL})
+     * @throws IllegalStateException    if the area is registered with another ifq
+     */
+    public static ZcrxIfq register(ZcrxArea area, DmaDevice device, ZcrxIfqReg reg, Path dir,
+                                   Consumer<NetdevRxQueue> closeQueue, Object owner) {
         Objects.requireNonNull(area, "area");
         Objects.requireNonNull(device, "device");
+        Objects.requireNonNull(reg, "reg");
         Objects.requireNonNull(closeQueue, "closeQueue");
-        if (rqEntries <= 0 || rqEntries > IO_RQ_MAX_ENTRIES) {
-            throw new IllegalArgumentException("EINVAL: rq_entries must be in [1, " + IO_RQ_MAX_ENTRIES + "]: "
-                    + rqEntries);
-        }
-        if (cqEntries <= 0 || cqEntries > IORING_MAX_CQ_ENTRIES) {
-            throw new IllegalArgumentException("EINVAL: cq_entries must be in [1, " + IORING_MAX_CQ_ENTRIES + "]: "
-                    + cqEntries);
-        }
-        int rq = roundUpPow2(rqEntries);
-        int cq = roundUpPow2(cqEntries);
+        boolean clamp = (reg.setupFlags() & IORING_SETUP_CLAMP) != 0;
+        int rq = roundUpPow2(checkEntries("rq_entries", reg.rqEntries(), IO_RQ_MAX_ENTRIES, clamp));
+        int cq = roundUpPow2(checkEntries("cq_entries", reg.cqEntries(), IORING_MAX_CQ_ENTRIES, clamp));
         area.claim();
         ShmFile file;
         try {
@@ -180,7 +219,16 @@ public final class ZcrxIfq implements MemoryProvider {
             area.unclaim();
             throw e;
         }
-        return new ZcrxIfq(area, device, file, rq, cq, closeQueue, owner);
+        return new ZcrxIfq(area, device, file, rq, cq, reg.eventDesc(), closeQueue, owner);
+    }
+
+    /** A ring size in {@code [1, max]}; past {@code max} clamped with {@code IORING_SETUP_CLAMP}, else EINVAL. */
+    private static int checkEntries(String what, int n, int max, boolean clamp) {
+        if (n <= 0 || (n > max && !clamp)) {
+            throw new IllegalArgumentException("EINVAL: " + what + " must be in [1, " + max + "]: "
+                    + Integer.toUnsignedString(n));
+        }
+        return Math.min(n, max);
     }
 
     static int roundUpPow2(int n) {
@@ -266,10 +314,17 @@ public final class ZcrxIfq implements MemoryProvider {
         if (state != State.ACTIVE) {
             return null;
         }
+        NetIov niov;
         synchronized (rqLock) { // also serialises slowBatch if an old pool still allocates
-            NetIov niov = ringRefill(pool);
-            return niov != null ? niov : refillSlowPath(pool);
+            niov = ringRefill(pool);
+            if (niov == null) {
+                niov = refillSlowPath(pool);
+            }
         }
+        if (niov == null) {
+            sendEvent(ZCRX_EVENT_ALLOC_FAIL);
+        }
+        return niov;
     }
 
     /** {@code io_zcrx_ring_refill}: consume refill entries. Caller holds the refill lock. */
@@ -446,7 +501,7 @@ public final class ZcrxIfq implements MemoryProvider {
             }
             PagePool.refNetmem(niov); // pp_ref first: a user ref always has a pp_ref behind it
             area.userRefGetAndIncrement(niov.index());
-            publishCqeLocked(len, token | ((long) niov.index() << NetIov.PAGE_SHIFT) + offset);
+            publishCqeLocked(0, len, IORING_CQE_F_MORE, token | ((long) niov.index() << NetIov.PAGE_SHIFT) + offset);
         }
         return true;
     }
@@ -473,9 +528,9 @@ public final class ZcrxIfq implements MemoryProvider {
     }
 
     /** Writes the next CQE and publishes it. Caller holds cqLock and checked for room. */
-    private void publishCqeLocked(int len, long off) {
+    private void publishCqeLocked(long userData, int res, int flags, long off) {
         int tail = cqTail;
-        region.putCqe(tail & cqMask, len, IORING_CQE_F_MORE, off);
+        region.putCqe(tail & cqMask, userData, res, flags, off);
         cqTail = tail + 1;
         completions++;
         region.cqTailRelease(tail + 1); // partner: ZcrxUserRing.poll's cqTailAcquire
@@ -504,20 +559,100 @@ public final class ZcrxIfq implements MemoryProvider {
         }
         synchronized (cqLock) {
             checkActiveLocked();
-            if (cqFullLocked()) {
-                return Errno.ENOSPC.value();
-            }
-            int idx = area.freelist().pop();
+            int idx = area.freelist().pop(); // io_zcrx_alloc_fallback before io_zcrx_queue_cqe
             if (idx < 0) {
                 return Errno.ENOMEM.value();
+            }
+            if (cqFullLocked()) {
+                area.freelist().push(idx); // io_zcrx_return_niov: no pool owns it
+                return Errno.ENOSPC.value();
             }
             NetIov niov = niovs.niov(idx);
             PagePool.fragmentNetmem(niov, 1);
             int len = (int) Math.min(src.byteSize(), niov.size());
             MemorySegment.copy(src, 0, niov.segment(), 0, len);
             area.userRefGetAndIncrement(idx);
-            publishCqeLocked(len, token | ((long) idx << NetIov.PAGE_SHIFT));
+            publishCqeLocked(0, len, IORING_CQE_F_MORE, token | ((long) idx << NetIov.PAGE_SHIFT));
             return len;
+        }
+    }
+
+    /**
+     * {@code io_zcrx_copy_frag}: the copy fallback for a whole frag that is not this ifq's memory:
+     * copies {@code src} through {@link #postCopyCompletion} chunks until done or stuck; if anything
+     * was copied, counts it in the zcrx stats ({@code copy_count}, {@code copy_bytes}) and fires the
+     * {@link #ZCRX_EVENT_COPY} event. Linear data is copied with {@link #postCopyCompletion} and is
+     * not counted, as in the kernel. Any thread.
+     *
+     * @return bytes copied, or the first chunk's negative errno if none were
+     * @throws IllegalArgumentException as {@link #postCopyCompletion}
+     * @throws IllegalStateException    if the ifq is closed
+     */
+    public int copyFrag(MemorySegment src) {
+        long done = 0;
+        int r = 0;
+        while (done < src.byteSize()) {
+            r = postCopyCompletion(src.asSlice(done));
+            if (r < 0) {
+                break;
+            }
+            done += r;
+        }
+        if (done == 0) {
+            return r;
+        }
+        synchronized (cqLock) {
+            copyCount++;
+            copyBytes += done;
+            if (regionStats) {
+                region.copyStatsAdd(done);
+            }
+        }
+        sendEvent(ZCRX_EVENT_COPY);
+        return (int) done;
+    }
+
+    // =====================================================================================
+    // Events (ZCRX_CTRL_ARM_EVENT)
+    // =====================================================================================
+
+    /**
+     * {@code zcrx_send_notif}: posts the event once, if registered and not already fired: a CQE with
+     * the descriptor's {@code user_data}, {@code res = type} and no flags. A full completion ring
+     * drops it (counted as {@code cqOverflow}); it stays fired. Slow path; any thread.
+     */
+    private void sendEvent(int type) {
+        int bit = 1 << type;
+        if ((allowedEvents & bit) == 0) {
+            return;
+        }
+        synchronized (cqLock) {
+            if ((firedEvents & bit) != 0) {
+                return;
+            }
+            firedEvents |= bit;
+            events++;
+            if (!cqFullLocked()) {
+                publishCqeLocked(eventUserData, type, 0, 0);
+            }
+        }
+    }
+
+    /**
+     * {@code ZCRX_CTRL_ARM_EVENT}: re-arms an event that fired, so it can fire once more. Any thread.
+     *
+     * @throws IllegalArgumentException for an unknown type, or one that has not fired ({@code -EINVAL})
+     */
+    public void armEvent(int type) {
+        if (type < 0 || type >= ZCRX_EVENT_TYPE_LAST) {
+            throw new IllegalArgumentException("EINVAL: unknown zcrx event type " + type);
+        }
+        int bit = 1 << type;
+        synchronized (cqLock) {
+            if ((firedEvents & bit) == 0) {
+                throw new IllegalArgumentException("EINVAL: zcrx event " + type + " has not fired");
+            }
+            firedEvents &= ~bit;
         }
     }
 
@@ -663,16 +798,23 @@ public final class ZcrxIfq implements MemoryProvider {
     public ZcrxStats stats() {
         long c;
         long o;
+        long ev;
+        long cc;
+        long cb;
         synchronized (cqLock) {
             c = completions;
             o = cqOverflow;
+            ev = events;
+            cc = copyCount;
+            cb = copyBytes;
         }
         long s;
         synchronized (this) {
             s = scrubbed;
         }
         synchronized (rqLock) {
-            return new ZcrxStats(c, o, refilled, badPad, badArea, badIndex, noUserRef, s, releaseErrors.get());
+            return new ZcrxStats(c, o, refilled, badPad, badArea, badIndex, noUserRef, s, releaseErrors.get(), cc, cb,
+                    ev);
         }
     }
 

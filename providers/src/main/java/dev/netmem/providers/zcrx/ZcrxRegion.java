@@ -96,6 +96,23 @@ final class ZcrxRegion {
         return (long) H_AREA_LEN.get(seg, 0L);
     }
 
+    /**
+     * Adds one copy of {@code bytes} to the region's zcrx stats ({@code zcrx_stat_add}: opaque stores,
+     * one writer at a time under the ifq's completion lock; the user reads each field racily).
+     */
+    void copyStatsAdd(long bytes) {
+        H_COPY_COUNT.setOpaque(seg, 0L, (long) H_COPY_COUNT.getOpaque(seg, 0L) + 1);
+        H_COPY_BYTES.setOpaque(seg, 0L, (long) H_COPY_BYTES.getOpaque(seg, 0L) + bytes);
+    }
+
+    long copyCountOpaque() {
+        return (long) H_COPY_COUNT.getOpaque(seg, 0L);
+    }
+
+    long copyBytesOpaque() {
+        return (long) H_COPY_BYTES.getOpaque(seg, 0L);
+    }
+
     // ---- refill ring ----
 
     /** Partner of {@link #rqTailRelease}: entries below the tail are written. */
@@ -164,13 +181,17 @@ final class ZcrxRegion {
         return (int) DROPPED.getOpaque(seg, cq);
     }
 
-    void putCqe(int slot, int res, int flags, long off) {
+    void putCqe(int slot, long userData, int res, int flags, long off) {
         long base = cqes + slot * CQE32.byteSize();
-        CQE_USER_DATA.set(seg, base, 0L);
+        CQE_USER_DATA.set(seg, base, userData);
         CQE_RES.set(seg, base, res);
         CQE_FLAGS.set(seg, base, flags);
         CQE_OFF.set(seg, base, off);
         CQE_PAD.set(seg, base, 0L);
+    }
+
+    long cqeUserData(int slot) {
+        return (long) CQE_USER_DATA.get(seg, cqes + slot * CQE32.byteSize());
     }
 
     long cqeOff(int slot) {

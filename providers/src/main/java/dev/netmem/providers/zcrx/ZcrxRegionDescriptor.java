@@ -22,7 +22,9 @@ import java.util.List;
  *         | region header (one cache line)                   |  provider, once
  *         |  u64 magic, u32 version, u32 rq_entries,         |
  *         |  u32 cq_entries, u32 __resv, u64 area_token,     |
- *         |  u64 area_len                                    |
+ *         |  u64 area_len,                                   |
+ *         |  u64 copy_count, u64 copy_bytes (zcrx stats:     |  provider, when registered
+ *         |   ZCRX_EVENT_DESC_FLAG_STATS; opaque stores)     |  with the stats flag
  *  64     +--------------------------------------------------+  ┐ the kernel's zcrx region:
  *         | refill ring header (one cache line)              |  │ struct io_uring {head, tail}
  *         |  u32 head            (provider, store-release)   |  │ at io_uring_zcrx_offsets
@@ -59,7 +61,7 @@ final class ZcrxRegionDescriptor {
     /** "NMZCRX01" in a little-endian u64: marks a netmem zcrx region file. */
     static final long MAGIC = 0x3130585243_5a4d4eL;
     /** Layout version. */
-    static final int VERSION = 1;
+    static final int VERSION = 2;
 
     /** {@code struct io_uring_zcrx_rqe}. */
     static final StructLayout RQE = MemoryLayout.structLayout(
@@ -95,7 +97,9 @@ final class ZcrxRegionDescriptor {
             JAVA_INT.withName("cq_entries"),
             JAVA_INT.withName("__resv"),
             JAVA_LONG.withName("area_token"),
-            JAVA_LONG.withName("area_len"));
+            JAVA_LONG.withName("area_len"),
+            JAVA_LONG.withName("copy_count"),
+            JAVA_LONG.withName("copy_bytes"));
 
     static final VarHandle RQE_OFF = RQE.varHandle(groupElement("off"));
     static final VarHandle RQE_LEN = RQE.varHandle(groupElement("len"));
@@ -116,6 +120,8 @@ final class ZcrxRegionDescriptor {
     static final VarHandle H_CQ_ENTRIES = REGION_HEADER.varHandle(groupElement("cq_entries"));
     static final VarHandle H_AREA_TOKEN = REGION_HEADER.varHandle(groupElement("area_token"));
     static final VarHandle H_AREA_LEN = REGION_HEADER.varHandle(groupElement("area_len"));
+    static final VarHandle H_COPY_COUNT = REGION_HEADER.varHandle(groupElement("copy_count"));
+    static final VarHandle H_COPY_BYTES = REGION_HEADER.varHandle(groupElement("copy_bytes"));
 
     private ZcrxRegionDescriptor() {
     }

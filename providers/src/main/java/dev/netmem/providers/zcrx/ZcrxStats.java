@@ -15,9 +15,15 @@ package dev.netmem.providers.zcrx;
  *                      buffers never handed out, buffers already returned)
  * @param scrubbed      user references dropped by the teardown scrub
  * @param releaseErrors buffers refused by {@code releaseNetmem} (not of this area, or already free)
+ * @param copyCount     frags copied by the copy fallback ({@code zcrx_stats.copy_count}; linear data is
+ *                      copied too but not counted, as in the kernel)
+ * @param copyBytes     bytes of those frags ({@code zcrx_stats.copy_bytes})
+ * @param events        event CQEs fired ({@code ZCRX_EVENT_ALLOC_FAIL}, {@code ZCRX_EVENT_COPY}), including
+ *                      any the full completion ring dropped
  */
 public record ZcrxStats(long completions, long cqOverflow, long refilled, long badPad, long badArea, long badIndex,
-                        long noUserRef, long scrubbed, long releaseErrors) {
+                        long noUserRef, long scrubbed, long releaseErrors, long copyCount, long copyBytes,
+                        long events) {
 
     /** All refill entries consumed: accepted plus rejected. */
     public long entriesConsumed() {

@@ -38,6 +38,18 @@ public final class ZcrxUserRing implements AutoCloseable {
         void onCompletion(long off, int len, int flags);
     }
 
+    /** Receives one event CQE ({@link ZcrxEventDesc}). */
+    @FunctionalInterface
+    public interface EventHandler {
+        /**
+         * One event.
+         *
+         * @param userData the event descriptor's {@code user_data}
+         * @param type     {@link ZcrxIfq#ZCRX_EVENT_ALLOC_FAIL} or {@link ZcrxIfq#ZCRX_EVENT_COPY} ({@code res})
+         */
+        void onEvent(long userData, int type);
+    }
+
     private final ShmFile regionFile;
     private final ShmFile areaFile;
     private final ZcrxRegion region;
@@ -103,19 +115,36 @@ public final class ZcrxUserRing implements AutoCloseable {
 
     /**
      * Reads every completion posted so far (acquire on the completion tail), hands each to
-     * {@code handler}, then frees their slots (release on the completion head).
+     * {@code handler}, then frees their slots (release on the completion head). Event CQEs are
+     * skipped: an ifq registered with events is polled with {@link #poll(CompletionHandler, EventHandler)}.
      *
-     * @return how many completions were read
+     * @return how many receive completions were read
      */
     public int poll(CompletionHandler handler) {
-        int tail = region.cqTailAcquire(); // partner: ZcrxIfq.postCompletion's cqTailRelease
+        return poll(handler, (userData, type) -> { });
+    }
+
+    /**
+     * {@link #poll(CompletionHandler)}, with event CQEs handed to {@code events}: a CQE without
+     * {@link ZcrxIfq#IORING_CQE_F_MORE} is an event (every receive completion carries it, as a
+     * multishot {@code RECV_ZC} does).
+     *
+     * @return how many receive completions were read (events not included)
+     */
+    public int poll(CompletionHandler handler, EventHandler events) {
+        int tail = region.cqTailAcquire(); // partner: ZcrxIfq.publishCqeLocked's cqTailRelease
         int head = cqHead;
         int n = 0;
         while (head != tail) {
             int slot = head & cqMask;
-            handler.onCompletion(region.cqeOff(slot), region.cqeRes(slot), region.cqeFlags(slot));
+            int flags = region.cqeFlags(slot);
+            if ((flags & ZcrxIfq.IORING_CQE_F_MORE) == 0) {
+                events.onEvent(region.cqeUserData(slot), region.cqeRes(slot));
+            } else {
+                handler.onCompletion(region.cqeOff(slot), region.cqeRes(slot), flags);
+                n++;
+            }
             head++;
-            n++;
         }
         cqHead = head;
         region.cqHeadRelease(head); // partner: ZcrxIfq.postCompletion's cqHeadAcquire (ring-full check)
@@ -125,6 +154,19 @@ public final class ZcrxUserRing implements AutoCloseable {
     /** Completions posted and not yet read. */
     public int completionsReady() {
         return region.cqTailAcquire() - cqHead;
+    }
+
+    /**
+     * {@code zcrx_stats.copy_count} in the region: frags the copy fallback copied; 0 unless the ifq
+     * was registered with {@link ZcrxIfq#ZCRX_EVENT_DESC_FLAG_STATS}. A racy read, as in the kernel.
+     */
+    public long copyCount() {
+        return region.copyCountOpaque();
+    }
+
+    /** {@code zcrx_stats.copy_bytes} in the region, as {@link #copyCount()}. */
+    public long copyBytes() {
+        return region.copyBytesOpaque();
     }
 
     /** Completions the provider dropped because the ring was full. */

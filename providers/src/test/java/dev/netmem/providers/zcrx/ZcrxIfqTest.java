@@ -132,7 +132,7 @@ class ZcrxIfqTest {
         assertEquals(0, ifq.area().userRefs(n.index()));
         assertEquals(1, n.ppRefCount());
         assertEquals(PAGES, pool.holdCount());
-        assertEquals(new ZcrxStats(1, 0, 1, 0, 0, 0, 0, 0, 0), ifq.stats());
+        assertEquals(new ZcrxStats(1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0), ifq.stats());
         for (NetIov b : bufs) {
             pool.putNetmem(b, -1, false);
         }
@@ -159,7 +159,7 @@ class ZcrxIfqTest {
         assertTrue(user.postRefillEntry(-1L, -1, 0));                       // garbage: area bits all ones
 
         assertSame(n, pool.alloc());
-        assertEquals(new ZcrxStats(1, 0, 1, 1, 2, 1, 2, 0, 0), ifq.stats());
+        assertEquals(new ZcrxStats(1, 0, 1, 1, 2, 1, 2, 0, 0, 0, 0, 0), ifq.stats());
         assertEquals(7, ifq.stats().entriesConsumed());
         assertEquals(PAGES, pool.holdCount());
         assertEquals(0, pool.releaseCount());
@@ -181,7 +181,7 @@ class ZcrxIfqTest {
             ZcrxRegion.attach(raw.segment(), "raw").rqTailRelease(0x7fff_0000);
         }
         assertNull(pool.alloc());
-        assertEquals(new ZcrxStats(0, 0, 0, 0, 0, 0, ifq.rqEntries(), 0, 0), ifq.stats());
+        assertEquals(new ZcrxStats(0, 0, 0, 0, 0, 0, ifq.rqEntries(), 0, 0, 0, 0, 0), ifq.stats());
         assertEquals(PAGES, pool.inflight());
         for (NetIov b : bufs) {
             assertEquals(1, b.ppRefCount());
@@ -201,9 +201,10 @@ class ZcrxIfqTest {
         assertFalse(ifq.postCompletion(b, 0, 64));
         assertEquals(1, b.ppRefCount());
         assertEquals(0, ifq.area().userRefs(b.index()));
-        assertEquals(Errno.ENOSPC.value(), ifq.postCopyCompletion(MemorySegment.ofArray(new byte[1])));
-        assertEquals(2, user.overflow());
-        assertEquals(new ZcrxStats(ifq.cqEntries(), 2, 0, 0, 0, 0, 0, 0, 0), ifq.stats());
+        assertEquals(Errno.ENOMEM.value(), ifq.postCopyCompletion(MemorySegment.ofArray(new byte[1])),
+                "no free buffer: the copy fallback looks at the freelist before the completion ring");
+        assertEquals(1, user.overflow());
+        assertEquals(new ZcrxStats(ifq.cqEntries(), 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), ifq.stats());
         assertEquals(ifq.cqEntries(), poll().size());
         assertTrue(ifq.postCompletion(b, 0, 64), "reading the completions frees their slots");
         for (NetIov x : bufs) {
@@ -308,7 +309,7 @@ class ZcrxIfqTest {
         e = assertThrows(IllegalArgumentException.class, () -> ifq.postCompletion(n, 4000, 200));
         assertEquals("span [4000, +200) does not fit in a 4096 B buffer", e.getMessage());
         assertEquals(1, n.ppRefCount());
-        assertEquals(new ZcrxStats(0, 0, 0, 0, 0, 0, 0, 0, 0), ifq.stats());
+        assertEquals(new ZcrxStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), ifq.stats());
         assertEquals(2, d.refCount());
         otherArea.free();
         assertEquals(1, d.refCount());
@@ -345,6 +346,111 @@ class ZcrxIfqTest {
     }
 
     @Test
+    void shouldClampRingSizesPastTheirMaximumOnlyWithSetupClamp() {
+        ZcrxArea area = ZcrxArea.ofUserMemory(arena.allocate(NetIov.PAGE_SIZE, NetIov.PAGE_SIZE));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ZcrxIfq.register(area,
+                device, ZcrxIfqReg.of(40000, 8), dir, q -> { }, null));
+        assertEquals("EINVAL: rq_entries must be in [1, 32768]: 40000", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> ZcrxIfq.register(area, device,
+                ZcrxIfqReg.of(0, 8).withSetupFlags(ZcrxIfq.IORING_SETUP_CLAMP), dir, q -> { }, null));
+        assertEquals("EINVAL: rq_entries must be in [1, 32768]: 0", e.getMessage(), "CLAMP does not make 0 valid");
+        e = assertThrows(IllegalArgumentException.class, () -> ZcrxIfq.register(area, device,
+                ZcrxIfqReg.of(-1, 8).withSetupFlags(ZcrxIfq.IORING_SETUP_CLAMP), dir, q -> { }, null));
+        assertEquals("EINVAL: rq_entries must be in [1, 32768]: 4294967295", e.getMessage(), "a u32 in the uapi");
+        ZcrxIfq clamped = ZcrxIfq.register(area, device,
+                ZcrxIfqReg.of(40000, 70000).withSetupFlags(ZcrxIfq.IORING_SETUP_CLAMP), dir, q -> { }, null);
+        assertEquals(ZcrxIfq.IO_RQ_MAX_ENTRIES, clamped.rqEntries());
+        assertEquals(ZcrxIfq.IORING_MAX_CQ_ENTRIES, clamped.cqEntries());
+        clamped.close();
+        assertTrue(clamped.isFreed());
+        closeAndExpectFreed();
+    }
+
+    @Test
+    void shouldLookForAFreeBufferBeforeRoomInTheCompletionRingWhenCopying() {
+        ZcrxArea area = ZcrxArea.ofUserMemory(arena.allocate(2L * NetIov.PAGE_SIZE, NetIov.PAGE_SIZE));
+        ZcrxIfq one = ZcrxIfq.register(area, device, 4, 1, dir, q -> { });
+        MemorySegment b = MemorySegment.ofArray(new byte[10]);
+        assertEquals(10, one.postCopyCompletion(b));
+        assertEquals(Errno.ENOSPC.value(), one.postCopyCompletion(b), "a buffer is free, the ring is full");
+        assertEquals(1, area.freeCount(), "the buffer taken for the refused copy went back to the freelist");
+        try (ZcrxUserRing u = ZcrxUserRing.open(one.regionPath(), area.memory())) {
+            assertEquals(1, u.poll((off, len, flags) -> { }));
+            assertEquals(10, one.postCopyCompletion(b));
+            assertEquals(Errno.ENOMEM.value(), one.postCopyCompletion(b), "the ring is full and no buffer is free");
+            assertEquals(1, u.poll((off, len, flags) -> { }));
+            assertEquals(Errno.ENOMEM.value(), one.postCopyCompletion(b), "room in the ring, no buffer");
+        }
+        assertEquals(1, one.stats().cqOverflow());
+        one.close();
+        assertTrue(one.isFreed());
+        closeAndExpectFreed();
+    }
+
+    @Test
+    void shouldCountCopiedFragsInTheRegionStatsAndFireEachEventOnceUntilRearmed() {
+        ZcrxArea area = ZcrxArea.ofUserMemory(arena.allocate(5L * NetIov.PAGE_SIZE, NetIov.PAGE_SIZE));
+        ZcrxEventDesc desc = new ZcrxEventDesc(0xfeedL,
+                1 << ZcrxIfq.ZCRX_EVENT_ALLOC_FAIL | 1 << ZcrxIfq.ZCRX_EVENT_COPY, ZcrxIfq.ZCRX_EVENT_DESC_FLAG_STATS);
+        ZcrxIfq ev = ZcrxIfq.register(area, device, ZcrxIfqReg.of(8, 16).withEvents(desc), dir, q -> { }, null);
+        List<long[]> events = new ArrayList<>();
+        List<Cqe> cqes = new ArrayList<>();
+        try (ZcrxUserRing u = ZcrxUserRing.open(ev.regionPath(), area.memory())) {
+            MemorySegment frag = MemorySegment.ofArray(new byte[NetIov.PAGE_SIZE + 100]);
+            assertEquals(NetIov.PAGE_SIZE + 100, ev.copyFrag(frag), "two chunks");
+            assertEquals(50, ev.copyFrag(frag.asSlice(0, 50)));
+            assertEquals(30, ev.postCopyCompletion(frag.asSlice(0, 30)), "linear data: copied, not counted");
+            assertEquals(4, u.poll((off, len, flags) -> cqes.add(new Cqe(off, len, flags)),
+                    (userData, type) -> events.add(new long[] {userData, type})));
+            assertEquals(List.of(NetIov.PAGE_SIZE, 100, 50, 30), cqes.stream().map(Cqe::len).toList());
+            assertEquals(1, events.size(), "COPY fired once, not once per copied frag");
+            assertArrayEquals(new long[] {0xfeedL, ZcrxIfq.ZCRX_EVENT_COPY}, events.get(0));
+            assertEquals(2, u.copyCount());
+            assertEquals(NetIov.PAGE_SIZE + 150, u.copyBytes());
+            assertEquals(2, ev.stats().copyCount());
+            assertEquals(NetIov.PAGE_SIZE + 150, ev.stats().copyBytes());
+
+            PagePool pool = PagePool.create(StubQueue.poolParams(ev, device).build());
+            pools.add(pool);
+            NetIov last = pool.alloc();
+            assertTrue(last != null, "the last free buffer");
+            assertNull(pool.alloc());
+            assertNull(pool.alloc());
+            events.clear();
+            u.poll((off, len, flags) -> { }, (userData, type) -> events.add(new long[] {userData, type}));
+            assertEquals(1, events.size(), "ALLOC_FAIL fired once for two failures");
+            assertArrayEquals(new long[] {0xfeedL, ZcrxIfq.ZCRX_EVENT_ALLOC_FAIL}, events.get(0));
+            ev.armEvent(ZcrxIfq.ZCRX_EVENT_ALLOC_FAIL);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ev.armEvent(ZcrxIfq.ZCRX_EVENT_ALLOC_FAIL));
+            assertEquals("EINVAL: zcrx event 0 has not fired", e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> ev.armEvent(2));
+            assertEquals("EINVAL: unknown zcrx event type 2", e.getMessage());
+            assertNull(pool.alloc());
+            assertEquals(0, u.poll((off, len, flags) -> { }, (userData, type) -> events.add(new long[] {userData,
+                    type})));
+            assertEquals(2, events.size(), "re-armed: it fired again");
+            assertEquals(3, ev.stats().events());
+            pool.putNetmem(last, -1, false);
+        }
+        ev.close();
+        for (PagePool p : pools) {
+            p.destroy();
+        }
+        assertTrue(ev.isFreed());
+        closeAndExpectFreed();
+    }
+
+    @Test
+    void shouldRefuseUnknownEventTypesAndFlags() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new ZcrxEventDesc(0, 4, 0));
+        assertEquals("EINVAL: unknown zcrx event types in mask 0x4", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new ZcrxEventDesc(0, 1, 2));
+        assertEquals("EINVAL: unknown zcrx event desc flags 0x2", e.getMessage());
+        closeAndExpectFreed();
+    }
+
+    @Test
     void shouldRefuseToOpenAFileThatIsNotARegionOrAnAreaOfAnotherSize() throws Exception {
         Path junk = Files.write(dir.resolve("junk"), new byte[4096]);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
@@ -375,7 +481,7 @@ class ZcrxIfqTest {
 
         PagePool pool = newPool();
         List<NetIov> bufs = allocAll(pool);
-        assertEquals(new ZcrxStats(1, 0, 1, 0, 0, 0, 0, 0, 0), ifq.stats());
+        assertEquals(new ZcrxStats(1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0), ifq.stats());
         assertEquals(PAGES, pool.holdCount(), "the refill put the copy buffer back in the freelist first");
         assertEquals(Errno.ENOMEM.value(), ifq.postCopyCompletion(MemorySegment.ofArray(data)));
         byte[] big = new byte[NetIov.PAGE_SIZE + 1];
@@ -388,7 +494,7 @@ class ZcrxIfqTest {
             assertEquals(1, ifq.postCopyCompletion(MemorySegment.ofArray(new byte[1])), "copy " + i);
         }
         assertEquals(Errno.ENOMEM.value(), ifq.postCopyCompletion(MemorySegment.ofArray(data)));
-        assertEquals(new ZcrxStats(1 + PAGES, 0, 1, 0, 0, 0, 0, 0, 0), ifq.stats());
+        assertEquals(new ZcrxStats(1 + PAGES, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0), ifq.stats());
         ifq.close(); // no pool left: the scrub returns the copies to the freelist and the ifq is freed
         assertEquals(PAGES, ifq.stats().scrubbed());
         assertTrue(ifq.isFreed());

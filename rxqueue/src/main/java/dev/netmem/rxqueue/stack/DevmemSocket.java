@@ -70,6 +70,8 @@ public final class DevmemSocket implements AutoCloseable {
     private volatile boolean closed;
     /** The stream's end reached the head of the queue: FIN ({@code 1}) or RST ({@code 2}). rxLock. */
     private int end;
+    /** {@code sk_err}: {@code ECONNRESET} once a RST reached the head, until {@link #sockError()} reads it. rxLock. */
+    private int sockErr;
 
     private final Object rxLock = new Object();
     /** FIFO of skbs taken from {@code incoming}, oldest first. rxLock. */
@@ -251,6 +253,9 @@ public final class DevmemSocket implements AutoCloseable {
     /** A FIN or RST at the head of the queue: the stream ends here. rxLock. */
     private void takeEnd(SkBuff skb) {
         end = (skb.tcpFlags() & Headers.TCP_RST) != 0 ? 2 : 1;
+        if (end == 2) {
+            sockErr = Errno.ECONNRESET.value();
+        }
         popAndFree(skb);
     }
 
@@ -261,10 +266,32 @@ public final class DevmemSocket implements AutoCloseable {
         return -1;
     }
 
-    /** Whether the end of the stream (FIN or RST) was read: every byte before it was received. */
+    /**
+     * Whether the end of the stream (FIN or RST) was read: every byte before it was received
+     * ({@code sk_shutdown & RCV_SHUTDOWN}).
+     */
     public boolean isEndOfStream() {
         synchronized (rxLock) {
             return end != 0;
+        }
+    }
+
+    /** {@code sock_flag(sk, SOCK_DONE)}: the peer's FIN was read (a reset does not set it). */
+    public boolean isSockDone() {
+        synchronized (rxLock) {
+            return end == 1;
+        }
+    }
+
+    /**
+     * {@code sock_error}: the pending socket error as a negative errno ({@code -ECONNRESET} once the
+     * peer's reset was read), cleared by this call; 0 if none.
+     */
+    public int sockError() {
+        synchronized (rxLock) {
+            int e = sockErr;
+            sockErr = 0;
+            return e;
         }
     }
 

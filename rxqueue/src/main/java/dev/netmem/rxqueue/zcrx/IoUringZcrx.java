@@ -25,6 +25,10 @@ import java.util.function.Consumer;
 public final class IoUringZcrx {
     /** {@code IO_SKBS_PER_CALL_LIMIT}: most skbs one {@link #recvZc} call consumes. */
     public static final int IO_SKBS_PER_CALL_LIMIT = 20;
+    /** {@code IO_URING_F_MULTISHOT}: the issue is one round of a multishot request. */
+    public static final int IO_URING_F_MULTISHOT = 4;
+    /** {@code IOU_REQUEUE}: more data may be ready; requeue the multishot request now. */
+    public static final int IOU_REQUEUE = -3072;
 
     private IoUringZcrx() {
     }
@@ -68,12 +72,13 @@ public final class IoUringZcrx {
     }
 
     /**
-     * {@code IORING_OP_RECV_ZC} ({@code io_zcrx_recv}): hands data queued on {@code sock} to the
-     * io_uring user ring of {@code ifq}. Each frag in the ifq's memory becomes a completion
+     * {@code IORING_OP_RECV_ZC} ({@code io_zcrx_recv}) as a blocking call: waits up to
+     * {@code timeout} for data on {@code sock}, then hands it to the io_uring user ring of {@code ifq}
+     * as {@link #zcrxRecv} does. Each frag in the ifq's memory becomes a completion
      * ({@link ZcrxIfq#postCompletion}, which takes the buffer's {@code pp_ref_count} and user
-     * references); linear bytes and readable (host page) frags are copied into free ifq buffers
-     * ({@link ZcrxIfq#postCopyCompletion}, the copy fallback). At most
-     * {@link #IO_SKBS_PER_CALL_LIMIT} skbs per call; the user returns buffers through the refill ring.
+     * references); linear bytes and readable (host page) frags are copied into free ifq buffers (the
+     * copy fallback). At most {@link #IO_SKBS_PER_CALL_LIMIT} + 1 skbs per call, as the kernel's
+     * post-incremented count allows; the user returns buffers through the refill ring.
      *
      * @return bytes handed over, 0 if none arrived in time
      * @throws ErrnoException {@link Errno#EFAULT} for a frag in another provider's memory;
@@ -83,13 +88,96 @@ public final class IoUringZcrx {
      */
     public static int recvZc(DevmemSocket sock, ZcrxIfq ifq, Duration timeout) {
         Objects.requireNonNull(ifq, "ifq");
-        int r = sock.readSock((skb, offset, len) -> recvSkb(ifq, skb, offset, len), IO_SKBS_PER_CALL_LIMIT, timeout);
+        int r = sock.readSock(new Args(ifq, 0), Integer.MAX_VALUE, timeout);
         if (r < 0) {
             throw r == Errno.ENOSPC.value()
                     ? Errno.ENOSPC.exception("zcrx completion ring is full")
                     : Errno.ENOMEM.exception("zcrx has no free buffer for the copy fallback");
         }
         return r;
+    }
+
+    /**
+     * {@code io_zcrx_recv} / {@code io_zcrx_tcp_recvmsg}: one non-blocking issue of
+     * {@code IORING_OP_RECV_ZC} on {@code sock}, with the kernel's result mapping. Reads at most
+     * {@code len} bytes ({@code 0}: no limit) and at most {@link #IO_SKBS_PER_CALL_LIMIT} + 1 skbs.
+     *
+     * <p>Results: the bytes handed over; or, when none were: a negative errno from the receive
+     * ({@code -ENOSPC}, {@code -ENOMEM}, {@code -EFAULT}); 0 once the peer's FIN was read
+     * ({@code SOCK_DONE}); the pending socket error ({@code -ECONNRESET}, once); 0 once the stream was
+     * shut down ({@code RCV_SHUTDOWN}); {@code -ENOTCONN} on a closed socket; else {@code -EAGAIN} (no
+     * data yet). When bytes were handed over and the call stopped at the skb limit, a multishot issue
+     * gets {@link #IOU_REQUEUE}; and when the FIN was read as well, a multishot issue gets
+     * {@link #IOU_REQUEUE} and a single-shot one {@code -EAGAIN}, so the caller retries until it gets 0.
+     *
+     * @param len        most bytes to read; 0 for no limit
+     * @param issueFlags {@link #IO_URING_F_MULTISHOT} or 0
+     * @return as above
+     * @throws ErrnoException {@link Errno#EFAULT} for a frag in another provider's memory
+     */
+    public static int zcrxRecv(DevmemSocket sock, ZcrxIfq ifq, int len, int issueFlags) {
+        Objects.requireNonNull(sock, "sock");
+        Objects.requireNonNull(ifq, "ifq");
+        boolean multishot = (issueFlags & IO_URING_F_MULTISHOT) != 0;
+        Args args = new Args(ifq, len == 0 ? 0xFFFF_FFFFL : Integer.toUnsignedLong(len));
+        int ret;
+        try {
+            ret = sock.readSock(args, Integer.MAX_VALUE, Duration.ZERO);
+        } catch (ErrnoException e) {
+            if (e.errno() != Errno.ENOTCONN) {
+                throw e;
+            }
+            return Errno.ENOTCONN.value(); // sk_state == TCP_CLOSE
+        }
+        if (ret <= 0) {
+            if (ret < 0 || sock.isSockDone()) {
+                return ret;
+            }
+            int err = sock.sockError();
+            if (err != 0) {
+                return err;
+            }
+            return sock.isEndOfStream() ? 0 : Errno.EAGAIN.value();
+        }
+        if (args.nrSkbs > IO_SKBS_PER_CALL_LIMIT && multishot) {
+            return IOU_REQUEUE;
+        }
+        if (sock.isSockDone()) {
+            return multishot ? IOU_REQUEUE : Errno.EAGAIN.value(); // retry until it finally gets 0
+        }
+        return ret;
+    }
+
+    /**
+     * {@code struct io_zcrx_args} and {@code io_zcrx_recv_skb}: the {@code tcp_read_sock} actor. Counts
+     * skbs ({@code nr_skbs++ > IO_SKBS_PER_CALL_LIMIT} stops with {@code -EAGAIN}) and bytes left
+     * ({@code desc->count}).
+     */
+    private static final class Args implements DevmemSocket.SkbReader {
+        private final ZcrxIfq ifq;
+        private long count;
+        int nrSkbs;
+
+        Args(ZcrxIfq ifq, long count) {
+            this.ifq = ifq;
+            this.count = count == 0 ? 0xFFFF_FFFFL : count;
+        }
+
+        @Override
+        public int read(SkBuff skb, int offset, int len) {
+            int n = (int) Math.min(len, count);
+            if (n == 0) {
+                return 0;
+            }
+            if (nrSkbs++ > IO_SKBS_PER_CALL_LIMIT) {
+                return Errno.EAGAIN.value();
+            }
+            int r = recvSkb(ifq, skb, offset, n);
+            if (r > 0) {
+                count -= r;
+            }
+            return r;
+        }
     }
 
     /**
@@ -101,7 +189,7 @@ public final class IoUringZcrx {
         int end = offset + len;
         int pos = offset;
         if (pos < skb.headlen()) {
-            int n = skb.headlen() - pos;
+            int n = Math.min(skb.headlen() - pos, len);
             int r = copyOut(ifq, skb.head(), skb.headOffset() + pos, n);
             if (r < n) {
                 return r; // stuck in the linear part: what was copied, or the error
@@ -113,7 +201,7 @@ public final class IoUringZcrx {
         for (int i = 0; i < skb.nrFrags() && pos < end; i++) {
             int fEnd = fStart + skb.fragSize(i);
             if (pos < fEnd) {
-                int n = fEnd - pos;
+                int n = Math.min(fEnd, end) - pos;
                 r = recvFrag(ifq, skb, i, pos - fStart, n);
                 if (r < 0) {
                     break;
@@ -138,7 +226,7 @@ public final class IoUringZcrx {
         if (!niov.type().readable()) {
             throw Errno.EFAULT.exception("frag " + i + " is not memory of zcrx ifq " + ifq.id());
         }
-        return copyOut(ifq, niov, skb.fragOffset(i) + from, n);
+        return ifq.copyFrag(niov.segment().asSlice(skb.fragOffset(i) + from, n)); // counted, COPY event
     }
 
     /** The copy fallback: copies {@code n} bytes at {@code off} of {@code src} into free ifq buffers. */
