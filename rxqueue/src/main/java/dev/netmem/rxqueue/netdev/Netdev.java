@@ -31,8 +31,10 @@ import javax.management.ObjectName;
  * {@code dev.netmem:type=RxQueue,ifindex=I,queue=Q} ({@link RxQueueMXBean}) for every queue.
  *
  * <p>A pool is visible when it was created for an {@link RxQueue} (its params name the queue);
- * others are invisible ({@link Errno#ENOENT}), as pools without a netdev are in the kernel. A pool
- * whose device was unregistered is an orphan: visible, without an ifindex.
+ * others are invisible ({@link Errno#ENOENT}, no notifications), as pools without a netdev are in
+ * the kernel. A pool whose device was unregistered is an orphan, moved to loopback: visible, without
+ * an ifindex, listed first (loopback is ifindex 1). When loopback itself unregisters
+ * ({@link #unregisterLoopback}) the orphans become invisible too.
  *
  * <p>Thread safety: every method may be called from any thread.
  */
@@ -143,16 +145,21 @@ public final class Netdev {
         return info(visiblePool(id));
     }
 
-    /** {@code page-pool-get} (dump): every visible pool, ordered by ifindex (orphans last), then id. */
+    /**
+     * {@code page-pool-get} (dump): every visible pool in the kernel's order, device by device in
+     * ifindex order ({@code for_each_netdev_dump}), orphans first (they are on loopback, ifindex 1),
+     * and within a device newest first ({@code hlist_add_head} on {@code netdev->page_pools}; ids
+     * are cyclic u32s, so newest is highest id until they wrap).
+     */
     public static List<PagePoolInfo> pagePoolDump() {
         List<PagePoolInfo> out = new ArrayList<>();
         for (PagePool p : PagePool.pools()) {
-            if (rxQueueOf(p) != null) {
+            if (visible(p)) {
                 out.add(info(p));
             }
         }
-        out.sort(Comparator.comparingInt((PagePoolInfo i) -> i.ifindex().orElse(Integer.MAX_VALUE))
-                .thenComparingInt(PagePoolInfo::id));
+        out.sort(Comparator.comparingInt((PagePoolInfo i) -> i.ifindex().orElse(PagePool.LOOPBACK_IFINDEX))
+                .thenComparing(PagePoolInfo::id, (a, b) -> Integer.compareUnsigned(b, a)));
         return out;
     }
 
@@ -164,7 +171,25 @@ public final class Netdev {
                 out.add(i);
             }
         }
+        out.sort(Comparator.comparing(PagePoolInfo::id, Integer::compareUnsigned));
         return out;
+    }
+
+    /**
+     * Loopback unregisters (its network namespace goes away, loopback last):
+     * {@code page_pool_unreg_netdev_wipe} for every orphan. They become invisible: {@code page-pool-get}
+     * answers {@link Errno#ENOENT}, the dump leaves them out, and no notification follows, not even
+     * their {@code DEL}. Control path.
+     *
+     * @return the ids of the pools that became invisible
+     */
+    public static List<Integer> unregisterLoopback() {
+        List<Integer> ids = new ArrayList<>();
+        for (PagePool p : PagePool.unregisterNetdev(PagePool.LOOPBACK_IFINDEX)) {
+            unregisterMBean(poolName(p.id()));
+            ids.add(p.id());
+        }
+        return ids;
     }
 
     /**
@@ -193,10 +218,18 @@ public final class Netdev {
 
     private static PagePool visiblePool(int id) {
         Optional<PagePool> p = PagePool.byId(id);
-        if (p.isEmpty() || rxQueueOf(p.get()) == null) {
+        if (p.isEmpty() || !visible(p.get())) {
             throw Errno.ENOENT.exception("page pool " + id + " not found");
         }
         return p.get();
+    }
+
+    /**
+     * Whether netlink can see {@code p}: created for an RX queue and not wiped with loopback
+     * ({@code hlist_unhashed(&pool->user.list)} in the kernel).
+     */
+    private static boolean visible(PagePool p) {
+        return rxQueueOf(p) != null && p.visibility() != PagePool.Visibility.INVISIBLE;
     }
 
     /** The RX queue whose pool {@code p} is, or {@code null} for a pool outside any device. */
@@ -225,7 +258,7 @@ public final class Netdev {
     }
 
     private static void publish(PagePool pool, int kind) {
-        if (LISTENERS.isEmpty() || rxQueueOf(pool) == null) {
+        if (LISTENERS.isEmpty() || !visible(pool)) { // netdev_nl_page_pool_event: unhashed pools are silent
             return;
         }
         PagePoolInfo info = info(pool);
