@@ -47,7 +47,12 @@ public enum Errno {
     /** Transport endpoint is not connected. */
     ENOTCONN(-107),
     /** Operation canceled. */
-    ECANCELED(-125);
+    ECANCELED(-125),
+    /**
+     * Buffer or request is too small: kernel-internal, yet what devmem {@code recvmsg} returns when
+     * its first control record does not fit ({@code put_cmsg_notrunc}).
+     */
+    ETOOSMALL(-525);
 
     private static final Errno[] VALUES = values();
 

@@ -80,7 +80,7 @@ public class DontneedVsCloseStress {
     @Actor
     public void dontneed(IIIII_Result r) {
         try {
-            r.r1 = socket.dontneed(new DmabufToken(0, 2));
+            r.r1 = socket.dontneed(new DmabufToken(1, 2)); // tokens start at 1 (XA_FLAGS_ALLOC1)
         } catch (RuntimeException e) {
             r.r1 = -1;
         }

@@ -81,7 +81,7 @@ class DevmemSocketTest {
         assertEquals(1, recs.size());
         DevmemRecord.Dmabuf d = assertInstanceOf(DevmemRecord.Dmabuf.class, recs.getFirst());
         assertEquals(3000, d.fragSize());
-        assertEquals(0, d.fragToken(), "tokens start at 0");
+        assertEquals(1, d.fragToken(), "tokens start at 1 (XA_FLAGS_ALLOC1)");
         assertEquals(mp.fill(null).id(), d.dmabufId());
         for (int i = 0; i < 3000; i++) {
             assertEquals(P.at(i), mp.area().memory().get(ValueLayout.JAVA_BYTE, d.fragOffset() + i), "byte " + i);
@@ -113,7 +113,7 @@ class DevmemSocketTest {
         assertEquals(List.of(), recs, "readable data is copied without records");
         assertEquals(P.at(49), iov.get(ValueLayout.JAVA_BYTE, 49));
         assertEquals(1, recvDevmem(2000).size());
-        assertEquals(2, sock.dontneed(new DmabufToken(0, 2)));
+        assertEquals(2, sock.dontneed(new DmabufToken(1, 2)));
     }
 
     @Test
@@ -157,9 +157,9 @@ class DevmemSocketTest {
                 () -> sock.dontneed(new DmabufToken[DevmemSocket.MAX_DONTNEED_TOKENS + 1]));
         assertEquals(Errno.EINVAL, e.errno());
         assertEquals("too many dmabuf tokens: 129 > 128", e.getMessage());
-        assertEquals(0, sock.dontneed(new DmabufToken(1000, 1024), DmabufToken.of(0)),
+        assertEquals(0, sock.dontneed(new DmabufToken(1000, 1024), DmabufToken.of(1)),
                 "1024 unknown tokens exhaust the inspection budget");
-        assertEquals(1, sock.dontneed(new DmabufToken(1000, 1023), DmabufToken.of(0)), "1023 + 1 fit");
+        assertEquals(1, sock.dontneed(new DmabufToken(1000, 1023), DmabufToken.of(1)), "1023 + 1 fit");
         assertEquals(2, sock.outstandingTokens());
     }
 

@@ -20,6 +20,7 @@ import dev.netmem.rxqueue.netdev.NetdevNlSock;
 import dev.netmem.rxqueue.netdev.RxBinding;
 import dev.netmem.rxqueue.nic.NetDevice;
 import dev.netmem.rxqueue.stack.DevmemRecord;
+import dev.netmem.rxqueue.stack.DevmemControl;
 import dev.netmem.rxqueue.stack.DevmemSocket;
 import dev.netmem.rxqueue.stack.NetStack;
 import dev.netmem.rxqueue.wire.PayloadPattern;
@@ -368,7 +369,9 @@ class EntryPointHostileInputTest extends DeviceTestBase {
         Duration t = Duration.ofSeconds(1);
 
         assertEquals("records", assertThrows(NullPointerException.class,
-                () -> s.recvmsg(iov, null, DevmemSocket.MSG_SOCK_DEVMEM, t)).getMessage());
+                () -> s.recvmsg(iov, (List<DevmemRecord>) null, DevmemSocket.MSG_SOCK_DEVMEM, t)).getMessage());
+        assertEquals("control", assertThrows(NullPointerException.class,
+                () -> s.recvmsg(iov, (DevmemControl) null, DevmemSocket.MSG_SOCK_DEVMEM, t)).getMessage());
         assertEquals("iov", assertThrows(NullPointerException.class,
                 () -> s.recvmsg(null, new ArrayList<>(), DevmemSocket.MSG_SOCK_DEVMEM, t)).getMessage());
         assertEquals("timeout", assertThrows(NullPointerException.class,
@@ -385,7 +388,7 @@ class EntryPointHostileInputTest extends DeviceTestBase {
         assertEquals(2000, s.queuedBytes(), "no byte was consumed by a refused call");
         List<DevmemRecord> recs = new ArrayList<>();
         assertEquals(2000, s.recvmsg(iov, recs, DevmemSocket.MSG_SOCK_DEVMEM | 0x7000_0000, t));
-        assertEquals(0, assertInstanceOf(DevmemRecord.Dmabuf.class, recs.getFirst()).fragToken());
+        assertEquals(1, assertInstanceOf(DevmemRecord.Dmabuf.class, recs.getFirst()).fragToken(), "tokens start at 1");
         assertEquals(0, s.recvmsg(iov, recs, DevmemSocket.MSG_SOCK_DEVMEM | DevmemSocket.MSG_DONTWAIT, null));
         assertEquals(0, s.recvmsg(iov, recs, DevmemSocket.MSG_SOCK_DEVMEM, Duration.ofSeconds(-5)));
 

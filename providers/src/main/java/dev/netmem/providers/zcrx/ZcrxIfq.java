@@ -226,7 +226,7 @@ public final class ZcrxIfq implements MemoryProvider {
     private static int checkEntries(String what, int n, int max, boolean clamp) {
         if (n <= 0 || (n > max && !clamp)) {
             throw new IllegalArgumentException("EINVAL: " + what + " must be in [1, " + max + "]: "
-                    + Integer.toUnsignedString(n));
+                    + n);
         }
         return Math.min(n, max);
     }

@@ -82,6 +82,11 @@ public final class DevmemSocket implements AutoCloseable {
 
     private final Object tokenLock = new Object();
     private final TokenTable tokens = new TokenTable();
+    /** {@code struct tcp_xa_pool}: tokens reserved for the skb being received and their netmems. rxLock and tokenLock. */
+    private final int[] xaTokens = new int[SkBuff.MAX_SKB_FRAGS];
+    private final NetIov[] xaNetmems = new NetIov[SkBuff.MAX_SKB_FRAGS];
+    /** {@code -ETOOSMALL} once a record did not fit the control buffer in this recvmsg. rxLock. */
+    private int cmsgErr;
     private final NetIov[] batch = new NetIov[MAX_DONTNEED_FRAGS];
 
     DevmemSocket(NetStack stack, int port) {
@@ -201,8 +206,28 @@ public final class DevmemSocket implements AutoCloseable {
      *                              without {@link #MSG_DONTWAIT}; checked before anything is received
      */
     public int recvmsg(MemorySegment iov, List<DevmemRecord> records, int flags, Duration timeout) {
-        Objects.requireNonNull(iov, "iov");
         Objects.requireNonNull(records, "records"); // a null met after a token was taken would strand it
+        return recvmsg(iov, records, null, flags, timeout);
+    }
+
+    /**
+     * {@link #recvmsg(MemorySegment, List, int, Duration)} into a bounded control buffer, as the
+     * kernel's: a record is never truncated; when the next one does not fit, the receive stops before
+     * the bytes it describes (a linear part stays unread, a frag keeps its place in the queue and
+     * gets its token on the next call), and a token reserved for it is rolled back.
+     *
+     * @return as {@link #recvmsg(MemorySegment, List, int, Duration)}
+     * @throws dev.netmem.api.ErrnoException {@link Errno#ETOOSMALL} if not even the first record fits
+     *                         (nothing was received); otherwise as the list form
+     */
+    public int recvmsg(MemorySegment iov, DevmemControl control, int flags, Duration timeout) {
+        Objects.requireNonNull(control, "control");
+        return recvmsg(iov, control.list(), control, flags, timeout);
+    }
+
+    private int recvmsg(MemorySegment iov, List<DevmemRecord> records, DevmemControl ctl, int flags,
+                        Duration timeout) {
+        Objects.requireNonNull(iov, "iov");
         if ((flags & MSG_DONTWAIT) == 0) {
             Objects.requireNonNull(timeout, "timeout");
         }
@@ -213,6 +238,7 @@ public final class DevmemSocket implements AutoCloseable {
             long len = iov.byteSize();
             long copied = 0;
             iovPos = 0;
+            cmsgErr = 0;
             int mode = -1;
             while (rxHead != null && copied < len) {
                 SkBuff skb = rxHead;
@@ -230,7 +256,7 @@ public final class DevmemSocket implements AutoCloseable {
                     break;
                 }
                 int max = (int) Math.min(Integer.MAX_VALUE, len - copied);
-                int n = devmem == 1 ? recvDevmem(skb, iov, max, records, copied == 0) : recvCopy(skb, iov, max);
+                int n = devmem == 1 ? recvDevmem(skb, iov, max, records, ctl, copied == 0) : recvCopy(skb, iov, max);
                 copied += n;
                 if (skb.consumed() < skb.len()) {
                     break;
@@ -239,6 +265,11 @@ public final class DevmemSocket implements AutoCloseable {
                 if (n == 0) {
                     break;
                 }
+            }
+            if (copied == 0 && cmsgErr != 0) {
+                throw Errno.ETOOSMALL.exception("no room for a devmem record: msg_controllen "
+                        + ctl.controllen() + ", " + ctl.remaining() + " left, a record needs "
+                        + DevmemControl.CMSG_SPACE_DEVMEM);
             }
             if (copied == 0 && end != 0) {
                 return endOfStream();
@@ -333,45 +364,88 @@ public final class DevmemSocket implements AutoCloseable {
         return n;
     }
 
-    /** {@code tcp_recvmsg_dmabuf} for one skb. */
-    private int recvDevmem(SkBuff skb, MemorySegment iov, int max, List<DevmemRecord> records, boolean first) {
+    /**
+     * {@code tcp_recvmsg_dmabuf} for one skb: the linear part is copied and reported, then each frag
+     * gets a record and a token. Tokens are reserved in a batch for the frags left
+     * ({@code tcp_xa_pool_refill}, at most {@code MAX_SKB_FRAGS}), committed for the frags reported
+     * and rolled back for the rest ({@code tcp_xa_pool_commit}). With a control buffer, a record that
+     * does not fit stops the skb before its bytes and sets {@code cmsgErr}. rxLock.
+     */
+    private int recvDevmem(SkBuff skb, MemorySegment iov, int max, List<DevmemRecord> records, DevmemControl ctl,
+                           boolean first) {
         int done = 0;
         int lin = skb.headlen() - skb.consumed();
         if (lin > 0) {
+            if (ctl != null && !ctl.hasRoom()) {
+                cmsgErr = Errno.ETOOSMALL.value(); // put_cmsg_notrunc: the bytes stay unread
+                return 0;
+            }
             int n = Math.min(lin, max);
             skb.copyBits(skb.consumed(), iov, iovPos, n);
             iovPos += n;
             skb.consume(n);
             done += n;
             records.add(new DevmemRecord.Linear(n));
-        }
-        int pos = skb.headlen();
-        for (int i = 0; i < skb.nrFrags() && done < max; i++) {
-            int fEnd = pos + skb.fragSize(i);
-            if (skb.consumed() < fEnd) {
-                NetIov niov = skb.fragNetmem(i);
-                if (niov.type() != NetIovType.DMABUF) {
-                    if (first && done == 0) {
-                        throw Errno.ENODEV.exception("frag " + i + " is " + niov.type()
-                                + " memory, not a dma-buf");
-                    }
-                    break;
-                }
-                int inFrag = skb.consumed() - pos;
-                int n = Math.min(fEnd - skb.consumed(), max - done);
-                PagePool.refNetmem(niov);
-                int token;
-                synchronized (tokenLock) {
-                    token = tokens.add(niov);
-                }
-                records.add(new DevmemRecord.Dmabuf(niov.virtualAddress() + skb.fragOffset(i) + inFrag, n, token,
-                        niov.pool().provider().bindingId()));
-                skb.consume(n);
-                done += n;
+            if (ctl != null) {
+                ctl.charge();
             }
-            pos = fEnd;
+        }
+        int nrFrags = skb.nrFrags();
+        int pos = skb.headlen();
+        synchronized (tokenLock) { // a reservation never outlives this block: dontneed never sees one
+            int xaMax = 0;
+            int xaIdx = 0;
+            for (int i = 0; i < nrFrags && done < max; i++) {
+                int fEnd = pos + skb.fragSize(i);
+                if (skb.consumed() < fEnd) {
+                    NetIov niov = skb.fragNetmem(i);
+                    if (niov.type() != NetIovType.DMABUF) {
+                        if (first && done == 0) {
+                            throw Errno.ENODEV.exception("frag " + i + " is " + niov.type()
+                                    + " memory, not a dma-buf");
+                        }
+                        break;
+                    }
+                    if (xaIdx == xaMax) { // tcp_xa_pool_refill
+                        xaCommit(xaIdx, xaMax);
+                        xaMax = Math.min(nrFrags - i, SkBuff.MAX_SKB_FRAGS);
+                        for (int k = 0; k < xaMax; k++) {
+                            xaTokens[k] = tokens.reserve();
+                        }
+                        xaIdx = 0;
+                    }
+                    if (ctl != null && !ctl.hasRoom()) {
+                        cmsgErr = Errno.ETOOSMALL.value(); // the frag stays for the next recvmsg
+                        break;
+                    }
+                    int inFrag = skb.consumed() - pos;
+                    int n = Math.min(fEnd - skb.consumed(), max - done);
+                    records.add(new DevmemRecord.Dmabuf(niov.virtualAddress() + skb.fragOffset(i) + inFrag, n,
+                            xaTokens[xaIdx], niov.pool().provider().bindingId()));
+                    if (ctl != null) {
+                        ctl.charge();
+                    }
+                    PagePool.refNetmem(niov);
+                    xaNetmems[xaIdx++] = niov;
+                    skb.consume(n);
+                    done += n;
+                }
+                pos = fEnd;
+            }
+            xaCommit(xaIdx, xaMax);
         }
         return done;
+    }
+
+    /** {@code tcp_xa_pool_commit}: the first {@code idx} reserved tokens get their netmems, the rest go back. tokenLock. */
+    private void xaCommit(int idx, int max) {
+        for (int k = 0; k < idx; k++) {
+            tokens.commit(xaTokens[k], xaNetmems[k]);
+            xaNetmems[k] = null;
+        }
+        for (int k = idx; k < max; k++) {
+            tokens.rollback(xaTokens[k]);
+        }
     }
 
     /**

@@ -6,23 +6,38 @@ import java.util.BitSet;
 
 /**
  * A socket's devmem tokens ({@code sk_user_frags}): token → netmem holding one {@code pp_ref_count}
- * reference. Tokens are the lowest free ids from 0, as {@code xa_alloc} hands them out; the arrays
- * grow by doubling and are never shrunk. Caller: holds the socket's token lock.
+ * reference. Tokens are the lowest free ids from 1, as {@code xa_alloc} hands them out of an
+ * {@code XA_FLAGS_ALLOC1} array; the arrays grow by doubling and are never shrunk. A token is
+ * {@link #reserve reserved} first (the kernel's {@code XA_ZERO_ENTRY}) and then
+ * {@link #commit committed} to its netmem or {@link #rollback rolled back}; reservations never
+ * outlive the caller's hold of the token lock. Caller: holds the socket's token lock.
  */
 final class TokenTable {
     private NetIov[] slots = new NetIov[64];
     private final BitSet used = new BitSet();
     private int count;
 
-    int add(NetIov netmem) {
-        int t = used.nextClearBit(0);
+    /** {@code xa_alloc(..., XA_ZERO_ENTRY, xa_limit_31b)}: the lowest free token, held empty. */
+    int reserve() {
+        int t = used.nextClearBit(1);
         if (t >= slots.length) {
             slots = Arrays.copyOf(slots, slots.length * 2);
         }
         used.set(t);
+        return t;
+    }
+
+    /** Fills a reserved token with {@code netmem} ({@code __xa_cmpxchg} from {@code XA_ZERO_ENTRY}). */
+    void commit(int t, NetIov netmem) {
+        assert used.get(t) && slots[t] == null : "token " + t + " is not reserved";
         slots[t] = netmem;
         count++;
-        return t;
+    }
+
+    /** Releases a reserved, unused token ({@code __xa_erase}). */
+    void rollback(int t) {
+        assert used.get(t) && slots[t] == null : "token " + t + " is not reserved";
+        used.clear(t);
     }
 
     /** Removes a token; {@code null} if it is not held. */
