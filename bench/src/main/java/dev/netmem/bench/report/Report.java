@@ -114,6 +114,12 @@ public final class Report {
             new Spec("rx_path_{p}", "RX path, per packet ({p})", Kind.NETMEM, "Bench3RxPath.rxPath", Map.of(), null,
                     "1 KiB packet: NIC write, NAPI poll, skb; the app reads and frees it (copy, devmem tokens or zcrx "
                             + "refill); ring; refill"),
+            new Spec("uring_rx_{p}", "io_uring RX, per frag ({p})", Kind.NETMEM, "Bench5UringRx.uringRx",
+                    Map.of("opts", "none"), null, "real loopback TCP: kernel copy into a posted buffer, completion, skb, "
+                            + "socket; tcp_read_sock consumes and frees it; ring; refill"),
+            new Spec("uring_rx_bundles_{p}", "io_uring RX with bundles, per frag ({p})", Kind.NETMEM,
+                    "Bench5UringRx.uringRx", Map.of("opts", "bundles"), null,
+                    "the same, several buffers per completion and per skb"),
             new Spec("jctools_spsc", "JCTools SPSC", Kind.ALTERNATIVE, "Bench4Alternatives.jctoolsSpsc", Map.of(), null,
                     "SpscArrayQueue offer + poll"),
             new Spec("jctools_mpsc", "JCTools MPSC", Kind.ALTERNATIVE, "Bench4Alternatives.jctoolsMpsc", Map.of(), null,
@@ -287,6 +293,10 @@ public final class Report {
         t.add(zeroBytes("RX path (host) allocation, all threads", bytes("rx_path_host")));
         t.add(zeroBytes("RX path (dmabuf) allocation, all threads", bytes("rx_path_dmabuf")));
         t.add(zeroBytes("RX path (user_ring) allocation, all threads", bytes("rx_path_user_ring")));
+        t.add(zeroBytes("io_uring RX, driver to socket (host), all threads", bytes("uring_rx_host")));
+        t.add(zeroBytes("io_uring RX, driver to socket (dmabuf), all threads", bytes("uring_rx_dmabuf")));
+        t.add(zeroBytes("io_uring RX with bundles (host), all threads", bytes("uring_rx_bundles_host")));
+        t.add(zeroBytes("io_uring RX with bundles (dmabuf), all threads", bytes("uring_rx_bundles_dmabuf")));
         t.add(demoTarget(DEMO_PROVIDER));
         t.add(demoTarget("user-ring"));
         t.add(recvTarget("dmabuf zero-copy in place / plain NIO (a)", "recv_uring_dmabuf_zerocopy_gbps",
