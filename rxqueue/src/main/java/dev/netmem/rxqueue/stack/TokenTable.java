@@ -7,19 +7,24 @@ import java.util.BitSet;
 /**
  * A socket's devmem tokens ({@code sk_user_frags}): token → netmem holding one {@code pp_ref_count}
  * reference. Tokens are the lowest free ids from 1, as {@code xa_alloc} hands them out of an
- * {@code XA_FLAGS_ALLOC1} array; the arrays grow by doubling and are never shrunk. A token is
- * {@link #reserve reserved} first (the kernel's {@code XA_ZERO_ENTRY}) and then
- * {@link #commit committed} to its netmem or {@link #rollback rolled back}; reservations never
- * outlive the caller's hold of the token lock. Caller: holds the socket's token lock.
+ * {@code XA_FLAGS_ALLOC1} array; the arrays grow by doubling and are never shrunk. Every id below
+ * {@code lowFree} is in use, so the search for the lowest free id starts there (the xarray keeps a
+ * free mark for the same reason). A token is {@link #reserve reserved} first (the kernel's
+ * {@code XA_ZERO_ENTRY}) and then {@link #commit committed} to its netmem or
+ * {@link #rollback rolled back}; reservations never outlive the caller's hold of the token lock.
+ * Caller: holds the socket's token lock.
  */
 final class TokenTable {
     private NetIov[] slots = new NetIov[64];
     private final BitSet used = new BitSet();
     private int count;
+    /** No id below it is free (0 is never an id). */
+    private int lowFree = 1;
 
     /** {@code xa_alloc(..., XA_ZERO_ENTRY, xa_limit_31b)}: the lowest free token, held empty. */
     int reserve() {
-        int t = used.nextClearBit(1);
+        int t = used.nextClearBit(lowFree);
+        lowFree = t + 1;
         if (t >= slots.length) {
             slots = Arrays.copyOf(slots, slots.length * 2);
         }
@@ -38,6 +43,14 @@ final class TokenTable {
     void rollback(int t) {
         assert used.get(t) && slots[t] == null : "token " + t + " is not reserved";
         used.clear(t);
+        lowFree = Math.min(lowFree, t);
+    }
+
+    /** {@link #reserve} and {@link #commit} in one step. */
+    int add(NetIov netmem) {
+        int t = reserve();
+        commit(t, netmem);
+        return t;
     }
 
     /** Removes a token; {@code null} if it is not held. */
@@ -50,6 +63,9 @@ final class TokenTable {
         slots[t] = null;
         used.clear(t);
         count--;
+        if (t < lowFree) {
+            lowFree = t;
+        }
         return n;
     }
 
@@ -65,6 +81,7 @@ final class TokenTable {
             slots[t] = null;
             used.clear(t);
             count--;
+            lowFree = Math.min(lowFree, t);
         }
         return n;
     }
