@@ -25,13 +25,11 @@ public final class StreamPattern {
     }
 
     private static MemorySegment build() {
+        byte[] period = new byte[PERIOD];
+        new SplittableRandom(SEED).nextBytes(period);
         MemorySegment s = Arena.global().allocate(2L * PERIOD, 64);
-        SplittableRandom r = new SplittableRandom(SEED);
-        for (long i = 0; i < PERIOD; i++) {
-            byte b = (byte) r.nextInt();
-            s.set(ValueLayout.JAVA_BYTE, i, b);
-            s.set(ValueLayout.JAVA_BYTE, i + PERIOD, b);
-        }
+        MemorySegment.copy(period, 0, s, ValueLayout.JAVA_BYTE, 0, PERIOD);
+        MemorySegment.copy(period, 0, s, ValueLayout.JAVA_BYTE, PERIOD, PERIOD);
         return s;
     }
 
