@@ -218,12 +218,13 @@ class DontneedHostileTest extends DeviceTestBase {
         TestProvider mp = TestProvider.dmabuf(64);
         nl.bindRx(dev, mp, 1);
         Side s = new Side(NetStack.of(dev).openSocket(port));
-        receive(dev, s, 2, "null run");
+        receive(dev, s, 2, "null run"); // two tokens, or one where the kernel's TCP coalesced the two sends
+        int held = s.tokens.size();
         int t = s.any(new Random(0));
         NullPointerException e = assertThrows(NullPointerException.class,
                 () -> s.sock.dontneed(DmabufToken.of(t), null));
         assertEquals("runs[1]", e.getMessage());
-        assertEquals(2, s.sock.outstandingTokens(), "the token before the null was not taken (and lost)");
+        assertEquals(held, s.sock.outstandingTokens(), "the token before the null was not taken (and lost)");
         assertEquals(1, s.sock.dontneed(DmabufToken.of(t)));
         s.sock.close();
         nl.close();
