@@ -54,7 +54,7 @@ ok "bench --bogus: exit 2, one line, nothing run or deleted"
 # StressMainTest and SoakTest; concurrency-tests is built after this module.)
 mkdir -p "$work/empty"
 expect 1 "netmem bench: nothing to report: $work/empty/latest.json does not exist (./netmem bench writes it)" \
-  ./netmem bench --no-demo --report-only --results "$work/empty"
+  ./netmem bench --no-recv --report-only --results "$work/empty"
 ok "bench --report-only without results: exit 1, one line"
 
 # 3. --help answers without Maven when the build is current, and the launcher rebuilds when it is not.
