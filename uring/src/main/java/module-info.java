@@ -1,6 +1,7 @@
 /**
  * netmem's io_uring binding, in pure FFM ({@code java.lang.foreign}): no JNI, no liburing, no native
- * library of its own. It depends on nothing else in netmem, so that a NIC driver can be built on it.
+ * library of its own. It depends only on {@code dev.netmem.api}, for the errno vocabulary
+ * ({@code dev.netmem.api.Errno}), so that a NIC driver can be built on it.
  * <ul>
  *   <li>{@link dev.netmem.uring.IoUring}: one ring (setup, SQEs, submit and wait, CQE reaping);</li>
  *   <li>{@link dev.netmem.uring.BufRing}: a provided-buffer ring ({@code IORING_REGISTER_PBUF_RING});</li>
@@ -13,5 +14,7 @@
  * Callers need {@code --enable-native-access=dev.netmem.uring}.
  */
 module dev.netmem.uring {
+    requires dev.netmem.api;
+
     exports dev.netmem.uring;
 }

@@ -1,7 +1,7 @@
 package dev.netmem.demo;
 
+import dev.netmem.api.Errno;
 import dev.netmem.cli.Cli;
-import dev.netmem.uring.Errno;
 import dev.netmem.uring.SyscallException;
 import java.io.PrintStream;
 import java.net.BindException;
@@ -135,7 +135,7 @@ public final class DemoMain implements Callable<Integer> {
             if (!e.call().equals("bind")) {
                 throw e;
             }
-            throw cannotListen(o, Errno.describe(e.errno()) + " (" + Errno.name(e.errno()) + ")", e);
+            throw cannotListen(o, Errno.describe(e.errno()) + " (" + Errno.nameOf(e.errno()) + ")", e);
         }
     }
 

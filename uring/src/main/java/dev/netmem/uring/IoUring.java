@@ -25,6 +25,7 @@ import static dev.netmem.uring.IoUringDescriptor.KERNEL_TIMESPEC;
 import static dev.netmem.uring.IoUringDescriptor.TS_NSEC;
 import static dev.netmem.uring.IoUringDescriptor.TS_SEC;
 
+import dev.netmem.api.Errno;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
@@ -274,10 +275,11 @@ public final class IoUring implements AutoCloseable {
     }
 
     private int enterFailed(int r) {
-        if (r == Errno.ETIME || r == Errno.EINTR || r == Errno.EAGAIN || r == Errno.EBUSY) {
+        if (r == Errno.ETIME.value() || r == Errno.EINTR.value() || r == Errno.EAGAIN.value()
+                || r == Errno.EBUSY.value()) {
             return 0;
         }
-        if (r == Errno.EBADR) {
+        if (r == Errno.EBADR.value()) {
             throw new SyscallException("io_uring_enter", r,
                     "the kernel dropped completions: CQ overflow counter " + cqOverflow());
         }

@@ -5,6 +5,7 @@ import static dev.netmem.uring.IoUringDescriptor.IORING_CQE_F_MORE;
 import static dev.netmem.uring.IoUringDescriptor.IORING_OP_ASYNC_CANCEL;
 import static dev.netmem.uring.IoUringDescriptor.IORING_OP_RECV;
 
+import dev.netmem.api.Errno;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
@@ -76,18 +77,18 @@ public record IoUringAvailability(Cause cause, String message, int features, int
     }
 
     private static IoUringAvailability setupFailed(SyscallException e, int disabled) {
-        String failed = "io_uring_setup failed with " + Errno.format(e.errno());
-        if (e.errno() == Errno.EPERM && disabled == 1) {
+        String failed = "io_uring_setup failed with " + SyscallException.format(e.errno());
+        if (e.errno() == Errno.EPERM.value() && disabled == 1) {
             return new IoUringAvailability(Cause.DISABLED_BY_SYSCTL, "io_uring is disabled for this process: "
                     + Kernel.IO_URING_DISABLED + " is 1 and the process is neither in kernel.io_uring_group nor"
                     + " CAP_SYS_ADMIN (" + failed + ")", 0, 0);
         }
-        if (e.errno() == Errno.EPERM) {
+        if (e.errno() == Errno.EPERM.value()) {
             return new IoUringAvailability(Cause.BLOCKED, "io_uring is blocked: " + failed + " although "
                     + Kernel.IO_URING_DISABLED + " allows it; a seccomp filter denies it (container runtimes'"
                     + " default profiles do)", 0, 0);
         }
-        if (e.errno() == Errno.ENOSYS) {
+        if (e.errno() == Errno.ENOSYS.value()) {
             return new IoUringAvailability(Cause.NOT_IMPLEMENTED, "io_uring is not implemented: " + failed
                     + "; the kernel is built without io_uring, or a seccomp filter hides it", 0, 0);
         }
@@ -147,7 +148,8 @@ public record IoUringAvailability(Cause cause, String message, int features, int
             String failure = !t.seen ? "no completion within 5 s"
                     : t.firstRes == 1 && (t.firstFlags & (IORING_CQE_F_BUFFER | IORING_CQE_F_MORE))
                             == (IORING_CQE_F_BUFFER | IORING_CQE_F_MORE) ? null
-                    : "the trial receive completed with " + (t.firstRes < 0 ? Errno.format(t.firstRes) : "res " + t.firstRes)
+                    : "the trial receive completed with "
+                            + (t.firstRes < 0 ? SyscallException.format(t.firstRes) : "res " + t.firstRes)
                             + ", flags 0x" + Integer.toHexString(t.firstFlags);
             if (!t.recvEnded) {
                 ring.prepCancel(ring.getSqe(), TRIAL_RECV, false, TRIAL_CANCEL);

@@ -18,6 +18,7 @@ import static dev.netmem.uring.IoUringDescriptor.cqOff;
 import static dev.netmem.uring.IoUringDescriptor.sqOff;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
+import dev.netmem.api.Errno;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
@@ -86,7 +87,7 @@ final class RingMapping {
             if (fd >= 0) {
                 break;
             }
-            int drop = fd == Errno.EINVAL ? droppable(wanted) : 0;
+            int drop = fd == Errno.EINVAL.value() ? droppable(wanted) : 0;
             if (drop == 0) {
                 throw new SyscallException("io_uring_setup", fd,
                         "entries=" + p.sqEntries() + ", cq_entries=" + p.cqEntries() + ", flags=0x" + Integer.toHexString(wanted));

@@ -32,9 +32,10 @@
  * are single-producer rings of the same owner.
  *
  * <h2>Errors</h2>
- * Results follow the kernel: {@code cqe.res} is bytes or {@code -errno} ({@link dev.netmem.uring.Errno}
- * has the values); failed calls throw {@link dev.netmem.uring.SyscallException} with the call's name
- * and the errno. Where io_uring may be missing, {@link dev.netmem.uring.IoUringAvailability#check()}
- * says why in one message.
+ * Results follow the kernel: {@code cqe.res} is bytes or {@code -errno}, compared with the
+ * {@link dev.netmem.api.Errno#value() value()} of the project's one errno vocabulary,
+ * {@link dev.netmem.api.Errno} (the binding's only dependency within netmem); failed calls throw
+ * {@link dev.netmem.uring.SyscallException} with the call's name and the errno. Where io_uring may be
+ * missing, {@link dev.netmem.uring.IoUringAvailability#check()} says why in one message.
  */
 package dev.netmem.uring;

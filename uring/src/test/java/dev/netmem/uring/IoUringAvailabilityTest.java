@@ -8,6 +8,7 @@ import static dev.netmem.uring.IoUringDescriptor.IO_URING_PROBE_OP;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.netmem.api.Errno;
 import dev.netmem.uring.IoUringAvailability.Cause;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -45,7 +46,7 @@ class IoUringAvailabilityTest {
 
     @Test
     void shouldNameTheSysctlWhenIoUringIsDisabledForEveryone() {
-        IoUringAvailability a = check(setupFails(2, Errno.EPERM));
+        IoUringAvailability a = check(setupFails(2, Errno.EPERM.value()));
         assertEquals(Cause.DISABLED_BY_SYSCTL, a.cause());
         assertEquals("io_uring is disabled on this machine: /proc/sys/kernel/io_uring_disabled is 2"
                 + " (io_uring_setup fails with EPERM for every process)", a.message());
@@ -53,7 +54,7 @@ class IoUringAvailabilityTest {
 
     @Test
     void shouldNameTheSysctlWhenIoUringIsDisabledForThisProcess() {
-        IoUringAvailability a = check(setupFails(1, Errno.EPERM));
+        IoUringAvailability a = check(setupFails(1, Errno.EPERM.value()));
         assertEquals(Cause.DISABLED_BY_SYSCTL, a.cause());
         assertEquals("io_uring is disabled for this process: /proc/sys/kernel/io_uring_disabled is 1 and the"
                 + " process is neither in kernel.io_uring_group nor CAP_SYS_ADMIN (io_uring_setup failed with"
@@ -62,7 +63,7 @@ class IoUringAvailabilityTest {
 
     @Test
     void shouldNameSeccompWhenSetupIsNotPermitted() {
-        IoUringAvailability a = check(setupFails(0, Errno.EPERM));
+        IoUringAvailability a = check(setupFails(0, Errno.EPERM.value()));
         assertEquals(Cause.BLOCKED, a.cause());
         assertEquals("io_uring is blocked: io_uring_setup failed with EPERM (-1): Operation not permitted although"
                 + " /proc/sys/kernel/io_uring_disabled allows it; a seccomp filter denies it (container runtimes'"
@@ -71,7 +72,7 @@ class IoUringAvailabilityTest {
 
     @Test
     void shouldNameAMissingSyscall() {
-        IoUringAvailability a = check(setupFails(-1, Errno.ENOSYS));
+        IoUringAvailability a = check(setupFails(-1, Errno.ENOSYS.value()));
         assertEquals(Cause.NOT_IMPLEMENTED, a.cause());
         assertEquals("io_uring is not implemented: io_uring_setup failed with ENOSYS (-38): Function not implemented;"
                 + " the kernel is built without io_uring, or a seccomp filter hides it", a.message());
@@ -79,7 +80,7 @@ class IoUringAvailabilityTest {
 
     @Test
     void shouldReportOtherSetupFailuresVerbatim() {
-        IoUringAvailability a = check(setupFails(0, Errno.ENOMEM));
+        IoUringAvailability a = check(setupFails(0, Errno.ENOMEM.value()));
         assertEquals(Cause.SETUP_FAILED, a.cause());
         assertEquals("io_uring cannot be set up: io_uring_setup: ENOMEM (-12): Cannot allocate memory; entries=8,"
                 + " cq_entries=64, flags=0x13088", a.message());
@@ -92,7 +93,7 @@ class IoUringAvailabilityTest {
         IoUringAvailability a = check(new DelegatingKernel() {
             @Override
             public int register(int fd, int opcode, long arg, int nrArgs) {
-                return opcode == IORING_REGISTER_PROBE ? Errno.EINVAL : super.register(fd, opcode, arg, nrArgs);
+                return opcode == IORING_REGISTER_PROBE ? Errno.EINVAL.value() : super.register(fd, opcode, arg, nrArgs);
             }
         });
         assertEquals(Cause.NO_PROBE, a.cause());
@@ -131,7 +132,7 @@ class IoUringAvailabilityTest {
         IoUringAvailability a = check(new DelegatingKernel() {
             @Override
             public int register(int fd, int opcode, long arg, int nrArgs) {
-                return opcode == IORING_REGISTER_PBUF_RING ? Errno.EINVAL : super.register(fd, opcode, arg, nrArgs);
+                return opcode == IORING_REGISTER_PBUF_RING ? Errno.EINVAL.value() : super.register(fd, opcode, arg, nrArgs);
             }
         });
         assertEquals(Cause.NO_PBUF_RING, a.cause());

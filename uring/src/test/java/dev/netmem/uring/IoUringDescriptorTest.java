@@ -4,6 +4,7 @@ import static dev.netmem.uring.IoUringDescriptor.*;
 import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.netmem.api.Errno;
 import java.lang.foreign.StructLayout;
 import org.junit.jupiter.api.Test;
 
@@ -158,14 +159,14 @@ class IoUringDescriptorTest {
 
     @Test
     void shouldMatchErrnoValues() {
-        assertEquals(-105, Errno.ENOBUFS);
-        assertEquals(-125, Errno.ECANCELED);
-        assertEquals(-53, Errno.EBADR);
-        assertEquals(-1, Errno.EPERM);
-        assertEquals(-38, Errno.ENOSYS);
-        assertEquals("ENOBUFS (-105): No buffer space available", Errno.format(105));
-        assertEquals("errno 200", Errno.name(-200));
+        assertEquals(-105, Errno.ENOBUFS.value());
+        assertEquals(-125, Errno.ECANCELED.value());
+        assertEquals(-53, Errno.EBADR.value());
+        assertEquals(-1, Errno.EPERM.value());
+        assertEquals(-38, Errno.ENOSYS.value());
+        assertEquals("ENOBUFS (-105): No buffer space available", SyscallException.format(105));
+        assertEquals("errno 200", Errno.nameOf(-200));
         assertEquals("io_uring_setup: EPERM (-1): Operation not permitted",
-                new SyscallException("io_uring_setup", Errno.EPERM, null).getMessage());
+                new SyscallException("io_uring_setup", Errno.EPERM.value(), null).getMessage());
     }
 }

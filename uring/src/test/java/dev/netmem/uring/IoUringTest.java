@@ -15,6 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.netmem.api.Errno;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
@@ -163,8 +164,8 @@ class IoUringTest {
             });
             other.start();
             other.join();
-            assertEquals(Errno.EEXIST, results[0], "io_uring_enter from another task");
-            assertEquals(Errno.EEXIST, results[1], "io_uring_register from another task");
+            assertEquals(Errno.EEXIST.value(), results[0], "io_uring_enter from another task");
+            assertEquals(Errno.EEXIST.value(), results[1], "io_uring_register from another task");
         }
     }
 
@@ -177,7 +178,7 @@ class IoUringTest {
                 int flags = (int) IoUringDescriptor.PARAMS_FLAGS.get(params, 0L);
                 tried.add(flags);
                 if ((flags & (IORING_SETUP_NO_SQARRAY | IORING_SETUP_DEFER_TASKRUN)) != 0) {
-                    return Errno.EINVAL; // a 6.0 kernel
+                    return Errno.EINVAL.value(); // a 6.0 kernel
                 }
                 return super.setup(entries, params);
             }
@@ -205,15 +206,15 @@ class IoUringTest {
             }
         };
         try (IoUring ring = IoUring.open(IoUringParams.of(4, 8), kernel)) {
-            for (int benign : new int[] {Errno.ETIME, Errno.EINTR, Errno.EAGAIN, Errno.EBUSY}) {
+            for (int benign : new int[] {Errno.ETIME.value(), Errno.EINTR.value(), Errno.EAGAIN.value(), Errno.EBUSY.value()}) {
                 next[0] = benign;
-                assertEquals(0, ring.submitAndWait(1, 1_000_000L), Errno.name(benign));
+                assertEquals(0, ring.submitAndWait(1, 1_000_000L), Errno.nameOf(benign));
             }
-            next[0] = Errno.EBADR;
+            next[0] = Errno.EBADR.value();
             SyscallException e = assertThrows(SyscallException.class, () -> ring.submitAndWait(1, -1));
             assertEquals("io_uring_enter: EBADR (-53): Invalid request descriptor; the kernel dropped completions:"
                     + " CQ overflow counter 0", e.getMessage());
-            next[0] = Errno.EEXIST;
+            next[0] = Errno.EEXIST.value();
             e = assertThrows(SyscallException.class, () -> ring.submitAndWait(0, -1));
             assertEquals("io_uring_enter: EEXIST (-17): File exists; fd " + ring.fd(), e.getMessage());
         }
@@ -224,12 +225,12 @@ class IoUringTest {
         Kernel broken = new DelegatingKernel() {
             @Override
             public int setup(int entries, MemorySegment params) {
-                return Errno.EINVAL;
+                return Errno.EINVAL.value();
             }
         };
         SyscallException e = assertThrows(SyscallException.class, () -> IoUring.open(IoUringParams.of(4, 8), broken));
         assertEquals("io_uring_setup: EINVAL (-22): Invalid argument; entries=4, cq_entries=8, flags=0x8", e.getMessage());
-        assertEquals(Errno.EINVAL, e.errno());
+        assertEquals(Errno.EINVAL.value(), e.errno());
         assertEquals("io_uring_setup", e.call());
     }
 

@@ -2,6 +2,8 @@ package dev.netmem.uring;
 
 import static dev.netmem.uring.IoUringDescriptor.IORING_CQE_F_MORE;
 
+import dev.netmem.api.Errno;
+
 /**
  * The receive loop a driver's NAPI poll runs, for tests and the measurement: one multishot
  * {@code IORING_OP_RECV} with buffer select on one socket, buffers from a {@link ShmBuffers} area
@@ -122,10 +124,10 @@ final class MultishotReceiver implements CqeHandler, BufConsumer {
         if ((flags & IORING_CQE_F_MORE) == 0) {
             if (res == 0) {
                 eof = true;
-            } else if (res == Errno.ENOBUFS) {
+            } else if (res == Errno.ENOBUFS.value()) {
                 enobufs++;
                 needArm = true;
-            } else if (res == Errno.ECANCELED) {
+            } else if (res == Errno.ECANCELED.value()) {
                 cancelled = true;
             } else if (res > 0) {
                 bundleEnds++;

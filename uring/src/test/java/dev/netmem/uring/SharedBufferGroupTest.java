@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.netmem.api.Errno;
 import java.util.Arrays;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -171,10 +172,10 @@ class SharedBufferGroupTest {
             if ((flags & IORING_CQE_F_MORE) == 0) {
                 if (res == 0) {
                     eof[current] = true;
-                } else if (res > 0 || res == Errno.ENOBUFS) {
+                } else if (res > 0 || res == Errno.ENOBUFS.value()) {
                     needArm[current] = true;
                 } else {
-                    throw new AssertionError("connection " + current + " ended with " + Errno.format(res));
+                    throw new AssertionError("connection " + current + " ended with " + SyscallException.format(res));
                 }
             }
         }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.netmem.api.Errno;
 import org.junit.jupiter.api.Test;
 
 class SocketsTest {
@@ -18,7 +19,7 @@ class SocketsTest {
             int port = Sockets.localPort(a);
             SyscallException e = assertThrows(SyscallException.class, () -> Sockets.bindLoopback(b, port));
             assertEquals("bind: EADDRINUSE (-98): Address already in use; 127.0.0.1:" + port, e.getMessage());
-            assertEquals(Errno.EADDRINUSE, e.errno());
+            assertEquals(Errno.EADDRINUSE.value(), e.errno());
             assertEquals("bind", e.call());
         } finally {
             Sockets.close(a);

@@ -63,7 +63,7 @@ class WakeupAndAcceptTest {
                         ring.submitAndWait(1, 1_000_000_000L);
                         ring.reap((ud, res, flags) -> {
                             assertEquals(5, ud);
-                            assertTrue(res >= 0, () -> "accept: " + Errno.format(res));
+                            assertTrue(res >= 0, () -> "accept: " + SyscallException.format(res));
                             assertTrue((flags & IORING_CQE_F_MORE) != 0, "still armed");
                             accepted.add(res);
                         });
