@@ -54,6 +54,7 @@ class ErrnoTest {
             EALREADY 114 Operation already in progress
             EINPROGRESS 115 Operation now in progress
             ECANCELED 125 Operation canceled
+            ETOOSMALL 525 Unknown error 525
             """;
 
     @Test
