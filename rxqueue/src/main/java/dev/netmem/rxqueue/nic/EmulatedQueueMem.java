@@ -259,6 +259,29 @@ public final class EmulatedQueueMem extends QueueMem {
         return work;
     }
 
+    /**
+     * Runs on the NAPI thread after its last poll: delivers every packet the NIC wrote that no poll
+     * reached. A stop deactivates the NIC side of this memory before it stops the NAPI, so nothing
+     * is written after this, and a packet the NIC accepted is delivered exactly once even across a
+     * restart (the kernel's driver frees such descriptors and TCP retransmits; the emulated wire does
+     * not retransmit what it was told was accepted).
+     */
+    @Override
+    void napiStop() {
+        var napi = queue.napi();
+        napi.schedule();
+        try {
+            long c = (long) COMPLETED.getAcquire(this); // partner: nicWrite's setVolatile
+            while (consumed < c) {
+                int slot = (int) consumed & mask;
+                consumed++;
+                deliverSlot(slot);
+            }
+        } finally {
+            napi.complete();
+        }
+    }
+
     /** Re-arms delivered slots in ring order; stops at the first allocation failure. */
     private void refill() {
         long r = armed;
