@@ -50,7 +50,7 @@ class DevmemSocketTest {
 
     @BeforeEach
     void setUp() {
-        dev = NetDevice.builder("dm").rxQueues(2).ringSize(16).headerSplit(true, 100).build();
+        dev = NetDevice.builder("dm").rxQueues(2).ringSize(16).unsplitPayloads(100).build();
         dev.addFlowRule(5201, 1);
         dev.open();
         mp = TestProvider.dmabuf(256);

@@ -93,7 +93,7 @@ class DontneedHostileTest extends DeviceTestBase {
         System.out.println("DontneedHostileTest seed=" + seed);
         HostileTally tally = new HostileTally("dontneed", seed);
         Random r = new Random(seed);
-        NetDevice dev = device(NetDevice.builder("dn").rxQueues(2).ringSize(16).headerSplit(true, 100));
+        NetDevice dev = device(NetDevice.builder("dn").rxQueues(2).ringSize(16).unsplitPayloads(100));
         dev.addFlowRule(6001, 1);
         dev.addFlowRule(6002, 1);
         dev.open();
@@ -195,7 +195,7 @@ class DontneedHostileTest extends DeviceTestBase {
 
     @Test
     void shouldRefuseANullRunBeforeTakingAnyToken() {
-        NetDevice dev = device(NetDevice.builder("dnnull").rxQueues(2).ringSize(16).headerSplit(true, 100));
+        NetDevice dev = device(NetDevice.builder("dnnull").rxQueues(2).ringSize(16).unsplitPayloads(100));
         dev.addFlowRule(6003, 1);
         dev.open();
         NetdevNlSock nl = Netdev.open();

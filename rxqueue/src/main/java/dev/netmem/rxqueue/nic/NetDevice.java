@@ -68,6 +68,10 @@ public final class NetDevice implements Netif, AutoCloseable {
     private final PagePoolParams poolTemplate;
     private final boolean allowUnreadable;
     private final QueueMgmtOps ops;
+    /** Whether the driver offers the queue management API ({@code netdev_need_ops_lock}): providers need it. */
+    private final boolean queueApi;
+    /** A virtual netdev: no parent device ({@code dev->dev.parent == NULL}), so no provider binds. */
+    private final boolean virtual;
     private final NicDriver driver;
     /** The stack's receive handler ({@code dev->rx_handler}): set once, read by every NAPI. */
     private final AtomicReference<NetifRx> rxHandler = new AtomicReference<>();
@@ -76,7 +80,11 @@ public final class NetDevice implements Netif, AutoCloseable {
     private volatile boolean registered = true;
     private volatile boolean headerSplit;
     private volatile int hdsThresh;
+    /** Test hook: payloads up to this size stay in the header buffer whatever {@code hds-thresh} says. */
+    private volatile int unsplitPayloads;
     private volatile AllocFailPolicy allocFailPolicy = AllocFailPolicy.none();
+    /** An XDP program is attached ({@code dev_xdp_prog_count(dev) > 0}). Control lock. */
+    private boolean xdpProg;
     /** port → queue + 1 (0: no rule); replaced whole on change. */
     private volatile int[] flowRules = new int[65536];
     /** Queues named by no rule, for hashing other flows. */
@@ -103,8 +111,11 @@ public final class NetDevice implements Netif, AutoCloseable {
         this.rmemHardLimit = b.rcvbuf > Long.MAX_VALUE - ringBytes ? Long.MAX_VALUE : b.rcvbuf + ringBytes;
         this.poolTemplate = b.template;
         this.allowUnreadable = b.allowUnreadable;
+        this.queueApi = b.queueApi;
+        this.virtual = b.virtual;
         this.headerSplit = b.headerSplit;
         this.hdsThresh = b.hdsThresh;
+        this.unsplitPayloads = b.unsplitPayloads;
         this.queues = new RxQueue[b.rxQueues];
         for (int i = 0; i < queues.length; i++) {
             queues[i] = new RxQueue(this, i);
@@ -259,24 +270,101 @@ public final class NetDevice implements Netif, AutoCloseable {
      * {@code ethtool -G tcp-data-split / hds-thresh}. Takes effect at the next queue memory
      * allocation (open or restart), as ring parameters do.
      *
-     * @throws dev.netmem.api.ErrnoException {@link Errno#EINVAL} if header split would be turned off while a
-     *                         provider is bound, or the threshold is out of range
+     * @throws dev.netmem.api.ErrnoException {@link Errno#EINVAL} if the threshold is out of range, or while a
+     *                         provider is bound, if header split would be turned off or the threshold would
+     *                         be non-zero ({@code ethnl_set_rings}, in that order)
      */
     public void setHeaderSplit(boolean enabled, int thresh) {
         synchronized (controlLock) {
             if (thresh < 0 || thresh > HDS_THRESH_MAX) {
                 throw Errno.EINVAL.exception("hds-thresh must be in [0, " + HDS_THRESH_MAX + "]: " + thresh);
             }
-            if (!enabled) {
-                for (RxQueue q : queues) {
-                    if (q.memoryProvider() != null) {
-                        throw Errno.EINVAL.exception("can't disable tcp-data-split while device has memory provider enabled");
-                    }
+            if (anyProviderBound()) {
+                if (!enabled) {
+                    throw Errno.EINVAL.exception("can't disable tcp-data-split while device has memory provider enabled");
+                }
+                if (thresh != 0) {
+                    throw Errno.EINVAL.exception("can't set non-zero hds_thresh while device is memory provider enabled");
                 }
             }
             headerSplit = enabled;
             hdsThresh = thresh;
         }
+    }
+
+    /** {@code dev_get_min_mp_channel_count(dev) != 0}: some queue has a memory provider. Control lock. */
+    private boolean anyProviderBound() {
+        for (RxQueue q : queues) {
+            if (q.memoryProvider() != null) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Attaches an XDP program ({@code dev_xdp_install}; the program itself is not modelled, only that
+     * one is attached, which the queue-open checks refuse).
+     *
+     * @throws dev.netmem.api.ErrnoException {@link Errno#EBUSY} "unable to install XDP to device using memory
+     *                         provider" while a queue has a provider
+     */
+    public void xdpAttach() {
+        synchronized (controlLock) {
+            if (anyProviderBound()) {
+                throw Errno.EBUSY.exception("unable to install XDP to device using memory provider");
+            }
+            xdpProg = true;
+        }
+    }
+
+    /** Detaches the XDP program, if any. */
+    public void xdpDetach() {
+        synchronized (controlLock) {
+            xdpProg = false;
+        }
+    }
+
+    /** Whether an XDP program is attached. */
+    public boolean xdpAttached() {
+        synchronized (controlLock) {
+            return xdpProg;
+        }
+    }
+
+    /**
+     * Gives rx queue {@code index} an AF_XDP buffer pool ({@code xsk_bind} → {@code xp_assign_dev}: only
+     * the fact that one is there is modelled), or takes it away.
+     *
+     * @throws dev.netmem.api.ErrnoException {@link Errno#ERANGE} for a bad index; {@link Errno#EBUSY} when
+     *                         giving a pool while some queue of the device has a memory provider
+     */
+    public void setXskPool(int index, boolean present) {
+        synchronized (controlLock) {
+            if (index < 0 || index >= queues.length) {
+                throw Errno.ERANGE.exception("rx queue index out of range");
+            }
+            if (present && anyProviderBound()) {
+                throw Errno.EBUSY.exception("AF_XDP pool on a device using memory provider");
+            }
+            queues[index].setXskPool(present);
+        }
+    }
+
+    /**
+     * Test hook of the emulated NIC: with header split on, payloads of at most {@code maxBytes} are not
+     * split but land in the header buffer (linear), whatever {@code hds-thresh} says, as a NIC leaves a
+     * packet it cannot split in the linear part; 0 (the default) turns it off. Unlike {@code hds-thresh}
+     * it is allowed while a provider is bound, so tests can make the linear data devmem and zcrx receive
+     * must handle. Takes effect at the next queue memory allocation.
+     *
+     * @throws IllegalArgumentException if not in {@code [0, HDS_THRESH_MAX]}
+     */
+    public void setUnsplitPayloads(int maxBytes) {
+        if (maxBytes < 0 || maxBytes > HDS_THRESH_MAX) {
+            throw new IllegalArgumentException("unsplitPayloads must be in [0, " + HDS_THRESH_MAX + "]: " + maxBytes);
+        }
+        unsplitPayloads = maxBytes;
     }
 
     /** Sets the RX allocation fault injection (the kernel's page_pool fail_function). Any thread. */
@@ -487,6 +575,12 @@ public final class NetDevice implements Netif, AutoCloseable {
         }
     }
 
+    private void checkQueueApi() {
+        if (!queueApi) {
+            throw Errno.EOPNOTSUPP.exception(name + " does not support the queue management API");
+        }
+    }
+
     // =====================================================================================
     // Queue restart and provider binding (netdev_rx_queue.c)
     // =====================================================================================
@@ -498,12 +592,14 @@ public final class NetDevice implements Netif, AutoCloseable {
      * error rethrown. Finally frees the old memory (its pools stay detached while buffers are out).
      * While down, the new memory is only checked and freed.
      *
-     * @throws dev.netmem.api.ErrnoException {@link Errno#ERANGE} for a bad index; {@link Errno#ENODATA} if no new
-     *                         pool uses the bound provider; or whatever the ops throw
+     * @throws dev.netmem.api.ErrnoException {@link Errno#ENODEV} once unregistered; {@link Errno#EOPNOTSUPP}
+     *                         without the queue management API; {@link Errno#ERANGE} for a bad index;
+     *                         {@link Errno#ENODATA} if no new pool uses the bound provider; or whatever the ops throw
      */
     public void restartQueue(int index) {
         synchronized (controlLock) {
             checkRegistered();
+            checkQueueApi();
             if (index < 0 || index >= queues.length) {
                 throw Errno.ERANGE.exception("rx queue index out of range");
             }
@@ -559,36 +655,38 @@ public final class NetDevice implements Netif, AutoCloseable {
     }
 
     /**
-     * {@code __net_mp_open_rxq} for a set of queues: checks, in the kernel's order, every index's
-     * range, then header split, then that no queue is already bound, then that the list is not
-     * empty; only then binds and restarts each queue (so a failed check binds nothing). If a restart fails, the queues bound so far are closed again.
+     * {@code bind-rx}'s queue opening ({@code netdev_nl_bind_rx_doit} reading the queue list, then
+     * {@code __net_mp_open_rxq} for each queue), with the checks in the kernel's order: the device is
+     * registered ({@link Errno#ENODEV}) and its driver has the queue management API
+     * ({@link Errno#EOPNOTSUPP}); every index is in range ({@link Errno#ERANGE} "rx queue index out of
+     * range"); then, per queue in index order: the device is physical ({@link Errno#EBUSY} "rx queue is mapped to a
+     * virtual netdev"), header split is on ({@link Errno#EINVAL} "tcp-data-split is disabled"),
+     * {@code hds-thresh} is 0 ({@link Errno#EINVAL} "hds-thresh is not zero"), no XDP program is attached
+     * ({@link Errno#EEXIST}), the queue has no provider yet ({@link Errno#EEXIST} "designated queue
+     * already memory provider bound"; also for an index repeated in the list) and no AF_XDP pool
+     * ({@link Errno#EBUSY} "designated queue already in use by AF_XDP"); finally the list is not empty
+     * ({@link Errno#EINVAL} "no rx queues to bind"). Every check runs before anything is bound, so a
+     * failed check binds nothing. If a restart fails, the queues bound so far are closed again.
      */
     public void openRxQueues(MemoryProvider mp, int[] indices) {
         synchronized (controlLock) {
             checkRegistered();
+            checkQueueApi();
             for (int idx : indices) {
                 if (idx < 0 || idx >= queues.length) {
                     throw Errno.ERANGE.exception("rx queue index out of range");
                 }
             }
-            if (!headerSplit && indices.length > 0) {
-                throw Errno.EINVAL.exception("tcp-data-split is disabled");
-            }
-            for (int i = 0; i < indices.length; i++) {
-                if (queues[indices[i]].memoryProvider() != null || indexOf(indices, indices[i]) < i) {
-                    // a repeated index would find its queue bound by the first occurrence: the kernel's
-                    // EEXIST, reported before anything is bound
-                    throw Errno.EEXIST.exception("designated queue already memory provider bound");
-                }
+            int[] ascending = indices.clone(); // the kernel reads the list into a bitmap and opens in index order
+            java.util.Arrays.sort(ascending);
+            for (int i = 0; i < ascending.length; i++) {
+                checkOpenRxQueue(queues[ascending[i]], i > 0 && ascending[i - 1] == ascending[i]);
             }
             if (indices.length == 0) {
                 throw Errno.EINVAL.exception("no rx queues to bind");
             }
             for (int i = 0; i < indices.length; i++) {
                 RxQueue q = queues[indices[i]];
-                if (q.memoryProvider() != null) {
-                    throw Errno.EEXIST.exception("designated queue already memory provider bound");
-                }
                 q.setMemoryProvider(mp);
                 try {
                     restartLocked(q);
@@ -603,13 +701,28 @@ public final class NetDevice implements Netif, AutoCloseable {
         }
     }
 
-    private static int indexOf(int[] a, int v) {
-        for (int i = 0; i < a.length; i++) {
-            if (a[i] == v) {
-                return i;
-            }
+    /** {@code __net_mp_open_rxq}'s checks for one queue, in order; {@code repeated}: named earlier in the list. */
+    private void checkOpenRxQueue(RxQueue q, boolean repeated) {
+        if (virtual) {
+            throw Errno.EBUSY.exception("rx queue is mapped to a virtual netdev");
         }
-        return -1;
+        if (!headerSplit) {
+            throw Errno.EINVAL.exception("tcp-data-split is disabled");
+        }
+        if (hdsThresh != 0) {
+            throw Errno.EINVAL.exception("hds-thresh is not zero");
+        }
+        if (xdpProg) {
+            throw Errno.EEXIST.exception("unable to custom memory provider to device with XDP program attached");
+        }
+        if (q.memoryProvider() != null || repeated) {
+            // a repeated index would find its queue bound by the first occurrence: the kernel's
+            // EEXIST, reported before anything is bound
+            throw Errno.EEXIST.exception("designated queue already memory provider bound");
+        }
+        if (q.xskPool()) {
+            throw Errno.EBUSY.exception("designated queue already in use by AF_XDP");
+        }
     }
 
     /**
@@ -667,7 +780,7 @@ public final class NetDevice implements Netif, AutoCloseable {
             if (driver instanceof IoUringNic u) {
                 return new UringQueueMem(queue, pool, hdr, u, ringSize, skbPrealloc);
             }
-            return new EmulatedQueueMem(queue, pool, hdr, hdsThresh, ringSize, skbPrealloc);
+            return new EmulatedQueueMem(queue, pool, hdr, Math.max(hdsThresh, unsplitPayloads), ringSize, skbPrealloc);
         }
 
         @Override
@@ -695,6 +808,7 @@ public final class NetDevice implements Netif, AutoCloseable {
         private int rxQueues = 1;
         private boolean headerSplit = true;
         private int hdsThresh;
+        private int unsplitPayloads;
         private int ringSize = 256;
         private int skbPrealloc = 256;
         private long rcvbuf = 4L << 20;
@@ -707,6 +821,8 @@ public final class NetDevice implements Netif, AutoCloseable {
         private PagePoolParams template;
         private boolean allowUnreadable = true;
         private UnaryOperator<QueueMgmtOps> queueOps = UnaryOperator.identity();
+        private boolean queueApi = true;
+        private boolean virtual;
         private NicDriver driver = EmulatedNic.INSTANCE;
 
         private Builder(String name) {
@@ -723,6 +839,12 @@ public final class NetDevice implements Netif, AutoCloseable {
         public Builder headerSplit(boolean enabled, int thresh) {
             headerSplit = enabled;
             hdsThresh = thresh;
+            return this;
+        }
+
+        /** The initial {@link NetDevice#setUnsplitPayloads} test hook; default 0 (off). */
+        public Builder unsplitPayloads(int maxBytes) {
+            unsplitPayloads = maxBytes;
             return this;
         }
 
@@ -809,6 +931,26 @@ public final class NetDevice implements Netif, AutoCloseable {
             return this;
         }
 
+        /**
+         * Whether the driver implements the queue management API (and so the netdev instance lock,
+         * {@code netdev_need_ops_lock}); default true. Without it the device still goes up and down,
+         * but binding a provider and restarting a queue fail with {@link Errno#EOPNOTSUPP}.
+         */
+        public Builder queueApi(boolean supported) {
+            queueApi = supported;
+            return this;
+        }
+
+        /**
+         * Whether the device is virtual (no parent device, as a veth or a netkit without a leased
+         * queue); default false. A provider binds only to a physical device's queues
+         * ({@link Errno#EBUSY}).
+         */
+        public Builder virtual(boolean isVirtual) {
+            virtual = isVirtual;
+            return this;
+        }
+
         /** Decorates the driver's queue management ops (fault injection in tests). */
         public Builder queueOps(UnaryOperator<QueueMgmtOps> decorator) {
             queueOps = Objects.requireNonNull(decorator, "decorator");
@@ -829,6 +971,10 @@ public final class NetDevice implements Netif, AutoCloseable {
             }
             if (hdsThresh < 0 || hdsThresh > HDS_THRESH_MAX) {
                 throw new IllegalArgumentException("hdsThresh must be in [0, " + HDS_THRESH_MAX + "]: " + hdsThresh);
+            }
+            if (unsplitPayloads < 0 || unsplitPayloads > HDS_THRESH_MAX) {
+                throw new IllegalArgumentException("unsplitPayloads must be in [0, " + HDS_THRESH_MAX + "]: "
+                        + unsplitPayloads);
             }
             if (skbPrealloc < 0 || rcvbuf < 1) {
                 throw new IllegalArgumentException("skbPrealloc must be >= 0 and rcvbuf >= 1: skbPrealloc="
