@@ -20,6 +20,7 @@ import dev.netmem.rxqueue.stack.NetStack;
 import dev.netmem.rxqueue.wire.StreamWire;
 import dev.netmem.rxqueue.zcrx.IoUringZcrx;
 import dev.netmem.uring.IoUringAvailability;
+import dev.netmem.uring.IoUringDescriptor;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -89,6 +90,8 @@ final class Demo {
     private volatile String consumerFailure;
     private String senderStopped;
     private String nicName = "?";
+    /** Whether the io_uring driver receives in bundles (--uring, or the kernel's default). */
+    private boolean bundles;
     private double setupSeconds;
     private long cpuAtStart;
     private long consumerCpuNanos;
@@ -163,6 +166,9 @@ final class Demo {
                         port, o.connections(), port);
             }
             statsPool = dev.rxQueue(0).pagePool();
+            if (o.listenPort() < 0) {
+                StreamPattern.slice(0, 0); // the sender's pattern is built now, not after the clock started
+            }
             Progress progress = null;
             try {
                 int want = o.listenPort() < 0 ? 1 : o.connections();
@@ -414,7 +420,10 @@ final class Demo {
             err.println("netmem demo: io_uring unavailable (" + a.message() + "): using the emulated NIC");
             return NicDriver.emulated();
         }
-        return IoUringNic.builder().availability(() -> a).build();
+        bundles = o.uringGiven() ? o.bundles()
+                : (a.features() & IoUringDescriptor.IORING_FEAT_RECVSEND_BUNDLE) != 0;
+        return IoUringNic.builder().availability(() -> a).bundles(bundles).incremental(o.incremental())
+                .bufferOrder(o.bufferOrder()).build();
     }
 
     /** Where connections come from: the io_uring driver's listener (it attaches them itself) or a server socket. */
@@ -655,7 +664,8 @@ final class Demo {
         double gbps = seconds > 0 ? got * 8 / seconds / 1e9 : 0;
         PrintStream text = o.json() ? err : out;
         text.printf("%n== netmem demo summary ==%n");
-        text.printf("nic %s, provider %s, mode %s, %d queue(s)%n", nicName, o.provider(), o.mode(), o.queues());
+        text.printf("nic %s%s, provider %s, mode %s, %d queue(s)%n", nicName, uringOptions(), o.provider(), o.mode(),
+                o.queues());
         if (senderStopped != null) {
             text.printf("sent      %,d bytes, then the connection was closed on the sender (%s)%n", sent, senderStopped);
         } else if (shaSent != null) {
@@ -666,8 +676,14 @@ final class Demo {
                 got, seconds, gbps, setupSeconds);
         text.printf("cpu       %.2f s in the receiver and consumer JVMs = %.2f s per GB%n", cpuS,
                 got == 0 ? 0 : cpuS / (got / 1e9));
-        text.printf("verified  sha256 %s %s, pattern errors %d -> %s%n", shaVerified, howVerified(), patternErrors,
-                verified ? "OK" : "FAILED");
+        switch (o.verify()) {
+            case "pattern" -> text.printf("verified  the pattern %s, pattern errors %d (no sha256: --verify pattern) -> %s%n",
+                    howVerified(), patternErrors, verified ? "OK" : "FAILED");
+            case "sha256" -> text.printf("verified  sha256 %s %s (pattern not checked: --verify sha256) -> %s%n",
+                    shaVerified, howVerified(), verified ? "OK" : "FAILED");
+            default -> text.printf("verified  sha256 %s %s, pattern errors %d -> %s%n", shaVerified, howVerified(),
+                    patternErrors, verified ? "OK" : "FAILED");
+        }
         if (consumerFailure != null) {
             text.printf("consumer  %s; its %d tokens were reclaimed by closing the socket%n", consumerFailure,
                     tokensReclaimed);
@@ -681,6 +697,21 @@ final class Demo {
                     tokensReclaimed, inflightAfter, stats, patternErrors));
         }
         return ok ? 0 : 1;
+    }
+
+    /** The io_uring driver options in use, as {@code " (bundles, order=2)"}, or nothing. */
+    private String uringOptions() {
+        List<String> opts = new ArrayList<>();
+        if (bundles) {
+            opts.add("bundles");
+        }
+        if (o.incremental()) {
+            opts.add("incremental");
+        }
+        if (o.bufferOrder() > 0) {
+            opts.add("order=" + o.bufferOrder());
+        }
+        return opts.isEmpty() || !nicName.equals("io_uring") ? "" : " (" + String.join(", ", opts) + ")";
     }
 
     /** Where the consumer read what it verified: in place only for zerocopy from shared memory. */

@@ -65,6 +65,13 @@ public final class DemoMain implements Callable<Integer> {
                 + "(default: both).")
     private String verify;
 
+    @Option(names = "--uring", paramLabel = "OPT[,OPT...]",
+            description = "io_uring driver options: bundles (one receive fills several buffers), incremental "
+                + "(IOU_PBUF_RING_INC: a buffer is consumed piece by piece), order=N (buffers of 4 KiB << N, "
+                + "N in 0..4; --provider host only), or none (default: bundles where the kernel has them, "
+                + "Linux 6.10+).")
+    private String uring;
+
     @Option(names = "--json", description = "Print the summary as one JSON line, the last line of stdout "
             + "(the text summary goes to stderr).")
     private boolean json;
@@ -114,7 +121,8 @@ public final class DemoMain implements Callable<Integer> {
     public Integer call() throws Exception {
         DemoOptions o;
         try {
-            o = DemoOptions.of(provider, mode, bytes, seconds, queues, json, listen, connections, quiet, nic, verify);
+            o = DemoOptions.of(provider, mode, bytes, seconds, queues, json, listen, connections, quiet, nic, verify,
+                    uring);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }

@@ -19,9 +19,14 @@ import java.util.Locale;
  * @param verify      how the consumer verifies: {@code both} (pattern and SHA-256), {@code pattern}, {@code sha256}
  * @param nic         {@code uring} (the io_uring NIC driver: the kernel receives into the pool's buffers)
  *                    or {@code emulated} (a wire copies socket bytes into them)
+ * @param uringGiven  whether {@code --uring} was given (else the demo picks bundles where the kernel has them)
+ * @param bundles     io_uring driver: receive bundles ({@code IORING_RECVSEND_BUNDLE})
+ * @param incremental io_uring driver: incremental buffer consumption ({@code IOU_PBUF_RING_INC})
+ * @param bufferOrder io_uring driver: page-pool order of the posted buffers (0: 4 KiB, up to 4: 64 KiB)
  */
 record DemoOptions(String provider, String mode, long bytes, double seconds, int queues, boolean json,
-                   int listenPort, int connections, boolean quiet, String nic, String verify) {
+                   int listenPort, int connections, boolean quiet, String nic, String verify,
+                   boolean uringGiven, boolean bundles, boolean incremental, int bufferOrder) {
 
     /** The providers {@code --provider} accepts (and shell completion offers). */
     static final List<String> PROVIDERS = List.of("host", "dmabuf", "user-ring");
@@ -35,6 +40,8 @@ record DemoOptions(String provider, String mode, long bytes, double seconds, int
     static final int MIN_QUEUES = 1;
     /** See {@link #MIN_QUEUES}. */
     static final int MAX_QUEUES = 64;
+    /** The largest {@code --uring order=N}: 64 KiB buffers. */
+    static final int MAX_BUFFER_ORDER = 4;
 
     /**
      * Validates what the command line gave ({@code null}: not given) and applies the defaults; throws
@@ -42,6 +49,16 @@ record DemoOptions(String provider, String mode, long bytes, double seconds, int
      */
     static DemoOptions of(String provider, String mode, String bytes, String seconds, int queues, boolean json,
                           Integer listen, Integer connections, boolean quiet, String nic, String verify) {
+        return of(provider, mode, bytes, seconds, queues, json, listen, connections, quiet, nic, verify, null);
+    }
+
+    /**
+     * As above, with {@code --uring}: a comma-separated list of {@code bundles}, {@code incremental} and
+     * {@code order=N} ({@code null}: none).
+     */
+    static DemoOptions of(String provider, String mode, String bytes, String seconds, int queues, boolean json,
+                          Integer listen, Integer connections, boolean quiet, String nic, String verify,
+                          String uring) {
         String p = oneOf("--provider", provider == null ? "dmabuf" : provider, PROVIDERS);
         String m = oneOf("--mode", mode == null ? "zerocopy" : mode, MODES);
         String n = oneOf("--nic", nic == null ? "uring" : nic, NICS);
@@ -69,7 +86,41 @@ record DemoOptions(String provider, String mode, long bytes, double seconds, int
         if (port < 0 && b == 0 && s == 0) {
             s = 20;
         }
-        return new DemoOptions(p, m, b, s, queues, json, port, conns, quiet, n, v);
+        boolean bundles = false;
+        boolean incremental = false;
+        int order = 0;
+        if (uring != null) {
+            if (!n.equals("uring")) {
+                throw new IllegalArgumentException("--uring applies to the io_uring driver, not --nic " + n);
+            }
+            for (String opt : uring.split(",", -1)) {
+                if (opt.equals("none") && uring.equals("none")) {
+                    break; // none of them (the default is bundles where the kernel has them)
+                } else if (opt.equals("bundles")) {
+                    bundles = true;
+                } else if (opt.equals("incremental")) {
+                    incremental = true;
+                } else if (opt.startsWith("order=")) {
+                    try {
+                        order = Integer.parseInt(opt.substring("order=".length()));
+                    } catch (NumberFormatException e) {
+                        order = -1;
+                    }
+                    if (order < 0 || order > MAX_BUFFER_ORDER) {
+                        throw new IllegalArgumentException("--uring order must be an integer in [0, "
+                                + MAX_BUFFER_ORDER + "]: " + opt);
+                    }
+                    if (order > 0 && !p.equals("host")) {
+                        throw new IllegalArgumentException("--uring " + opt + " needs --provider host: " + p
+                                + " memory comes in 4 KiB net_iovs (order 0), as devmem's does");
+                    }
+                } else {
+                    throw new IllegalArgumentException("--uring takes none, or a comma-separated list of bundles, "
+                            + "incremental and order=N: " + (opt.isEmpty() ? "an empty item" : opt));
+                }
+            }
+        }
+        return new DemoOptions(p, m, b, s, queues, json, port, conns, quiet, n, v, uring != null, bundles, incremental, order);
     }
 
     private static String oneOf(String opt, String v, List<String> allowed) {

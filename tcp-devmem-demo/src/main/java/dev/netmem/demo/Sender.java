@@ -1,19 +1,20 @@
 package dev.netmem.demo;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.Socket;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.channels.WritableByteChannel;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 
 /**
- * The built-in sender ({@code ./netmem demo send}): writes the {@link PayloadPattern} stream over a
+ * The built-in sender ({@code ./netmem demo send}): writes the {@link StreamPattern} stream over a
  * real TCP connection and hashes what it sent.
  */
 final class Sender {
-    static final long SEED = 0x6e65746d656dL; // "netmem"
-    private static final int CHUNK = 64 << 10;
+    private static final int CHUNK = 1 << 20;
 
     /** What was sent. */
     record Result(long bytes, String sha256, double seconds) {
@@ -29,10 +30,10 @@ final class Sender {
 
     /** As {@link #send(String, int, long, double)}; without {@code hash} the SHA-256 is not computed (null). */
     static Result send(String host, int port, long bytes, double seconds, boolean hash) throws IOException {
-        try (Socket s = new Socket()) {
-            s.setTcpNoDelay(true);
-            s.connect(new InetSocketAddress(host, port), 10_000);
-            return send(s.getOutputStream(), bytes, seconds, hash);
+        try (SocketChannel ch = SocketChannel.open()) {
+            ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            ch.socket().connect(new InetSocketAddress(host, port), 10_000);
+            return send(ch, bytes, seconds, hash);
         }
     }
 
@@ -52,39 +53,29 @@ final class Sender {
         }
     }
 
-    static Result send(OutputStream out, long bytes, double seconds) throws IOException {
-        return send(out, bytes, seconds, true);
-    }
-
-    static Result send(OutputStream out, long bytes, double seconds, boolean hash) throws IOException {
-        MessageDigest sha = sha256();
-        PayloadPattern p = new PayloadPattern(SEED);
-        byte[] buf = new byte[CHUNK];
+    /**
+     * Writes the stream to {@code ch} straight from {@link StreamPattern}'s slices (nothing is
+     * generated or copied per write), as the receive benchmark's NIO sender does.
+     */
+    static Result send(WritableByteChannel ch, long bytes, double seconds, boolean hash) throws IOException {
+        MessageDigest sha = hash ? StreamPattern.newSha256() : null;
         long start = System.nanoTime();
         long deadline = seconds > 0 ? start + (long) (seconds * 1e9) : Long.MAX_VALUE;
         long pos = 0;
         try {
             while (bytes > 0 ? pos < bytes : System.nanoTime() < deadline) {
                 int n = (int) (bytes > 0 ? Math.min(CHUNK, bytes - pos) : CHUNK);
-                p.fill(buf, n, pos);
-                out.write(buf, 0, n);
-                if (hash) {
-                    sha.update(buf, 0, n);
+                ByteBuffer b = StreamPattern.slice(pos, n);
+                while (b.hasRemaining()) {
+                    pos += ch.write(b);
                 }
-                pos += n;
+                if (sha != null) {
+                    StreamPattern.update(sha, pos - n, n);
+                }
             }
-            out.flush();
         } catch (IOException e) {
             throw new Stopped(pos, e);
         }
         return new Result(pos, hash ? HexFormat.of().formatHex(sha.digest()) : null, (System.nanoTime() - start) / 1e9);
-    }
-
-    static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -12,7 +12,9 @@ class ChildProcessesTest {
     @Test
     @Timeout(60)
     void shouldStopAProcessAndEveryDescendant() throws Exception {
-        Process p = ChildProcesses.start(new ProcessBuilder("bash", "-c", "sleep 600 & sleep 600 & wait"));
+        // the root execs a sleep of its own, so its exit status is its SIGTERM's whichever dies first
+        // (a shell's `wait` would return 0 if its children were stopped before it)
+        Process p = ChildProcesses.start(new ProcessBuilder("bash", "-c", "sleep 600 & sleep 600 & exec sleep 600"));
         List<ProcessHandle> descendants = List.of();
         while (descendants.size() < 2) {
             Thread.onSpinWait();

@@ -97,6 +97,31 @@ class DemoTest {
                 r.stderr());
     }
 
+    /** Each io_uring driver option (and each verification alone) through the whole demo: every byte verified. */
+    @ParameterizedTest(name = "--uring {0} --provider {1} --verify {2}")
+    @CsvSource({"none,dmabuf,both", "bundles,dmabuf,pattern", "incremental,user-ring,sha256",
+        "'bundles,incremental',dmabuf,both", "order=2,host,both", "'bundles,order=4',host,pattern"})
+    @Timeout(120)
+    void shouldVerifyWithEveryDriverOption(String uring, String provider, String verify) throws Exception {
+        Run r = run("--uring", uring, "--provider", provider, "--verify", verify, "--bytes", "24m", "--json",
+                "--quiet");
+        assertEquals(0, r.exit(), r.stderr() + r.stdout());
+        assertEquals("true", r.field("verified"));
+        assertEquals(String.valueOf(24 << 20), r.field("bytes"));
+        String opts = uring.equals("none") ? "" : " (" + uring.replace(",", ", ") + ")";
+        assertTrue(r.stderr().contains("nic io_uring" + opts + ", provider " + provider), r.stderr());
+        String how = provider.equals("host")
+                ? "by the consumer JVM from copies piped to it (host pages are not shared: recvmsg copied the payload)"
+                : "in place by the consumer JVM";
+        String line = switch (verify) {
+            case "pattern" -> "verified  the pattern " + how + ", pattern errors 0 (no sha256: --verify pattern) -> OK";
+            case "sha256" -> "verified  sha256 " + r.field("sha256_verified") + " " + how
+                    + " (pattern not checked: --verify sha256) -> OK";
+            default -> "verified  sha256 " + r.field("sha256_verified") + " " + how + ", pattern errors 0 -> OK";
+        };
+        assertTrue(r.stderr().contains(line), r.stderr());
+    }
+
     /** The edges of --queues: one queue (every flow on the bound queue) and the most the help offers. */
     @ParameterizedTest(name = "--queues {0} --provider {1} --nic {2}")
     @CsvSource({"1,dmabuf,uring", "1,host,uring", "1,user-ring,uring", "64,dmabuf,uring", "64,host,uring",
@@ -186,6 +211,16 @@ class DemoTest {
         assertUsage("netmem demo: --queues must be an integer in [1, 64]: 0", "--queues", "0");
         assertUsage("netmem demo: --queues must be an integer in [1, 64]: 65", "--queues", "65");
         assertUsage("netmem demo: --connections needs --listen", "--connections", "2");
+        assertUsage("netmem demo: --uring takes none, or a comma-separated list of bundles, incremental and order=N: "
+                + "turbo", "--uring", "bundles,turbo");
+        assertUsage("netmem demo: --uring takes none, or a comma-separated list of bundles, incremental and order=N: "
+                + "an empty item", "--uring", "bundles,");
+        assertUsage("netmem demo: --uring order must be an integer in [0, 4]: order=5", "--uring", "order=5",
+                "--provider", "host");
+        assertUsage("netmem demo: --uring order=1 needs --provider host: dmabuf memory comes in 4 KiB net_iovs "
+                + "(order 0), as devmem's does", "--uring", "order=1");
+        assertUsage("netmem demo: --uring applies to the io_uring driver, not --nic emulated", "--uring", "bundles",
+                "--nic", "emulated");
         assertUsage("netmem demo send: --to must be HOST:PORT: nohost", "send", "--to", "nohost", "--bytes", "1k");
         assertUsage("netmem demo send: Missing required option: '--to=HOST:PORT'", "send", "--bytes", "1k");
     }

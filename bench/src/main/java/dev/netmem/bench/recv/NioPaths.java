@@ -1,5 +1,6 @@
 package dev.netmem.bench.recv;
 
+import dev.netmem.demo.StreamPattern;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

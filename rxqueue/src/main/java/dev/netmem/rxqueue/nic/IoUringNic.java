@@ -4,6 +4,7 @@ import dev.netmem.api.Errno;
 import dev.netmem.api.NetIov;
 import dev.netmem.api.PagePoolParams;
 import dev.netmem.uring.IoUringAvailability;
+import dev.netmem.uring.IoUringDescriptor;
 import dev.netmem.uring.Sockets;
 import dev.netmem.uring.SyscallException;
 import java.util.List;
@@ -100,6 +101,11 @@ public final class IoUringNic implements NicDriver {
         if (!a.available()) {
             throw Errno.EOPNOTSUPP.exception("the io_uring NIC driver cannot run here: " + a.message()
                     + "; use the emulated driver instead (NicDriver.emulated(); demo: --nic emulated)");
+        }
+        if (bundles && (a.features() & IoUringDescriptor.IORING_FEAT_RECVSEND_BUNDLE) == 0) {
+            throw Errno.EOPNOTSUPP.exception("receive bundles need IORING_FEAT_RECVSEND_BUNDLE (Linux 6.10), "
+                    + "which this kernel does not offer (features 0x" + Integer.toHexString(a.features())
+                    + "); build the driver without bundles");
         }
     }
 

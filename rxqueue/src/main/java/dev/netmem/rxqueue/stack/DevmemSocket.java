@@ -43,6 +43,7 @@ public final class DevmemSocket implements AutoCloseable {
     private static final VarHandle INCOMING;
     private static final VarHandle QUEUED;
     private static final VarHandle QUEUED_LEN;
+    private static final VarHandle WAITER;
 
     static {
         try {
@@ -50,6 +51,7 @@ public final class DevmemSocket implements AutoCloseable {
             INCOMING = l.findVarHandle(DevmemSocket.class, "incoming", SkBuff.class);
             QUEUED = l.findVarHandle(DevmemSocket.class, "queued", long.class);
             QUEUED_LEN = l.findVarHandle(DevmemSocket.class, "queuedLen", long.class);
+            WAITER = l.findVarHandle(DevmemSocket.class, "waiter", Thread.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -66,6 +68,12 @@ public final class DevmemSocket implements AutoCloseable {
     /** len of queued skbs. */
     @SuppressWarnings("unused")
     private volatile long queuedLen;
+    /**
+     * The reader parked in {@link #awaitData}, or null. The first {@code enqueue} after it parked
+     * takes it (getAndSet) and wakes it; later ones find null and wake nobody until it parks again
+     * (the kernel's {@code sk_data_ready} wakes only a waiter on the socket's wait queue).
+     */
+    @SuppressWarnings("unused")
     private volatile Thread waiter;
     private volatile boolean closed;
     /** The stream's end reached the head of the queue: FIN ({@code 1}) or RST ({@code 2}). rxLock. */
@@ -137,7 +145,8 @@ public final class DevmemSocket implements AutoCloseable {
         if (closed) {
             freeIncoming(); // close raced with us: whoever takes the stack frees it
         }
-        Thread w = waiter;
+        // seq-cst after the push: either the reader, having published itself, sees the skb, or we see it
+        Thread w = (Thread) WAITER.getAndSet(this, (Thread) null);
         if (w != null) {
             LockSupport.unpark(w);
         }
@@ -280,9 +289,10 @@ public final class DevmemSocket implements AutoCloseable {
             return rxHead != null;
         }
         long deadline = System.nanoTime() + nanos;
-        waiter = Thread.currentThread();
+        Thread me = Thread.currentThread();
         try {
             while (true) {
+                WAITER.setVolatile(this, me); // before looking, so an enqueue after the look wakes us
                 takeIncoming();
                 if (rxHead != null) {
                     return true;
@@ -294,7 +304,7 @@ public final class DevmemSocket implements AutoCloseable {
                 LockSupport.parkNanos(this, left);
             }
         } finally {
-            waiter = null;
+            WAITER.setVolatile(this, (Thread) null);
         }
     }
 

@@ -7,15 +7,20 @@ import java.util.BitSet;
 /**
  * A socket's devmem tokens ({@code sk_user_frags}): token → netmem holding one {@code pp_ref_count}
  * reference. Tokens are the lowest free ids from 0, as {@code xa_alloc} hands them out; the arrays
- * grow by doubling and are never shrunk. Caller: holds the socket's token lock.
+ * grow by doubling and are never shrunk. Every id below {@code lowFree} is in use, so the search for
+ * the lowest free id starts there instead of at 0 (the xarray keeps a free mark for the same reason).
+ * Caller: holds the socket's token lock.
  */
 final class TokenTable {
     private NetIov[] slots = new NetIov[64];
     private final BitSet used = new BitSet();
     private int count;
+    /** No id below it is free. */
+    private int lowFree;
 
     int add(NetIov netmem) {
-        int t = used.nextClearBit(0);
+        int t = used.nextClearBit(lowFree);
+        lowFree = t + 1;
         if (t >= slots.length) {
             slots = Arrays.copyOf(slots, slots.length * 2);
         }
@@ -35,6 +40,9 @@ final class TokenTable {
         slots[t] = null;
         used.clear(t);
         count--;
+        if (t < lowFree) {
+            lowFree = t;
+        }
         return n;
     }
 
@@ -50,6 +58,7 @@ final class TokenTable {
             slots[t] = null;
             used.clear(t);
             count--;
+            lowFree = Math.min(lowFree, t);
         }
         return n;
     }
