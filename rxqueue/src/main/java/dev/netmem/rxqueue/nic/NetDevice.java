@@ -60,10 +60,11 @@ public final class NetDevice implements Netif, AutoCloseable {
     private final Object controlLock = new Object();
     private final MemoryProvider hostPages;
     private final DmaDevice dmaDevice;
-    private final int ringSize;
+    /** Descriptors per queue ({@code ethtool -G rx}); used at the next queue memory allocation. */
+    private volatile int ringSize;
     private final int skbPrealloc;
     private final long rcvbuf;
-    private final long rmemHardLimit;
+    private volatile long rmemHardLimit;
     /** The settings every queue pool shares (stats, release retry, stall warning, leak tracking), validated once. */
     private final PagePoolParams poolTemplate;
     private final boolean allowUnreadable;
@@ -72,6 +73,11 @@ public final class NetDevice implements Netif, AutoCloseable {
     private final boolean queueApi;
     /** A virtual netdev: no parent device ({@code dev->dev.parent == NULL}), so no provider binds. */
     private final boolean virtual;
+    /** netdevsim-like: the emulated NIC posts a queue's ring only once the first packet arrives. */
+    private final boolean postOnDemand;
+    /** netdevsim's {@code pp_hold}: the page held from queue 0's pool, or null. Control lock. */
+    private dev.netmem.api.NetIov ppHeld;
+    private PagePool ppHeldPool;
     private final NicDriver driver;
     /** The stack's receive handler ({@code dev->rx_handler}): set once, read by every NAPI. */
     private final AtomicReference<NetifRx> rxHandler = new AtomicReference<>();
@@ -99,20 +105,12 @@ public final class NetDevice implements Netif, AutoCloseable {
         this.skbPrealloc = b.skbPrealloc;
         this.rcvbuf = b.rcvbuf;
         this.driver = b.driver;
-        // what the rings can hold for a socket, in truesize: a header page plus a data buffer per slot
-        // io_uring: a receive cancelled because the window closed may still fill what the ring holds and
-        // what the poll posts until the cancel lands, so twice the ring; incremental buffers carry up to
-        // one skb (one header page) per piece
-        long ringBytes = b.driver instanceof IoUringNic u
-                ? 2L * b.rxQueues * b.ringSize * (dev.netmem.api.NetIov.PAGE_SIZE + u.bufferSize())
-                        * (u.incremental() ? 64 : 1)
-                : (long) b.rxQueues * b.ringSize * (2L * dev.netmem.api.NetIov.PAGE_SIZE);
-        // saturating: a huge rcvbuf must not wrap negative, which would make every socket drop everything
-        this.rmemHardLimit = b.rcvbuf > Long.MAX_VALUE - ringBytes ? Long.MAX_VALUE : b.rcvbuf + ringBytes;
+        this.rmemHardLimit = rmemHardLimit(b.driver, b.rxQueues, b.ringSize, b.rcvbuf);
         this.poolTemplate = b.template;
         this.allowUnreadable = b.allowUnreadable;
         this.queueApi = b.queueApi;
         this.virtual = b.virtual;
+        this.postOnDemand = b.postOnDemand;
         this.headerSplit = b.headerSplit;
         this.hdsThresh = b.hdsThresh;
         this.unsplitPayloads = b.unsplitPayloads;
@@ -122,6 +120,20 @@ public final class NetDevice implements Netif, AutoCloseable {
         }
         this.ops = b.queueOps.apply(new DriverOps());
         recomputeRss(flowRules);
+    }
+
+    /** What a socket may hold past {@code rcvbuf}: everything the rings may have accepted for it. */
+    private static long rmemHardLimit(NicDriver driver, int rxQueues, int ringSize, long rcvbuf) {
+        // what the rings can hold for a socket, in truesize: a header page plus a data buffer per slot
+        // io_uring: a receive cancelled because the window closed may still fill what the ring holds and
+        // what the poll posts until the cancel lands, so twice the ring; incremental buffers carry up to
+        // one skb (one header page) per piece
+        long ringBytes = driver instanceof IoUringNic u
+                ? 2L * rxQueues * ringSize * (dev.netmem.api.NetIov.PAGE_SIZE + u.bufferSize())
+                        * (u.incremental() ? 64 : 1)
+                : (long) rxQueues * ringSize * (2L * dev.netmem.api.NetIov.PAGE_SIZE);
+        // saturating: a huge rcvbuf must not wrap negative, which would make every socket drop everything
+        return rcvbuf > Long.MAX_VALUE - ringBytes ? Long.MAX_VALUE : rcvbuf + ringBytes;
     }
 
     /** {@code register_netdevice}: lists the device and tells the notifiers. */
@@ -367,6 +379,84 @@ public final class NetDevice implements Netif, AutoCloseable {
         unsplitPayloads = maxBytes;
     }
 
+    /** Descriptors per queue. */
+    public int ringSize() {
+        return ringSize;
+    }
+
+    /**
+     * {@code ethtool -G rx N}: changes the descriptor ring size. While up, every queue is restarted on
+     * new memory of the new size, keeping its provider (a driver reallocates its rings), so traffic
+     * goes on; while down, the next open uses it. Packets the old rings accepted are delivered.
+     *
+     * @throws IllegalArgumentException if {@code n} is not a power of two in {@code [8, 4096]}
+     * @throws dev.netmem.api.ErrnoException {@link Errno#ENODEV} once unregistered, or what a restart throws
+     */
+    public void setRingSize(int n) {
+        if (n < 8 || n > 4096 || Integer.bitCount(n) != 1) {
+            throw new IllegalArgumentException("ringSize must be a power of two in [8, 4096]: " + n);
+        }
+        synchronized (controlLock) {
+            checkRegistered();
+            if (n == ringSize) {
+                return;
+            }
+            int old = ringSize;
+            ringSize = n;
+            rmemHardLimit = rmemHardLimit(driver, queues.length, Math.max(old, n), rcvbuf); // old rings drain first
+            if (up) {
+                for (RxQueue q : queues) {
+                    restartLocked(q);
+                }
+            }
+            rmemHardLimit = rmemHardLimit(driver, queues.length, n, rcvbuf);
+        }
+    }
+
+    /**
+     * netdevsim's debugfs {@code pp_hold}: {@code true} allocates a page from queue 0's page pool and
+     * holds it (the pool then reports it in flight, and if the device goes down the pool stays
+     * detached until it is released); {@code false} returns it with {@code page_pool_put_full_page}.
+     * Setting what is already set does nothing. Emulated NIC only: the page is allocated by the queue's
+     * NAPI thread, the pool's allocation context.
+     *
+     * @throws dev.netmem.api.ErrnoException {@link Errno#ENETDOWN} to hold while the device is down;
+     *                         {@link Errno#ENOMEM} if the pool has no page; {@link Errno#EOPNOTSUPP} on
+     *                         the io_uring driver
+     */
+    public void setPpHold(boolean hold) {
+        synchronized (controlLock) {
+            if (hold == (ppHeld != null)) {
+                return;
+            }
+            if (!hold) {
+                ppHeldPool.putFullPage(ppHeld, false);
+                ppHeld = null;
+                ppHeldPool = null;
+                return;
+            }
+            if (!up) {
+                throw Errno.ENETDOWN.exception(name + " is down");
+            }
+            if (!(queues[0].mem() instanceof EmulatedQueueMem m)) {
+                throw Errno.EOPNOTSUPP.exception("pp_hold needs the emulated NIC");
+            }
+            dev.netmem.api.NetIov page = m.allocOnNapi();
+            if (page == null) {
+                throw Errno.ENOMEM.exception("page pool " + m.pagePool().id() + " has no page to hold");
+            }
+            ppHeld = page;
+            ppHeldPool = m.pagePool();
+        }
+    }
+
+    /** Whether {@link #setPpHold} holds a page. */
+    public boolean ppHeld() {
+        synchronized (controlLock) {
+            return ppHeld != null;
+        }
+    }
+
     /** Sets the RX allocation fault injection (the kernel's page_pool fail_function). Any thread. */
     public void setAllocFailPolicy(AllocFailPolicy policy) {
         allocFailPolicy = Objects.requireNonNull(policy, "policy");
@@ -567,6 +657,9 @@ public final class NetDevice implements Netif, AutoCloseable {
         }
         DEVICES.remove(ifindex, this);
         PagePool.unregisterNetdev(ifindex); // page_pool_netdevice_event: detached pools move to loopback (CHANGE)
+        synchronized (controlLock) {
+            setPpHold(false); // netdevsim frees the held page when the device goes: the orphaned pool is released
+        }
     }
 
     private void checkRegistered() {
@@ -780,7 +873,8 @@ public final class NetDevice implements Netif, AutoCloseable {
             if (driver instanceof IoUringNic u) {
                 return new UringQueueMem(queue, pool, hdr, u, ringSize, skbPrealloc);
             }
-            return new EmulatedQueueMem(queue, pool, hdr, Math.max(hdsThresh, unsplitPayloads), ringSize, skbPrealloc);
+            return new EmulatedQueueMem(queue, pool, hdr, Math.max(hdsThresh, unsplitPayloads), ringSize, skbPrealloc,
+                    postOnDemand);
         }
 
         @Override
@@ -823,6 +917,7 @@ public final class NetDevice implements Netif, AutoCloseable {
         private UnaryOperator<QueueMgmtOps> queueOps = UnaryOperator.identity();
         private boolean queueApi = true;
         private boolean virtual;
+        private boolean postOnDemand;
         private NicDriver driver = EmulatedNic.INSTANCE;
 
         private Builder(String name) {
@@ -948,6 +1043,17 @@ public final class NetDevice implements Netif, AutoCloseable {
          */
         public Builder virtual(boolean isVirtual) {
             virtual = isVirtual;
+            return this;
+        }
+
+        /**
+         * netdevsim-like: the emulated NIC posts a queue's descriptor ring only when the first packet
+         * arrives (that packet is missed and a reliable wire retries it), so an up device's pools report
+         * nothing in flight until traffic, as netdevsim's do; default false (the ring is posted when the
+         * queue starts).
+         */
+        public Builder postOnDemand(boolean onDemand) {
+            postOnDemand = onDemand;
             return this;
         }
 
