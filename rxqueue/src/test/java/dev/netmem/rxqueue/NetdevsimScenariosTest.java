@@ -13,6 +13,8 @@ import dev.netmem.api.Errno;
 import dev.netmem.api.ErrnoException;
 import dev.netmem.api.PagePool;
 import dev.netmem.rxqueue.netdev.Netdev;
+import dev.netmem.rxqueue.netdev.NetdevNlSock;
+import dev.netmem.rxqueue.netdev.RxBinding;
 import dev.netmem.rxqueue.netdev.PagePoolInfo;
 import dev.netmem.rxqueue.nic.AllocFailPolicy;
 import dev.netmem.rxqueue.nic.NetDevice;
@@ -21,6 +23,7 @@ import dev.netmem.rxqueue.stack.DevmemSocket;
 import dev.netmem.rxqueue.stack.NetStack;
 import dev.netmem.rxqueue.wire.PayloadPattern;
 import dev.netmem.rxqueue.wire.SyntheticWire;
+import dev.netmem.testsupport.TestProvider;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -33,7 +36,8 @@ import org.junit.jupiter.api.Timeout;
 /**
  * The kernel's netdevsim selftests ported one to one onto a device built like netdevsim (one queue,
  * no header split, nothing posted until traffic): {@code nl_netdev.py}'s {@code page_pool_check}
- * with the {@code pp_hold} knob, and {@code pp_alloc_fail.py}'s ring-size change while traffic runs.
+ * with the {@code pp_hold} knob, {@code pp_alloc_fail.py}'s ring-size change while traffic runs, and
+ * ncdevmem's channel-count check.
  */
 @Timeout(60)
 class NetdevsimScenariosTest extends DeviceTestBase {
@@ -151,6 +155,56 @@ class NetdevsimScenariosTest extends DeviceTestBase {
         }
         IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> dev.setRingSize(100));
         assertEquals("ringSize must be a power of two in [8, 4096]: 100", bad.getMessage());
+    }
+
+    /**
+     * ncdevmem's control-path check 4: changing the channel count so that a bound queue would be
+     * deactivated fails; the other {@code ethnl_set_channels} checks in their order; what is allowed
+     * stops or starts queues (their pools go or come) and steering follows.
+     */
+    @Test
+    void shouldRefuseAChannelCountThatDeactivatesABoundQueue() {
+        NetDevice dev = device(NetDevice.builder("chan").rxQueues(4).ringSize(16));
+        dev.open();
+        try (NetdevNlSock nl = Netdev.open()) {
+            RxBinding b = nl.bindRx(dev, TestProvider.dmabuf(32), 2);
+            dev.addFlowRule(9000, 1);
+            assertChannelsRefused(dev, 0, "requested channel count exceeds maximum");
+            assertChannelsRefused(dev, 5, "requested channel count exceeds maximum");
+            assertChannelsRefused(dev, 1, "requested channel counts are too low for existing ntuple filter settings");
+            assertChannelsRefused(dev, 2, "requested channel counts are too low for existing memory provider setting (3)");
+            assertEquals(4, dev.numRxQueues(), "unchanged");
+            assertEquals(8, pools(dev).size(), "two pools per queue");
+            dev.setChannels(3); // queue 3 goes: nothing bound there
+            assertEquals(3, dev.numRxQueues());
+            assertEquals(6, pools(dev).size(), "queue 3's pools are gone");
+            ErrnoException e = assertThrows(ErrnoException.class, () -> dev.restartQueue(3));
+            assertEquals(Errno.ERANGE, e.errno());
+            for (int src = 0; src < 200; src++) {
+                assertTrue(dev.steer(src, 80) < 3, "flows hash over the active queues only");
+            }
+            b.close();
+            dev.removeFlowRule(9000);
+            dev.setXskPool(2, true);
+            assertChannelsRefused(dev, 2, "requested channel counts are too low due to busy queues (AF_XDP or queue leasing)");
+            dev.setXskPool(2, false);
+            dev.setChannels(1);
+            assertEquals(2, pools(dev).size());
+            dev.setChannels(4);
+            assertEquals(8, pools(dev).size(), "the queues come back");
+            DevmemSocket s = NetStack.of(dev).openSocket(80);
+            int src = java.util.stream.IntStream.range(0, 1000).filter(p -> dev.steer(p, 80) == 3).findFirst()
+                    .orElseThrow();
+            send(dev, src, 80, payload(P, 0, 500));
+            await("received on queue 3", () -> s.queuedBytes() == 500 && dev.rxQueue(3).rxPackets() == 1);
+            s.close();
+        }
+    }
+
+    private static void assertChannelsRefused(NetDevice dev, int n, String message) {
+        ErrnoException e = assertThrows(ErrnoException.class, () -> dev.setChannels(n));
+        assertEquals(Errno.EINVAL, e.errno());
+        assertEquals(message, e.getMessage());
     }
 
     /** Receives and verifies the pattern until {@code done} holds (bounded). */

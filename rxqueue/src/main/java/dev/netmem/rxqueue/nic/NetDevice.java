@@ -89,6 +89,8 @@ public final class NetDevice implements Netif, AutoCloseable {
     /** Test hook: payloads up to this size stay in the header buffer whatever {@code hds-thresh} says. */
     private volatile int unsplitPayloads;
     private volatile AllocFailPolicy allocFailPolicy = AllocFailPolicy.none();
+    /** {@code real_num_rx_queues}: the active queues are {@code 0 .. channels-1} ({@code ethtool -L rx}). */
+    private volatile int channels;
     /** An XDP program is attached ({@code dev_xdp_prog_count(dev) > 0}). Control lock. */
     private boolean xdpProg;
     /** port → queue + 1 (0: no rule); replaced whole on change. */
@@ -119,6 +121,7 @@ public final class NetDevice implements Netif, AutoCloseable {
             queues[i] = new RxQueue(this, i);
         }
         this.ops = b.queueOps.apply(new DriverOps());
+        this.channels = b.rxQueues;
         recomputeRss(flowRules);
     }
 
@@ -181,9 +184,72 @@ public final class NetDevice implements Netif, AutoCloseable {
         return ifindex;
     }
 
-    /** {@code real_num_rx_queues}. */
+    /** {@code real_num_rx_queues}: the active queues, {@code 0 .. numRxQueues()-1} ({@link #setChannels}). */
     public int numRxQueues() {
+        return channels;
+    }
+
+    /** {@code num_rx_queues}: the queues the device has, active or not (the builder's {@code rxQueues}). */
+    public int maxRxQueues() {
         return queues.length;
+    }
+
+    /**
+     * {@code ethtool -L rx N}: activates queues {@code 0 .. n-1}. The checks, in {@code ethnl_set_channels}'
+     * order: {@code n} in {@code [1, maxRxQueues()]} ({@link Errno#EINVAL} "requested channel count exceeds
+     * maximum"); no flow rule steering to a queue that would go ({@link Errno#EINVAL} "requested channel
+     * counts are too low for existing ntuple filter settings"); no memory provider on such a queue
+     * ({@link Errno#EINVAL} "requested channel counts are too low for existing memory provider setting (m)",
+     * m the fewest channels that keep every bound queue, ncdevmem's check); no AF_XDP pool on it
+     * ({@link Errno#EINVAL} "requested channel counts are too low due to busy queues (AF_XDP or queue
+     * leasing)"). While up, queues that go are stopped and freed and queues that come are started.
+     * Emulated NIC only ({@link Errno#EOPNOTSUPP} on the io_uring driver).
+     */
+    public void setChannels(int n) {
+        synchronized (controlLock) {
+            checkRegistered();
+            if (driver != EmulatedNic.INSTANCE) {
+                throw Errno.EOPNOTSUPP.exception(name + ": channel changes need the emulated NIC");
+            }
+            if (n < 1 || n > queues.length) {
+                throw Errno.EINVAL.exception("requested channel count exceeds maximum");
+            }
+            int minMp = 0; // dev_get_min_mp_channel_count
+            for (int i = 0; i < queues.length; i++) {
+                if (queues[i].memoryProvider() != null) {
+                    minMp = i + 1;
+                }
+            }
+            for (int rule : flowRules) {
+                if (rule > n) {
+                    throw Errno.EINVAL.exception("requested channel counts are too low for existing ntuple filter settings");
+                }
+            }
+            if (n < minMp) {
+                throw Errno.EINVAL.exception("requested channel counts are too low for existing memory provider setting ("
+                        + minMp + ")");
+            }
+            for (int i = n; i < channels; i++) {
+                if (queues[i].xskPool()) {
+                    throw Errno.EINVAL.exception(
+                            "requested channel counts are too low due to busy queues (AF_XDP or queue leasing)");
+                }
+            }
+            int old = channels;
+            if (up) {
+                for (int i = n; i < old; i++) {
+                    stopAndFree(queues[i]);
+                }
+                channels = n;
+                recomputeRss(flowRules);
+                for (int i = old; i < n; i++) {
+                    startQueue(queues[i]);
+                }
+            } else {
+                channels = n;
+                recomputeRss(flowRules);
+            }
+        }
     }
 
     /**
@@ -259,8 +325,8 @@ public final class NetDevice implements Netif, AutoCloseable {
     @Override
     public void rxWake() {
         if (driver != EmulatedNic.INSTANCE) {
-            for (RxQueue q : queues) {
-                q.rxWake();
+            for (int i = 0; i < channels; i++) {
+                queues[i].rxWake();
             }
         }
     }
@@ -353,7 +419,7 @@ public final class NetDevice implements Netif, AutoCloseable {
      */
     public void setXskPool(int index, boolean present) {
         synchronized (controlLock) {
-            if (index < 0 || index >= queues.length) {
+            if (index < 0 || index >= channels) {
                 throw Errno.ERANGE.exception("rx queue index out of range");
             }
             if (present && anyProviderBound()) {
@@ -405,8 +471,8 @@ public final class NetDevice implements Netif, AutoCloseable {
             ringSize = n;
             rmemHardLimit = rmemHardLimit(driver, queues.length, Math.max(old, n), rcvbuf); // old rings drain first
             if (up) {
-                for (RxQueue q : queues) {
-                    restartLocked(q);
+                for (int i = 0; i < channels; i++) {
+                    restartLocked(queues[i]);
                 }
             }
             rmemHardLimit = rmemHardLimit(driver, queues.length, n, rcvbuf);
@@ -476,7 +542,7 @@ public final class NetDevice implements Netif, AutoCloseable {
     public void addFlowRule(int dstPort, int queue) {
         checkPort(dstPort);
         synchronized (controlLock) {
-            if (queue < 0 || queue >= queues.length) {
+            if (queue < 0 || queue >= channels) {
                 throw Errno.ERANGE.exception("rx queue index out of range");
             }
             int[] r = flowRules.clone();
@@ -498,7 +564,8 @@ public final class NetDevice implements Netif, AutoCloseable {
     }
 
     private void recomputeRss(int[] rules) {
-        boolean[] named = new boolean[queues.length];
+        int active = channels;
+        boolean[] named = new boolean[active];
         for (int q : rules) {
             if (q != 0) {
                 named[q - 1] = true;
@@ -508,9 +575,9 @@ public final class NetDevice implements Netif, AutoCloseable {
         for (boolean b : named) {
             n += b ? 0 : 1;
         }
-        int[] rss = new int[n == 0 ? queues.length : n];
+        int[] rss = new int[n == 0 ? active : n];
         int j = 0;
-        for (int i = 0; i < queues.length; i++) {
+        for (int i = 0; i < active; i++) {
             if (n == 0 || !named[i]) {
                 rss[j++] = i;
             }
@@ -582,15 +649,8 @@ public final class NetDevice implements Netif, AutoCloseable {
             }
             int started = 0;
             try {
-                for (RxQueue q : queues) {
-                    QueueMem m = ops.memAlloc(q);
-                    try {
-                        ops.start(m);
-                    } catch (RuntimeException e) {
-                        ops.memFree(m);
-                        throw e;
-                    }
-                    q.setMem(m);
+                for (int i = 0; i < channels; i++) {
+                    startQueue(queues[i]);
                     started++;
                 }
             } catch (RuntimeException e) {
@@ -612,9 +672,22 @@ public final class NetDevice implements Netif, AutoCloseable {
             }
             up = false;
             for (RxQueue q : queues) {
-                stopAndFree(q);
+                if (q.mem() != null) { // the active ones
+                    stopAndFree(q);
+                }
             }
         }
+    }
+
+    private void startQueue(RxQueue q) {
+        QueueMem m = ops.memAlloc(q);
+        try {
+            ops.start(m);
+        } catch (RuntimeException e) {
+            ops.memFree(m);
+            throw e;
+        }
+        q.setMem(m);
     }
 
     private void stopAndFree(RxQueue q) {
@@ -693,7 +766,7 @@ public final class NetDevice implements Netif, AutoCloseable {
         synchronized (controlLock) {
             checkRegistered();
             checkQueueApi();
-            if (index < 0 || index >= queues.length) {
+            if (index < 0 || index >= channels) {
                 throw Errno.ERANGE.exception("rx queue index out of range");
             }
             restartLocked(queues[index]);
@@ -766,7 +839,7 @@ public final class NetDevice implements Netif, AutoCloseable {
             checkRegistered();
             checkQueueApi();
             for (int idx : indices) {
-                if (idx < 0 || idx >= queues.length) {
+                if (idx < 0 || idx >= channels) {
                     throw Errno.ERANGE.exception("rx queue index out of range");
                 }
             }
