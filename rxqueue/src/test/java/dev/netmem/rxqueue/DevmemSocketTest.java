@@ -104,7 +104,7 @@ class DevmemSocketTest {
     @Test
     void shouldNeverMixReadableAndDevmemDataInOneReceive() {
         send(dev, 1, 5201, payload(P, 0, 2000)); // split: devmem
-        send(dev, 1, 5201, payload(P, 0, 50)); // below hds-thresh: all linear, readable
+        send(dev, 1, 5201, payload(P, 0, 50)); // left unsplit (unsplitPayloads): all linear, readable
         send(dev, 1, 5201, payload(P, 0, 2000));
         await("queued", () -> sock.queuedBytes() == 4050);
         assertEquals(1, recvDevmem(2000).size());
