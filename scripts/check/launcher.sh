@@ -25,28 +25,28 @@ expect() {
   [ "$(cat "$work/cmd.err")" = "$line" ] || fail "$*: stderr was '$(cat "$work/cmd.err")', not '$line'"
 }
 
-# A results folder whose demo summaries must survive: a marker in each.
+# A results folder whose receive-benchmark and JMH results must survive: a marker in each.
 results() {
   rm -rf "$work/r"
-  mkdir -p "$work/r/demo"
-  for f in dmabuf-zerocopy dmabuf-copy user-ring-zerocopy user-ring-copy; do
-    echo '{"marker":true}' > "$work/r/demo/$f.json"
+  mkdir -p "$work/r"
+  for f in recv.json latest.json summary.json; do
+    echo '{"marker":true}' > "$work/r/$f"
   done
 }
 markers_intact() {
-  for f in dmabuf-zerocopy dmabuf-copy user-ring-zerocopy user-ring-copy; do
-    [ "$(cat "$work/r/demo/$f.json" 2>/dev/null)" = '{"marker":true}' ] || return 1
+  for f in recv.json latest.json summary.json; do
+    [ "$(cat "$work/r/$f" 2>/dev/null)" = '{"marker":true}' ] || return 1
   done
 }
 
 # 1. Options are parsed before anything runs or is deleted.
-committed=$(cat bench/results/demo/*.json | sha1sum)
+committed=$(cat bench/results/*.json | sha1sum)
 expect 2 "netmem bench: Unknown option: '--bogus' (see ./netmem bench --help)" ./netmem bench --bogus
-[ "$(cat bench/results/demo/*.json | sha1sum)" = "$committed" ] || fail "bench --bogus changed bench/results/demo"
+[ "$(cat bench/results/*.json | sha1sum)" = "$committed" ] || fail "bench --bogus changed bench/results"
 results
 expect 2 "netmem bench: Unknown option: '--bogus' (see ./netmem bench --help)" \
   ./netmem bench --quick --results "$work/r" --bogus
-markers_intact || fail "bench --bogus deleted the demo summaries"
+markers_intact || fail "bench --bogus changed the results"
 [ ! -e "$work/r/tmp" ] || fail "bench --bogus started a run (it made $work/r/tmp)"
 ok "bench --bogus: exit 2, one line, nothing run or deleted"
 
@@ -54,7 +54,7 @@ ok "bench --bogus: exit 2, one line, nothing run or deleted"
 # StressMainTest and SoakTest; concurrency-tests is built after this module.)
 mkdir -p "$work/empty"
 expect 1 "netmem bench: nothing to report: $work/empty/latest.json does not exist (./netmem bench writes it)" \
-  ./netmem bench --no-demo --report-only --results "$work/empty"
+  ./netmem bench --no-recv --report-only --results "$work/empty"
 ok "bench --report-only without results: exit 1, one line"
 
 # 3. --help answers without Maven when the build is current, and the launcher rebuilds when it is not.
@@ -82,7 +82,7 @@ mvn -q -B -pl api validate > "$work/mvn.out" 2> "$work/mvn.err" || fail "mvn val
 if grep -q $'\x1b' "$work/mvn.out" "$work/mvn.err"; then fail "Maven wrote escape sequences"; fi
 ok "mvn -q -B: no ESC sequences on stdout or stderr"
 
-# 5. Ctrl-C (SIGINT to the foreground process group, as a terminal sends it) during the bench's demo
+# 5. Ctrl-C (SIGINT to the foreground process group, as a terminal sends it) during the bench's receive
 # phase stops the run and every child process; so does SIGTERM to the bench JVM alone. The bench runs
 # in a session of its own; perl restores SIGINT, which bash ignores in background jobs.
 bench_until_demo() {
@@ -94,7 +94,7 @@ bench_until_demo() {
     if ps -o args= -s "$bench" | grep -q 'dev\.netmem\.demo\.Consumer'; then
       return 0
     fi
-    kill -0 "$bench" 2> /dev/null || fail "the bench ended before its first demo received anything"
+    kill -0 "$bench" 2> /dev/null || fail "the bench ended before its first consumer JVM started"
     sleep 0.5
   done
   fail "no demo consumer appeared within 120 s"
@@ -109,12 +109,12 @@ all_gone() {
   [ -z "$left" ] || { kill -KILL -- -"$bench" 2> /dev/null || true; fail "$1 left: $left"; }
   wait "$bench" || rc=$?
   [ "$rc" = "$2" ] || fail "$1: the bench exited $rc, not $2"
-  markers_intact || fail "$1: an interrupted demo phase replaced the demo summaries"
+  markers_intact || fail "$1: an interrupted receive phase replaced the results"
 }
 bench_until_demo
 kill -INT -- -"$bench"
-all_gone "Ctrl-C in the demo phase" 130
-ok "Ctrl-C in the bench's demo phase: the bench, its demo and consumer JVMs all exited (130), summaries kept"
+all_gone "Ctrl-C in the receive phase" 130
+ok "Ctrl-C in the bench's receive phase: the bench and its consumer JVMs all exited (130), results kept"
 bench_until_demo
 kill -TERM "$bench"
 all_gone "SIGTERM to the bench JVM" 143

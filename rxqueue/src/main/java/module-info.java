@@ -4,8 +4,8 @@
  * <ul>
  *   <li>{@code dev.netmem.rxqueue.net}: the seam between driver and stack ({@code netif_receive_skb},
  *       {@code sk_buff}, the device as the stack sees it);</li>
- *   <li>{@code dev.netmem.rxqueue.nic}: the NIC and its driver (RX queues, descriptor ring, NAPI poll,
- *       queue management ops, restart);</li>
+ *   <li>{@code dev.netmem.rxqueue.nic}: the NIC and its drivers, emulated and io_uring (RX queues,
+ *       descriptor or provided-buffer ring, NAPI poll, queue management ops, restart);</li>
  *   <li>{@code dev.netmem.rxqueue.wire}: the emulated network that feeds the emulated NIC;</li>
  *   <li>{@code dev.netmem.rxqueue.stack}: the TCP stack (socket table, receive window, devmem
  *       {@code recvmsg}, tokens, {@code dontneed}, {@code tcp_read_sock});</li>

@@ -1,10 +1,7 @@
 package dev.netmem.api;
 
-import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -32,9 +29,16 @@ public final class DmaDevice {
 
     private final String name;
     private final boolean coherent;
-    /** Live mappings: IOVA → length, sorted so a sync can find the mapping that covers it. */
-    private final ConcurrentSkipListMap<Long, Long> mappings = new ConcurrentSkipListMap<>();
-    private final AtomicLong nextIova = new AtomicLong(IOVA_BASE);
+    /**
+     * Mappings in IOVA order (IOVAs only grow, so a new one is appended): start and length, length
+     * {@code -1} once unmapped (compacted away when half are). Allocates nothing once grown: pools map
+     * and unmap every buffer that enters or leaves them. Guarded by {@code this}.
+     */
+    private long[] starts = new long[64];
+    private long[] lengths = new long[64];
+    private int used;
+    private int live;
+    private long nextIova = IOVA_BASE;
     private final AtomicInteger failMaps = new AtomicInteger();
     private final LongAdder maps = new LongAdder();
     private final LongAdder unmaps = new LongAdder();
@@ -92,10 +96,54 @@ public final class DmaDevice {
             return DMA_MAPPING_ERROR;
         }
         long pages = (length + NetIov.PAGE_SIZE - 1) >>> NetIov.PAGE_SHIFT;
-        long iova = nextIova.getAndAdd(pages << NetIov.PAGE_SHIFT);
-        mappings.put(iova, length);
+        long iova;
+        synchronized (this) {
+            iova = nextIova;
+            nextIova += pages << NetIov.PAGE_SHIFT;
+            if (used == starts.length) {
+                compactOrGrow();
+            }
+            starts[used] = iova;
+            lengths[used] = length;
+            used++;
+            live++;
+        }
         maps.increment();
         return iova;
+    }
+
+    /** Drops unmapped entries; doubles the arrays if at least half are live. Caller holds the lock. */
+    private void compactOrGrow() {
+        int j = 0;
+        for (int i = 0; i < used; i++) {
+            if (lengths[i] >= 0) {
+                starts[j] = starts[i];
+                lengths[j] = lengths[i];
+                j++;
+            }
+        }
+        used = j;
+        if (used * 2 >= starts.length) {
+            starts = java.util.Arrays.copyOf(starts, starts.length * 2);
+            lengths = java.util.Arrays.copyOf(lengths, lengths.length * 2);
+        }
+    }
+
+    /** The entry whose start is the greatest at or below {@code iova}, or -1. Caller holds the lock. */
+    private int floor(long iova) {
+        int lo = 0;
+        int hi = used - 1;
+        int found = -1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            if (starts[mid] <= iova) {
+                found = mid;
+                lo = mid + 1;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return found;
     }
 
     /**
@@ -104,15 +152,18 @@ public final class DmaDevice {
      * @throws IllegalStateException if {@code iova} is not mapped or was mapped with another length
      */
     public void unmap(long iova, long length, DmaDirection dir) {
-        Long mapped = mappings.remove(iova);
-        if (mapped == null) {
-            throw new IllegalStateException("dma unmap of unmapped iova 0x" + Long.toHexString(iova)
-                    + " on device " + name);
-        }
-        if (mapped != length) {
-            mappings.put(iova, mapped);
-            throw new IllegalStateException("dma unmap length " + length + " != mapped length " + mapped
-                    + " at iova 0x" + Long.toHexString(iova));
+        synchronized (this) {
+            int i = floor(iova);
+            if (i < 0 || starts[i] != iova || lengths[i] < 0) {
+                throw new IllegalStateException("dma unmap of unmapped iova 0x" + Long.toHexString(iova)
+                        + " on device " + name);
+            }
+            if (lengths[i] != length) {
+                throw new IllegalStateException("dma unmap length " + length + " != mapped length " + lengths[i]
+                        + " at iova 0x" + Long.toHexString(iova));
+            }
+            lengths[i] = -1;
+            live--;
         }
         unmaps.increment();
     }
@@ -127,8 +178,13 @@ public final class DmaDevice {
             syncs.increment();
             bytesSynced.add(length);
             lastSync = new Sync(iova, length);
-            Map.Entry<Long, Long> m = mappings.floorEntry(iova);
-            if (m == null || iova + length > m.getKey() + m.getValue()) {
+            boolean covered;
+            synchronized (this) {
+                // mappings never overlap and only grow: if the floor entry was unmapped, none covers iova
+                int i = floor(iova);
+                covered = i >= 0 && lengths[i] >= 0 && iova + length <= starts[i] + lengths[i];
+            }
+            if (!covered) {
                 unmappedSyncs.increment();
             }
         }
@@ -145,8 +201,9 @@ public final class DmaDevice {
     }
 
     /** Whether {@code iova} is the start of a live mapping. */
-    public boolean isMapped(long iova) {
-        return mappings.containsKey(iova);
+    public synchronized boolean isMapped(long iova) {
+        int i = floor(iova);
+        return i >= 0 && starts[i] == iova && lengths[i] >= 0;
     }
 
     /** Makes the next {@code n} calls to {@link #map} fail. */
@@ -173,8 +230,8 @@ public final class DmaDevice {
     }
 
     /** Mappings currently live. */
-    public int liveMappings() {
-        return mappings.size();
+    public synchronized int liveMappings() {
+        return live;
     }
 
     /** Syncs for the device so far (0 on a coherent device). */

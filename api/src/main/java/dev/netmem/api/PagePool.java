@@ -1,5 +1,6 @@
 package dev.netmem.api;
 
+import dev.netmem.api.internal.DmaIndexTable;
 import dev.netmem.api.internal.LeakTracker;
 import dev.netmem.api.internal.MpscArrayRing;
 import dev.netmem.api.internal.PoolCounters;
@@ -177,7 +178,7 @@ public final class PagePool {
      * ({@link NetIov#dmaIndex}, from 1). Whoever removes an entry unmaps it, so the release path and
      * the scrub never unmap one buffer twice. Null unless the pool maps.
      */
-    private final ConcurrentHashMap<Integer, NetIov> dmaMapped;
+    private final DmaIndexTable dmaMapped;
     /**
      * PP_FLAG_DMA_SYNC_DEV on a device that needs syncs, unless the provider turned it off in init or
      * the scrub did. Accessed only through DMA_SYNC (plain reads on the recycle path; the scrub's
@@ -200,8 +201,6 @@ public final class PagePool {
     private long fragUsers;
     private int lastFragOffset;
     private int lastAllocSize;
-    /** The next {@code dma_mapped} index to try. Allocation context. */
-    private int nextDmaIndex = 1;
 
     // ---- shared ----
     /** pages_state_release_cnt: bumped once per buffer leaving the pool, from any thread. */
@@ -233,7 +232,7 @@ public final class PagePool {
         this.unreadable = unreadable;
         this.device = params.device();
         this.dmaMap = !unreadable && params.hasFlag(PagePoolParams.PP_FLAG_DMA_MAP);
-        this.dmaMapped = dmaMap ? new ConcurrentHashMap<>() : null;
+        this.dmaMapped = dmaMap ? new DmaIndexTable() : null;
         this.dmaSync = params.hasFlag(PagePoolParams.PP_FLAG_DMA_SYNC_DEV) && device.needSync();
         this.visibility = params.queue() == null ? Visibility.INVISIBLE.ordinal() : Visibility.NORMAL.ordinal();
         this.bufferSize = params.bufferSize();
@@ -926,12 +925,7 @@ public final class PagePool {
             return false;
         }
         netmem.dmaAddr = iova;
-        int idx = nextDmaIndex;
-        while (idx == 0 || dmaMapped.putIfAbsent(idx, netmem) != null) {
-            idx++;
-        }
-        nextDmaIndex = idx + 1;
-        netmem.dmaIndex = idx;
+        netmem.dmaIndex = dmaMapped.add(netmem); // xa_alloc: the lowest free index from 1
         syncForDevice(netmem, params.maxLen());
         return true;
     }
@@ -962,9 +956,7 @@ public final class PagePool {
                 Thread.onSpinWait();
             }
         }
-        for (NetIov niov : dmaMapped.values()) {
-            releaseDma(niov);
-        }
+        dmaMapped.forEach(this::releaseDma);
     }
 
     /** {@code page_pool_dma_sync_for_device}: {@code min(size, maxLen)} bytes at {@code dma + offset}. */

@@ -1,5 +1,6 @@
 package dev.netmem.bench;
 
+import dev.netmem.bench.recv.RecvBench;
 import dev.netmem.bench.report.DemoRuns;
 import dev.netmem.cli.Cli;
 import dev.netmem.bench.report.JmhResults;
@@ -33,23 +34,25 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code ./netmem bench}: runs the demo's zero-copy vs copy comparison (dmabuf and user-ring, each a
- * child process bounded by a timeout) and every benchmark in one JMH run, then writes the results:
- * {@code results/latest.json} (JMH's JSON), the demo's summaries in {@code results/demo/}, and,
- * derived from both by {@link Report}: {@code latest.md}, {@code latest.png}, {@code summary.json}
- * and {@code performance-section.md}. Runs from the repository root (the launcher's working
- * directory); the console output is also written to {@code results/tmp/latest.log}.
+ * {@code ./netmem bench}: runs the receive benchmark ({@link RecvBench}: a real loopback stream
+ * through NIO, NIO piped to another JVM, Netty's io_uring transport and netmem's drivers and
+ * providers, medians of alternating repetitions) and every benchmark in one JMH run, then writes the
+ * results: {@code results/recv.json} and {@code recv-section.md}, {@code results/latest.json} (JMH's
+ * JSON), and, derived from both by {@link Report}: {@code latest.md}, {@code latest.png},
+ * {@code summary.json} and {@code performance-section.md}. Runs from the repository root (the
+ * launcher's working directory); the console output is also written to {@code results/tmp/latest.log}.
  *
- * <p>Options are checked before anything runs or is written. The demo summaries are replaced only
- * when the demo phase completes. Interrupting the run (Ctrl-C, SIGTERM) stops every child process
- * (demo JVMs, their consumers, JMH forks) before this JVM exits.
+ * <p>Options are checked before anything runs or is written. Interrupting the run (Ctrl-C, SIGTERM)
+ * stops every child process (consumer JVMs, JMH forks) before this JVM exits.
  */
 @Command(name = "bench",
         description = {
-            "Runs the demo (zero-copy vs copy, dmabuf and user-ring) and every JMH benchmark in one run, then "
-                + "writes bench/results/: latest.json (JMH), demo/*.json, latest.md, latest.png, summary.json, "
-                + "performance-section.md; the console log also goes to bench/results/tmp/latest.log.",
-            "Without --quick: the full run, 2 forks, 4 x 1 s warm-up, 6 x 1 s measurement (about 15 minutes)."},
+            "Runs the receive benchmark (a loopback TCP stream through NIO, NIO piped to another JVM, Netty "
+                + "io_uring and netmem's drivers and providers; medians of 5 alternating repetitions) and every JMH "
+                + "benchmark in one run, then writes bench/results/: recv.json, recv-section.md, latest.json (JMH), "
+                + "latest.md, latest.png, summary.json, performance-section.md; the console log also goes to "
+                + "bench/results/tmp/latest.log.",
+            "Without --quick: the full run, 1 GiB per receive run, 2 forks, 4 x 1 s warm-up, 6 x 1 s measurement."},
         exitCodeList = "0:the runs finished and the results were written")
 public final class BenchMain implements Callable<Integer> {
     /** Every benchmark class of this module: {@code Bench1…Bench4}. */
@@ -62,9 +65,6 @@ public final class BenchMain implements Callable<Integer> {
     public static final String UNSAFE_ALLOWED = "--sun-misc-unsafe-memory-access=allow";
     /** The results folder as the README links it. */
     static final String README_LINK = "bench/results";
-    /** The demo runs: provider x mode. */
-    private static final List<String> DEMO_PROVIDERS = List.of("dmabuf", "user-ring");
-    private static final List<String> DEMO_MODES = List.of("zerocopy", "copy");
 
     @Mixin
     private Cli.Common common;
@@ -72,15 +72,16 @@ public final class BenchMain implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--quick", description = "Every benchmark, 1 fork, 3 x 400 ms, 2 s demo runs: a few minutes.")
+    @Option(names = "--quick", description = "The same comparisons, shorter: 256 MiB per receive run; every JMH "
+            + "benchmark 1 fork, 3 x 400 ms.")
     private boolean quick;
 
     @Option(names = "--full", description = "The full run (the default).")
     private boolean full;
 
-    @Option(names = "--no-demo", description = "Skip the demo runs before the benchmarks (the committed "
-            + "demo summaries stay).")
-    private boolean noDemo;
+    @Option(names = {"--no-recv", "--no-demo"}, description = "Skip the receive benchmark before the JMH "
+            + "benchmarks (the committed recv.json stays and is reported).")
+    private boolean noRecv;
 
     @Option(names = "--report-only", description = "Run nothing: regenerate latest.md, latest.png, summary.json "
             + "and performance-section.md from the results folder's latest.json.")
@@ -162,8 +163,16 @@ public final class BenchMain implements Callable<Integer> {
         if (reportOnly) {
             machine = previousMachine(dir.resolve("summary.json"));
         } else {
-            if (!noDemo && include == null && profilers.isEmpty()) {
-                new DemoRunner(console, dir, tmp, quick ? 2 : 10, quick ? 40 : 60).runAll(DEMO_PROVIDERS, DEMO_MODES);
+            if (!noRecv && include == null && profilers.isEmpty()) {
+                // the receive section: every path a Java user could take, medians of 5 alternating runs
+                List<String> recvArgs = new ArrayList<>(List.of("--results", dir.toString()));
+                if (quick) {
+                    recvArgs.add("--quick");
+                }
+                int rc = RecvBench.run(recvArgs, console, err);
+                if (rc != 0) {
+                    throw new Cli.Failure("the receive benchmark failed (exit " + rc + "): see the [recv] lines above");
+                }
             }
             Path json = tmp.resolve("jmh.json");
             String mode = quick ? "quick" : "full";
@@ -178,7 +187,10 @@ public final class BenchMain implements Callable<Integer> {
             }
             Files.copy(json, latest, StandardCopyOption.REPLACE_EXISTING);
         }
-        Report report = new Report(JmhResults.read(latest), machine, DemoRuns.read(dir.resolve("demo")));
+        Path recvJson = dir.resolve("recv.json");
+        Map<String, Object> recv = Files.exists(recvJson) && Json.parse(Files.readString(recvJson)) instanceof Map<?, ?> m
+                ? castMap(m) : Map.of();
+        Report report = new Report(JmhResults.read(latest), machine, DemoRuns.fromRecv(recv), recv);
         report.writeAll(dir, README_LINK);
         console.println("[netmem-bench] wrote " + dir.toAbsolutePath() + "/{latest.json,latest.md,latest.png,"
                 + "summary.json,performance-section.md}");
@@ -234,6 +246,11 @@ public final class BenchMain implements Callable<Integer> {
             o.addProfiler(nameOpts[0], nameOpts.length > 1 ? nameOpts[1] : "");
         }
         return o;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> castMap(Map<?, ?> m) {
+        return (Map<String, Object>) m;
     }
 
     @SuppressWarnings("unchecked")

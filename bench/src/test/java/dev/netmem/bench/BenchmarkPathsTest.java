@@ -1,5 +1,6 @@
 package dev.netmem.bench;
 
+import dev.netmem.rxqueue.nic.RxQueue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -179,6 +180,28 @@ class BenchmarkPathsTest {
         long packets = (long) calls * Bench3RxPath.BATCH;
         assertEquals(packets * 1024, s.readBytes);
         assertEquals(packets, s.device.rxQueue(0).rxPackets());
+        s.close();
+    }
+
+    /** The io_uring driver's benchmark body: every frag it counts arrived on the queue; nothing dropped. */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({"host,none", "host,bundles", "dmabuf,none", "dmabuf,bundles",
+        "host,incremental", "host,order2", "host,bundles+order4", "dmabuf,bundles+incremental"})
+    void shouldReceiveEveryFragOfARealStreamThroughTheIoUringDriver(String provider, String opts) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.netmem.uring.IoUringAvailability.check().available());
+        Bench5UringRx bench = new Bench5UringRx();
+        Bench5UringRx.Rx s = new Bench5UringRx.Rx();
+        s.provider = provider;
+        s.opts = opts;
+        s.open();
+        for (int i = 0; i < 200; i++) {
+            bench.uringRx(s);
+        }
+        RxQueue q = s.device.rxQueue(0);
+        assertTrue(s.frags >= 200L * Bench5UringRx.BATCH, "frags " + s.frags);
+        assertTrue(q.rxPackets() >= s.frags, "every frag read was a buffer the queue received: " + q.rxPackets());
+        assertTrue(q.rxBytes() >= s.bytes, "bytes read " + s.bytes + " <= bytes received " + q.rxBytes());
+        assertEquals(0, q.rxDropped());
         s.close();
     }
 

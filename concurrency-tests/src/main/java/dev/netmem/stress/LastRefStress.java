@@ -19,8 +19,8 @@ import org.openjdk.jcstress.infra.results.IIII_Result;
 /**
  * Two threads drop the last two {@code pp_ref_count} references of one buffer (an skb frag and a
  * clone, a socket token and the skb): exactly one of them sees the count reach zero and the buffer
- * leaves through the single put path once. KERNEL-MODEL sections 6 and 9: the page_pool's
- * refcount races.
+ * leaves through the single put path once: the page_pool's refcount races
+ * ({@code page_pool_unref_netmem} and {@code page_pool_put_unrefed_netmem}).
  */
 public final class LastRefStress {
     private LastRefStress() {

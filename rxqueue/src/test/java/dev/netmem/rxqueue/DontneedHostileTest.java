@@ -1,7 +1,6 @@
 package dev.netmem.rxqueue;
 
 import static dev.netmem.rxqueue.TestSupport.payload;
-import static dev.netmem.rxqueue.TestSupport.send;
 import static dev.netmem.testsupport.base.Await.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -38,7 +37,10 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -49,9 +51,12 @@ import org.junit.jupiter.params.provider.MethodSource;
  * null runs) are checked against a model of the kernel's loop: the return value is the number of
  * tokens the socket really held among the first 1024 inspected, and each socket's outstanding tokens
  * match. After close every buffer is home. Each case prints a summary line with its seed; rerun one
- * with {@code -Dnetmem.seed=N}.
+ * with {@code -Dnetmem.seed=N}. Runs on both NIC drivers: on the io_uring driver the tokens are of
+ * data the kernel received from a real loopback connection.
  */
 @Timeout(60)
+@ParameterizedClass(name = "{0}")
+@EnumSource(TestDriver.class)
 class DontneedHostileTest extends DeviceTestBase {
     private static final int STEPS = 1_500;
     private static final Duration T = Duration.ofSeconds(5);
@@ -59,6 +64,14 @@ class DontneedHostileTest extends DeviceTestBase {
 
     @TempDir
     Path dir;
+
+    @Parameter
+    TestDriver driver;
+
+    @Override
+    TestDriver driver() {
+        return driver;
+    }
 
     static List<Long> seeds() {
         return HostileTally.seeds();
@@ -94,15 +107,17 @@ class DontneedHostileTest extends DeviceTestBase {
         HostileTally tally = new HostileTally("dontneed", seed);
         Random r = new Random(seed);
         NetDevice dev = device(NetDevice.builder("dn").rxQueues(2).ringSize(16).unsplitPayloads(100));
-        dev.addFlowRule(6001, 1);
-        dev.addFlowRule(6002, 1);
+        int portA = port(6001);
+        int portB = port(6002);
+        dev.addFlowRule(portA, 1);
+        dev.addFlowRule(portB, 1);
         dev.open();
         Dmabuf dmabuf = Dmabuf.create(dir, 512L * 4096);
         NetdevNlSock nl = Netdev.open();
         RxBinding binding = nl.bindRx(dev, dmabuf, 1);
         DmabufBinding db = assertInstanceOf(DmabufBinding.class, binding.provider());
-        Side a = new Side(NetStack.of(dev).openSocket(6001));
-        Side b = new Side(NetStack.of(dev).openSocket(6002));
+        Side a = new Side(NetStack.of(dev).openSocket(portA));
+        Side b = new Side(NetStack.of(dev).openSocket(portB));
         long inspectedTotal = 0;
         long freedTotal = 0;
         for (int step = 0; step < STEPS; step++) {
@@ -196,18 +211,20 @@ class DontneedHostileTest extends DeviceTestBase {
     @Test
     void shouldRefuseANullRunBeforeTakingAnyToken() {
         NetDevice dev = device(NetDevice.builder("dnnull").rxQueues(2).ringSize(16).unsplitPayloads(100));
-        dev.addFlowRule(6003, 1);
+        int port = port(6003);
+        dev.addFlowRule(port, 1);
         dev.open();
         NetdevNlSock nl = Netdev.open();
         TestProvider mp = TestProvider.dmabuf(64);
         nl.bindRx(dev, mp, 1);
-        Side s = new Side(NetStack.of(dev).openSocket(6003));
-        receive(dev, s, 2, "null run");
+        Side s = new Side(NetStack.of(dev).openSocket(port));
+        receive(dev, s, 2, "null run"); // two tokens, or one where the kernel's TCP coalesced the two sends
+        int held = s.tokens.size();
         int t = s.any(new Random(0));
         NullPointerException e = assertThrows(NullPointerException.class,
                 () -> s.sock.dontneed(DmabufToken.of(t), null));
         assertEquals("runs[1]", e.getMessage());
-        assertEquals(2, s.sock.outstandingTokens(), "the token before the null was not taken (and lost)");
+        assertEquals(held, s.sock.outstandingTokens(), "the token before the null was not taken (and lost)");
         assertEquals(1, s.sock.dontneed(DmabufToken.of(t)));
         s.sock.close();
         nl.close();
@@ -218,7 +235,7 @@ class DontneedHostileTest extends DeviceTestBase {
     private void receive(NetDevice dev, Side s, int packets, String what) {
         long before = s.sock.queuedBytes();
         for (int i = 0; i < packets; i++) {
-            send(dev, 40000 + s.port, s.port, payload(P, 0, 500 + i * 300));
+            transmit(dev, 40000 + s.port, s.port, payload(P, 0, 500 + i * 300));
         }
         long bytes = 0;
         for (int i = 0; i < packets; i++) {

@@ -26,18 +26,33 @@ import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Who may do what: shared files are created 0600, and only the netdev netlink socket that made a
  * binding can unbind it (the kernel keeps a binding on its socket's list; nothing else reaches it).
  * A socket can return only the buffers it holds: see {@link DontneedHostileTest} (another socket's
  * tokens free nothing) and the providers' {@code ZcrxRefillHostileTest} (a refill entry for a buffer
- * the user holds no reference on is counted as {@code noUserRef} and changes nothing).
+ * the user holds no reference on is counted as {@code noUserRef} and changes nothing). Runs on both
+ * NIC drivers: ownership belongs to the netdev family and the providers, whichever driver fills the
+ * queues.
  */
 @Timeout(30)
+@ParameterizedClass(name = "{0}")
+@EnumSource(TestDriver.class)
 class OwnershipTest extends DeviceTestBase {
     @TempDir
     Path dir;
+
+    @Parameter
+    TestDriver driver;
+
+    @Override
+    TestDriver driver() {
+        return driver;
+    }
 
     @Test
     void shouldCreateDmabufAndZcrxRegionFilesMode0600() throws Exception {

@@ -485,8 +485,12 @@ class UringDriverTest {
             });
             List<DevmemSocket> socks = new ArrayList<>();
             List<IoUringNic.Connection> cs = new ArrayList<>();
+            java.util.Set<Integer> taken = new java.util.HashSet<>();
             for (int i = 0; i < conns; i++) {
                 int lp = freePort();
+                while (!taken.add(lp)) { // the kernel may offer a port again once its probe socket closed
+                    lp = freePort();
+                }
                 socks.add(stack.openSocket(lp));
                 cs.add(nic.connect(lp, peerPort));
             }

@@ -43,7 +43,7 @@ public final class RecvBench {
     /** Runs a path once; returns the measured result. */
     @FunctionalInterface
     interface Runner {
-        Result run(long bytes, String verify) throws Exception;
+        Result run(long bytes, String verify, PrintStream err) throws Exception;
     }
 
     /** One measured run. */
@@ -57,8 +57,19 @@ public final class RecvBench {
         }
     }
 
-    /** Entry point. */
+    /** Entry point: {@link #run} with this process's streams, then exit with its status. */
     public static void main(String[] args) throws Exception {
+        System.exit(run(List.of(args), System.out, System.err));
+    }
+
+    /**
+     * Runs the benchmark as the arguments say, printing progress and the table to {@code out}.
+     *
+     * @return 0 when every run verified and the results were written, 1 if a run did not verify, 2 on
+     *         bad usage
+     */
+    public static int run(List<String> argList, PrintStream out, PrintStream err) throws Exception {
+        String[] args = argList.toArray(String[]::new);
         boolean quick = false;
         int reps = 5;
         long bytes = 0;
@@ -72,8 +83,8 @@ public final class RecvBench {
                 case "--results" -> results = Path.of(args[++i]);
                 case "--only" -> only = args[++i];
                 default -> {
-                    System.err.println("usage: RecvBench [--quick] [--reps N] [--bytes N[m|g]] [--results DIR] [--only REGEX]");
-                    System.exit(2);
+                    err.println("usage: RecvBench [--quick] [--reps N] [--bytes N[m|g]] [--results DIR] [--only REGEX]");
+                    return 2;
                 }
             }
         }
@@ -81,18 +92,18 @@ public final class RecvBench {
             bytes = quick ? 256L << 20 : 1L << 30;
         }
         if (reps < 5) {
-            System.err.println("netmem recv-bench: at least 5 repetitions: every figure is a median of 5 or more");
-            System.exit(2);
+            err.println("netmem recv-bench: at least 5 repetitions: every figure is a median of 5 or more");
+            return 2;
         }
         List<Path0> paths = new ArrayList<>();
-        paths.add(new Path0("nio", NioPaths::nio));
-        paths.add(new Path0("nio_pipe", NioPaths::nioPipe));
-        paths.add(new Path0("netty_uring", NettyUringPath::run));
+        paths.add(new Path0("nio", (b, v, e) -> NioPaths.nio(b, v)));
+        paths.add(new Path0("nio_pipe", (b, v, e) -> NioPaths.nioPipe(b, v)));
+        paths.add(new Path0("netty_uring", (b, v, e) -> NettyUringPath.run(b, v)));
         for (String[] d : new String[][] {{"uring", "host", "zerocopy"}, {"uring", "dmabuf", "zerocopy"},
             {"uring", "dmabuf", "copy"}, {"uring", "user-ring", "zerocopy"}, {"uring", "user-ring", "copy"},
             {"emulated", "dmabuf", "zerocopy"}}) {
             String key = d[0] + "_" + d[1].replace('-', '_') + (d[1].equals("host") ? "" : "_" + d[2]);
-            paths.add(new Path0(key, (b, v) -> demo(d[0], d[1], d[2], b, v)));
+            paths.add(new Path0(key, (b, v, e) -> demo(d[0], d[1], d[2], b, v, e)));
         }
         String filter = only;
         paths.removeIf(p -> !p.key().matches(filter));
@@ -101,9 +112,9 @@ public final class RecvBench {
             for (String verify : List.of("pattern", "sha256")) {
                 for (Path0 p : paths) {
                     String k = p.key() + (verify.equals("sha256") ? "_sha256" : "");
-                    Result r = p.runner().run(bytes, verify);
+                    Result r = p.runner().run(bytes, verify, err);
                     runs.computeIfAbsent(k, x -> new ArrayList<>()).add(r);
-                    System.out.printf(Locale.ROOT, "[recv] rep %d %-36s %6.2f Gbit/s  %6.2f cpu-s/GB  %s%n", rep, k,
+                    out.printf(Locale.ROOT, "[recv] rep %d %-36s %6.2f Gbit/s  %6.2f cpu-s/GB  %s%n", rep, k,
                             r.gbps(), r.cpuPerGb(), r.verified() ? "verified" : "NOT VERIFIED");
                 }
             }
@@ -131,16 +142,18 @@ public final class RecvBench {
         Files.writeString(results.resolve("recv.json"), Json.write(summary) + "\n");
         Files.writeString(results.resolve("recv-section.md"), md.toString());
         mergeInto(results.resolve("summary.json"), summary);
-        System.out.println(md);
-        System.out.println("[recv] wrote " + results.resolve("recv.json") + ", recv-section.md and the recv_* keys of summary.json");
+        out.println(md);
+        out.println("[recv] wrote " + results.resolve("recv.json") + ", recv-section.md and the recv_* keys of summary.json");
         if (!allVerified) {
-            System.err.println("[recv] some run did not verify every byte");
-            System.exit(1);
+            err.println("[recv] some run did not verify every byte");
+            return 1;
         }
+        return 0;
     }
 
     /** One run of the demo (in this JVM; its consumer JVM reports its own CPU time). */
-    static Result demo(String nic, String provider, String mode, long bytes, String verify) throws Exception {
+    static Result demo(String nic, String provider, String mode, long bytes, String verify, PrintStream log)
+            throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int exit;
@@ -157,7 +170,7 @@ public final class RecvBench {
         double cpu = ((Number) j.get("cpu_s")).doubleValue();
         boolean ok = exit == 0 && Boolean.TRUE.equals(j.get("verified")) && got == bytes;
         if (!ok) {
-            System.err.println("[recv] demo " + nic + " " + provider + " " + mode + " exit " + exit + ": "
+            log.println("[recv] demo " + nic + " " + provider + " " + mode + " exit " + exit + ": "
                     + err.toString(StandardCharsets.UTF_8).strip());
         }
         return new Result(got, seconds, cpu, ok);

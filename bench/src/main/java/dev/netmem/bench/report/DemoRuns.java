@@ -19,6 +19,30 @@ public record DemoRuns(Map<String, Map<?, ?>> runs) {
     /** No demo runs. */
     public static final DemoRuns NONE = new DemoRuns(Map.of());
 
+    /**
+     * The zero-copy and copy figures of the receive benchmark ({@code recv_uring_<provider>_<mode>_gbps},
+     * medians of its alternating runs on the io_uring driver), as runs of {@code dmabuf} and
+     * {@code user-ring} in each mode; verified when the benchmark verified every run.
+     */
+    public static DemoRuns fromRecv(Map<String, Object> recv) {
+        Map<String, Map<?, ?>> runs = new LinkedHashMap<>();
+        boolean verified = Boolean.TRUE.equals(recv.get("recv_all_verified"));
+        for (String provider : java.util.List.of("dmabuf", "user-ring")) {
+            for (String mode : java.util.List.of("zerocopy", "copy")) {
+                Object g = recv.get("recv_uring_" + provider.replace('-', '_') + "_" + mode + "_gbps");
+                if (g instanceof Number n) {
+                    Map<String, Object> r = new LinkedHashMap<>();
+                    r.put("verified", verified);
+                    r.put("gbps", n.doubleValue());
+                    r.put("pattern_errors", verified ? 0.0 : -1.0);
+                    r.put("consumer_died", false);
+                    runs.put(provider + "-" + mode, r);
+                }
+            }
+        }
+        return new DemoRuns(Map.copyOf(runs));
+    }
+
     /** Reads every {@code *.json} in {@code dir}; none if the folder does not exist. */
     public static DemoRuns read(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) {
@@ -48,10 +72,10 @@ public record DemoRuns(Map<String, Map<?, ?>> runs) {
     public String whyNot(String provider, String mode) {
         Map<?, ?> r = runs.get(provider + "-" + mode);
         if (r == null) {
-            return "no JSON summary from a demo run of --provider " + provider + " --mode " + mode
-                    + " (skipped with --no-demo, or stopped by ./netmem bench's timeout before it finished)";
+            return "no receive benchmark figure for --provider " + provider + " --mode " + mode
+                    + " (./netmem bench --no-recv, or recv.json is missing)";
         }
-        return "the demo run (--provider " + provider + " --mode " + mode + ") failed verification: pattern_errors="
+        return "the run (--provider " + provider + " --mode " + mode + ") failed verification: pattern_errors="
                 + plain(r.get("pattern_errors")) + ", consumer_died=" + r.get("consumer_died") + "; it reported "
                 + r.get("gbps") + " Gbit/s";
     }

@@ -18,6 +18,39 @@ final class Markdown {
         this.report = report;
     }
 
+    /** The receive benchmark's paths: the question a user asks first (how fast is a real stream, verified). */
+    private void recvSection(StringBuilder b, String resultsDir) {
+        Map<String, Object> r = report.recv();
+        if (r.isEmpty()) {
+            return;
+        }
+        b.append("### Receive benchmark (real loopback TCP, every byte verified)\n\n");
+        b.append("Medians of ").append(plain(r.get("recv_repetitions"))).append(" alternating repetitions of a ")
+                .append(r.get("recv_bytes_per_run") instanceof Number n ? (n.longValue() >> 20) + " MiB" : "?")
+                .append(" stream per path, one run of `./netmem bench`")
+                .append(" (figures: `").append(resultsDir).append("/recv.json`). `pattern`: every byte compared with\n")
+                .append("the sent pattern (one vectorised `MemorySegment.mismatch` per chunk, on every path); `sha256`: the\n")
+                .append("JDK's SHA-256 of the stream. CPU s/GB counts every process (sender, receiver, consumer JVM).\n")
+                .append("`uring_*` is netmem on the io_uring driver, `emulated_*` on the emulated NIC, each with the\n")
+                .append("consumer in another JVM (zero-copy: verified in place in the shared dma-buf or zcrx area).\n\n");
+        b.append("| path | pattern Gbit/s | cpu s/GB | sha256 Gbit/s | cpu s/GB |\n|---|---:|---:|---:|---:|\n");
+        for (String k : r.keySet()) {
+            if (!k.startsWith("recv_") || !k.endsWith("_gbps") || k.endsWith("_sha256_gbps")) {
+                continue;
+            }
+            String path = k.substring("recv_".length(), k.length() - "_gbps".length());
+            b.append("| ").append(path).append(" | ").append(num(r.get(k))).append(" | ")
+                    .append(num(r.get("recv_" + path + "_cpu_s_per_gb"))).append(" | ")
+                    .append(num(r.get("recv_" + path + "_sha256_gbps"))).append(" | ")
+                    .append(num(r.get("recv_" + path + "_sha256_cpu_s_per_gb"))).append(" |\n");
+        }
+        b.append("\nThe targets for these figures are in the table of targets below.\n\n");
+    }
+
+    private static String num(Object o) {
+        return o instanceof Number n ? String.format(java.util.Locale.ROOT, "%.2f", n.doubleValue()) : "–";
+    }
+
     /** Every row with its error and ratios to the baselines, and the targets: {@code latest.md}. */
     String table() {
         StringBuilder b = new StringBuilder();
@@ -46,6 +79,8 @@ final class Markdown {
     String readmeSection(String resultsDir) {
         StringBuilder b = new StringBuilder();
         b.append("## Performance\n\n");
+        recvSection(b, resultsDir);
+        b.append("### The page pool's paths (JMH)\n\n");
         b.append("Measured with JMH in one run (baselines first, then the page pool's paths, then what a Java user\n")
                 .append("would pick instead), `-prof gc` for allocation. Reproduce with `./netmem bench` (the full run)\n")
                 .append("or `./netmem bench --quick` (a few minutes); both write `").append(resultsDir).append("/`.\n\n");

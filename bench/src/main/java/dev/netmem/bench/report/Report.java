@@ -114,6 +114,12 @@ public final class Report {
             new Spec("rx_path_{p}", "RX path, per packet ({p})", Kind.NETMEM, "Bench3RxPath.rxPath", Map.of(), null,
                     "1 KiB packet: NIC write, NAPI poll, skb; the app reads and frees it (copy, devmem tokens or zcrx "
                             + "refill); ring; refill"),
+            new Spec("uring_rx_{p}", "io_uring RX, per frag ({p})", Kind.NETMEM, "Bench5UringRx.uringRx",
+                    Map.of("opts", "none"), null, "real loopback TCP: kernel copy into a posted buffer, completion, skb, "
+                            + "socket; tcp_read_sock consumes and frees it; ring; refill"),
+            new Spec("uring_rx_bundles_{p}", "io_uring RX with bundles, per frag ({p})", Kind.NETMEM,
+                    "Bench5UringRx.uringRx", Map.of("opts", "bundles"), null,
+                    "the same, several buffers per completion and per skb"),
             new Spec("jctools_spsc", "JCTools SPSC", Kind.ALTERNATIVE, "Bench4Alternatives.jctoolsSpsc", Map.of(), null,
                     "SpscArrayQueue offer + poll"),
             new Spec("jctools_mpsc", "JCTools MPSC", Kind.ALTERNATIVE, "Bench4Alternatives.jctoolsMpsc", Map.of(), null,
@@ -137,6 +143,8 @@ public final class Report {
     private final JmhResults results;
     private final Map<String, Object> machine;
     private final DemoRuns demo;
+    /** The receive benchmark's keys ({@code recv.json}), or empty. */
+    private final Map<String, Object> recv;
     private final List<Row> rows;
     private final Map<String, Row> byKey = new LinkedHashMap<>();
 
@@ -147,9 +155,19 @@ public final class Report {
      * @param demo    the demo's summaries, or {@link DemoRuns#NONE}
      */
     public Report(JmhResults results, Map<String, Object> machine, DemoRuns demo) {
+        this(results, machine, demo, Map.of());
+    }
+
+    /**
+     * A report of {@code results} and of the receive benchmark's {@code recv.json} keys.
+     *
+     * @param recv {@code recv_*} keys of {@code RecvBench} (empty: not run)
+     */
+    public Report(JmhResults results, Map<String, Object> machine, DemoRuns demo, Map<String, Object> recv) {
         this.results = results;
         this.machine = machine;
         this.demo = demo;
+        this.recv = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(recv)); // keeps RecvBench's order
         this.rows = measure(results);
         for (Row r : rows) {
             byKey.put(r.key(), r);
@@ -167,6 +185,11 @@ public final class Report {
 
     Map<String, Object> machine() {
         return machine;
+    }
+
+    /** The receive benchmark's keys (empty when it did not run). */
+    Map<String, Object> recv() {
+        return recv;
     }
 
     boolean has(String key) {
@@ -270,13 +293,50 @@ public final class Report {
         t.add(zeroBytes("RX path (host) allocation, all threads", bytes("rx_path_host")));
         t.add(zeroBytes("RX path (dmabuf) allocation, all threads", bytes("rx_path_dmabuf")));
         t.add(zeroBytes("RX path (user_ring) allocation, all threads", bytes("rx_path_user_ring")));
+        t.add(zeroBytes("io_uring RX, driver to socket (host), all threads", bytes("uring_rx_host")));
+        t.add(zeroBytes("io_uring RX, driver to socket (dmabuf), all threads", bytes("uring_rx_dmabuf")));
+        t.add(zeroBytes("io_uring RX with bundles (host), all threads", bytes("uring_rx_bundles_host")));
+        t.add(zeroBytes("io_uring RX with bundles (dmabuf), all threads", bytes("uring_rx_bundles_dmabuf")));
         t.add(demoTarget(DEMO_PROVIDER));
         t.add(demoTarget("user-ring"));
+        t.add(recvTarget("dmabuf zero-copy in place / plain NIO (a)", "recv_uring_dmabuf_zerocopy_gbps",
+                "recv_nio_gbps", 0.8, true));
+        t.add(recvTarget("dmabuf zero-copy in place / NIO piped to a JVM (b)", "recv_uring_dmabuf_zerocopy_gbps",
+                "recv_nio_pipe_gbps", 2.0, true));
+        t.add(recvTarget("dmabuf zero-copy CPU s/GB / NIO piped's (b)", "recv_uring_dmabuf_zerocopy_cpu_s_per_gb",
+                "recv_nio_pipe_cpu_s_per_gb", 1.0, false));
+        t.add(recvTarget("netmem, best provider / Netty io_uring (c)", bestNetmemKey(), "recv_netty_uring_gbps", 1.0,
+                true));
         return t;
     }
 
+    /** The netmem receive figure ({@code recv_uring_*_gbps}, pattern) with the highest median. */
+    private String bestNetmemKey() {
+        String best = null;
+        for (String k : recv.keySet()) {
+            if (k.startsWith("recv_uring_") && k.endsWith("_gbps") && !k.endsWith("_sha256_gbps")
+                    && recv.get(k) instanceof Number n
+                    && (best == null || n.doubleValue() > ((Number) recv.get(best)).doubleValue())) {
+                best = k;
+            }
+        }
+        return best == null ? "recv_uring_dmabuf_zerocopy_gbps" : best;
+    }
+
+    private Target recvTarget(String name, String a, String b, double limit, boolean atLeast) {
+        Double x = recv.get(a) instanceof Number n ? n.doubleValue() : null;
+        Double y = recv.get(b) instanceof Number n ? n.doubleValue() : null;
+        if (x == null || y == null || y == 0) {
+            return new Target(name, null, "x", (atLeast ? ">= " : "<= ") + fmt(limit), null,
+                    "no receive benchmark figures (" + a + ", " + b + "): run ./netmem bench without --no-recv");
+        }
+        Target t = atLeast ? atLeast(name, x / y, limit) : atMost(name, x / y, limit);
+        return a.startsWith("recv_uring_dmabuf") ? t : new Target(name + " [" + a + "]", t.measured(), t.unit(),
+                t.limit(), t.met(), t.pending());
+    }
+
     private Target demoTarget(String provider) {
-        String name = "zero-copy demo / copy demo (" + provider + ")";
+        String name = "zero-copy / copy, io_uring driver (" + provider + ")";
         Double zc = demo.gbps(provider, "zerocopy").orElse(null);
         Double cp = demo.gbps(provider, "copy").orElse(null);
         if (zc == null || cp == null) {
@@ -354,6 +414,7 @@ public final class Report {
         s.put("machine", machine);
         s.put("pending", pending);
         s.putAll(all);
+        s.putAll(recv); // the receive benchmark's keys, as RecvBench wrote them
         Map<String, Object> bytes = new LinkedHashMap<>();
         for (Row r : rows) {
             if (r.bytes() != null) {

@@ -85,13 +85,62 @@ class ReportTest {
         assertEquals(8.0, s.get("demo_copy_gbps"));
         assertNull(s.get("demo_user_ring_zerocopy_gbps"));
         Map<?, ?> pending = (Map<?, ?>) s.get("pending");
-        assertEquals("the demo run (--provider user-ring --mode zerocopy) failed verification: "
+        assertEquals("the run (--provider user-ring --mode zerocopy) failed verification: "
                 + "pattern_errors=1306782, consumer_died=false; it reported 0.025 Gbit/s",
                 pending.get("demo_user_ring_zerocopy_gbps"));
-        Report.Target dmabuf = r.targets().stream().filter(t -> t.name().startsWith("zero-copy demo / copy demo "
+        Report.Target dmabuf = r.targets().stream().filter(t -> t.name().equals("zero-copy / copy, io_uring driver "
                 + "(dmabuf)")).findFirst().orElseThrow();
         assertEquals(1.75, dmabuf.measured(), 1e-9);
         assertEquals(Boolean.TRUE, dmabuf.met());
+    }
+
+    @Test
+    void shouldGradeTheReceiveTargetsAndWriteTheReceiveTableFromRecvJson() {
+        Map<String, Object> recv = new java.util.LinkedHashMap<>();
+        recv.put("recv_nio_gbps", 20.0);
+        recv.put("recv_nio_cpu_s_per_gb", 0.4);
+        recv.put("recv_nio_sha256_gbps", 6.0);
+        recv.put("recv_nio_sha256_cpu_s_per_gb", 1.5);
+        recv.put("recv_nio_pipe_gbps", 10.0);
+        recv.put("recv_nio_pipe_cpu_s_per_gb", 2.0);
+        recv.put("recv_netty_uring_gbps", 18.0);
+        recv.put("recv_uring_host_gbps", 9.0);
+        recv.put("recv_uring_dmabuf_zerocopy_gbps", 17.0);
+        recv.put("recv_uring_dmabuf_zerocopy_cpu_s_per_gb", 1.0);
+        recv.put("recv_uring_dmabuf_copy_gbps", 5.0);
+        recv.put("recv_uring_user_ring_zerocopy_gbps", 19.0);
+        recv.put("recv_uring_user_ring_copy_gbps", 9.5);
+        recv.put("recv_bytes_per_run", 268435456.0);
+        recv.put("recv_repetitions", 5.0);
+        recv.put("recv_all_verified", true);
+        Report r = new Report(JmhResults.parse(sampleJson(false)), MACHINE, DemoRuns.fromRecv(recv), recv);
+        Map<String, Report.Target> t = new java.util.HashMap<>();
+        r.targets().forEach(x -> t.put(x.name(), x));
+        assertEquals(0.85, t.get("dmabuf zero-copy in place / plain NIO (a)").measured(), 1e-9);
+        assertEquals(Boolean.TRUE, t.get("dmabuf zero-copy in place / plain NIO (a)").met());
+        assertEquals(Boolean.FALSE, t.get("dmabuf zero-copy in place / NIO piped to a JVM (b)").met());
+        assertEquals(0.5, t.get("dmabuf zero-copy CPU s/GB / NIO piped's (b)").measured(), 1e-9);
+        Report.Target best = t.get("netmem, best provider / Netty io_uring (c) [recv_uring_user_ring_zerocopy_gbps]");
+        assertEquals(19.0 / 18.0, best.measured(), 1e-9, t.keySet().toString());
+        assertEquals(3.4, t.get("zero-copy / copy, io_uring driver (dmabuf)").measured(), 1e-9);
+        assertEquals(2.0, t.get("zero-copy / copy, io_uring driver (user-ring)").measured(), 1e-9);
+        Map<String, Object> s = r.summary();
+        assertEquals(17.0, s.get("demo_zerocopy_gbps"), "the zero-copy figure comes from the receive benchmark");
+        assertEquals(20.0, s.get("recv_nio_gbps"));
+        String md = new Markdown(r).readmeSection("bench/results");
+        assertTrue(md.contains("Medians of 5 alternating repetitions of a 256 MiB stream per path"), md);
+        assertTrue(md.contains("| nio | 20.00 | 0.40 | 6.00 | 1.50 |\n"), md);
+        assertTrue(md.contains("| uring_dmabuf_zerocopy | 17.00 | 1.00 | – | – |\n"), md);
+        assertTrue(md.indexOf("### Receive benchmark") < md.indexOf("### The page pool's paths (JMH)"), md);
+    }
+
+    @Test
+    void shouldSayWhyAReceiveTargetIsNotGradedWithoutTheReceiveBenchmark() {
+        Report.Target a = report(false).targets().stream()
+                .filter(x -> x.name().equals("dmabuf zero-copy in place / plain NIO (a)")).findFirst().orElseThrow();
+        assertNull(a.met());
+        assertEquals("no receive benchmark figures (recv_uring_dmabuf_zerocopy_gbps, recv_nio_gbps): run ./netmem "
+                + "bench without --no-recv", a.pending());
     }
 
     @Test

@@ -38,6 +38,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  * completions the user reads. No buffer is handed out while the user or the stack still holds it,
  * and after teardown every buffer is home. Each case prints a summary line with its seed; rerun one
  * with {@code -Dnetmem.seed=N}.
+ *
+ * <p>No NIC driver is involved: the test is the pool's allocation context itself, which is what lets
+ * it predict every allocation. The same guarantees on a device, with data from either NIC driver
+ * (the emulated NIC or the io_uring one), are checked by rxqueue's {@code UserRingHostileTest}.
  */
 class ZcrxRefillHostileTest {
     private static final int N = 96;

@@ -7,7 +7,8 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
- * The protocol headers the emulated NIC writes in front of each payload: Ethernet (14), IPv4 (20)
+ * The protocol headers a driver writes in front of each payload (the emulated NIC for its wire's
+ * packets, the io_uring driver for what the kernel's socket layer received): Ethernet (14), IPv4 (20)
  * and TCP (20) bytes, {@link #HEADER_LEN} in all, with the fields the stack reads (ports, lengths).
  */
 public final class Headers {

@@ -14,8 +14,8 @@ import java.lang.foreign.MemorySegment;
  * from {@link #headOffset()}; frag {@code i} follows, {@code fragSize(i)} bytes at
  * {@code fragOffset(i)} of its netmem. {@link #len()} is the total.
  *
- * <p>{@code pp_recycle} ({@link #ppRecycle()}, seed 003, "page_pool: Allow drivers to hint on SKB
- * recycling"): the head and every frag hold one {@code pp_ref_count} reference of the page pool
+ * <p>{@code pp_recycle} ({@link #ppRecycle()}, "page_pool: Allow drivers to hint on SKB
+ * recycling", net-next 2021): the head and every frag hold one {@code pp_ref_count} reference of the page pool
  * that owns them, and {@link #free()} drops each through {@link PagePool#putNetmem} (the kernel's
  * {@code napi_pp_put_page}), so the last reference recycles or leaves through the pool's single
  * release path. Without the mark, head and frags hold page references dropped with
@@ -332,7 +332,7 @@ public final class SkBuff {
 
     /**
      * {@code skb_try_coalesce}: moves {@code from}'s frags to the end of {@code to}. Refused when
-     * {@code to} is cloned, the recycle marks differ (seed 003: the mark is per skb, so a mixed skb
+     * {@code to} is cloned, the recycle marks differ (the mark is per skb, so a mixed skb
      * would put non-pool pages into a pool, or pool pages to the page allocator), the readability
      * differs, {@code from} still has linear bytes, or the frags do not fit. On success
      * {@code from} keeps only its head and the caller frees it.

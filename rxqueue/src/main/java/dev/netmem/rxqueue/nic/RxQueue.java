@@ -152,6 +152,11 @@ public final class RxQueue implements NetdevRxQueue {
         add(BYTES, bytes);
     }
 
+    void countPackets(int packets, long bytes) {
+        add(PACKETS, packets);
+        add(BYTES, bytes);
+    }
+
     void countAllocFail() {
         add(ALLOC_FAIL, 1);
     }

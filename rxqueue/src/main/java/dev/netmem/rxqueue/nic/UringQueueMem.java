@@ -84,6 +84,18 @@ final class UringQueueMem extends QueueMem {
     private int[] dLen = new int[16];
     private int dHead;
     private int dTail;
+    /**
+     * The pieces of the completion being handled, delivered as one skb with a frag each once the
+     * completion is done (a bundle fills several buffers: one skb of up to MAX_SKB_FRAGS frags, as GRO
+     * would build from the segments that filled them).
+     */
+    private final NetIov[] pNiov = new NetIov[SkBuff.MAX_SKB_FRAGS];
+    private final int[] pOff = new int[SkBuff.MAX_SKB_FRAGS];
+    private final int[] pLen = new int[SkBuff.MAX_SKB_FRAGS];
+    private int pN;
+    private int pBytes;
+    /** The most payload one skb carries: its IPv4 total length is 16 bits (GRO's 64 KiB limit). */
+    private static final int MAX_SKB_PAYLOAD = 0xffff - 40;
 
     UringQueueMem(RxQueue queue, PagePool pool, PagePool headerPool, IoUringNic nic, int ringSize, int skbPrealloc) {
         super(queue, pool, headerPool, skbPrealloc);
@@ -354,6 +366,7 @@ final class UringQueueMem extends QueueMem {
         if ((flags & IORING_CQE_F_BUFFER) != 0) {
             current = c;
             br.consume(res, flags, onBuffer);
+            flushPieces(c);
             current = null;
         }
         if ((flags & IORING_CQE_F_MORE) != 0) {
@@ -387,7 +400,53 @@ final class UringQueueMem extends QueueMem {
             niov.pool().putNetmem(niov, -1, true);
             return;
         }
-        piece(current, niov, offset, length);
+        if (pN == pNiov.length || pBytes + length > MAX_SKB_PAYLOAD) {
+            flushPieces(current);
+        }
+        pNiov[pN] = niov;
+        pOff[pN] = offset;
+        pLen[pN] = length;
+        pN++;
+        pBytes += length;
+    }
+
+    /** Hands the completion's pieces up as one skb (or, behind deferred ones or without a header, one by one). */
+    private void flushPieces(IoUringNic.Connection c) {
+        int n = pN;
+        if (n == 0) {
+            return;
+        }
+        int total = pBytes;
+        pN = 0;
+        pBytes = 0;
+        if (n == 1 || dHead != dTail || !deliverFrags(c, n, total)) {
+            for (int i = 0; i < n; i++) {
+                piece(c, pNiov[i], pOff[i], pLen[i]);
+            }
+        }
+        Arrays.fill(pNiov, 0, n, null);
+    }
+
+    /** One skb with the first {@code n} (more than one) pending pieces as frags; false without a header buffer. */
+    private boolean deliverFrags(IoUringNic.Connection c, int n, int total) {
+        NetIov h = headerPool.allocFrag(HEADER_BUF_SIZE);
+        if (h == null) {
+            queue.countAllocFail();
+            return false;
+        }
+        int ho = headerPool.lastFragOffset();
+        SkBuff skb = skbs.get();
+        Headers.write(h.segment(), ho, c.remotePort, c.localPort, total);
+        skb.init(h, ho, Headers.HEADER_LEN, true);
+        for (int i = 0; i < n; i++) {
+            skb.addRxFrag(pNiov[i], pOff[i], pLen[i]);
+        }
+        queue.countPackets(n, total); // a completed buffer counts as a received packet, as before GRO
+        deliver(skb);
+        if (c.armed && !c.cancelSent && !windowOpen(c)) {
+            cancel(c); // the socket's window closed: stop taking data the stack would have to drop
+        }
+        return true;
     }
 
     /** The connection ended: hand the stack a FIN or RST after its data, then close it. */

@@ -2,7 +2,10 @@
  * The NIC and its driver ({@code struct net_device}, {@code struct netdev_rx_queue}, the driver's
  * queue memory): {@link dev.netmem.rxqueue.nic.NetDevice} with its RX queues, flow steering, up/down,
  * the queue management ops ({@link dev.netmem.rxqueue.nic.QueueMgmtOps}) and queue restart
- * ({@code netdev_rx_queue_restart}) that binding a memory provider uses.
+ * ({@code netdev_rx_queue_restart}) that binding a memory provider uses, and the two drivers
+ * ({@link dev.netmem.rxqueue.nic.NicDriver}): the emulated NIC, drawn below, and
+ * {@link dev.netmem.rxqueue.nic.IoUringNic}, whose provided-buffer ring takes the descriptor ring's
+ * place and whose completions come from the kernel's TCP receive instead of a wire.
  *
  * <pre>
  *  wire ── NetDevice.receive: flow steering (dst-port rule, else hash over unruled queues)
@@ -25,8 +28,8 @@
  *
  * <h2>Execution contexts</h2>
  * <ul>
- *   <li><b>NIC</b>: {@link dev.netmem.rxqueue.nic.NetDevice#receive}, any wire thread, serialized per
- *       queue.</li>
+ *   <li><b>NIC</b> (emulated driver): {@link dev.netmem.rxqueue.nic.NetDevice#receive}, any wire
+ *       thread, serialized per queue.</li>
  *   <li><b>NAPI</b>: one thread per queue; the only allocator of its pools; frees made on it recycle
  *       into the fast cache (NAPI-local), frees from any other thread go to the ring.</li>
  *   <li><b>Control</b>: open/close, restart, bind/unbind, configuration; serialized on the device's

@@ -80,7 +80,7 @@ public final class HostileTally {
                 + " counted=" + counted + " accepted=" + accepted;
     }
 
-    /** Prints {@link #summary()}, the line the issues' closing notes quote. */
+    /** Prints {@link #summary()} on standard output. */
     public void print() {
         System.out.println(summary());
     }
