@@ -15,8 +15,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The soak's faults of the control plane, each on its own thread:
  * <ul>
- *   <li>chaos: every 80 to 300 ms binds or unbinds a flow's memory or restarts a queue; every 4 s the
- *       long-held buffers fault ({@link #longHold});</li>
+ *   <li>chaos: every 80 to 300 ms restarts the {@link RestartFlow}'s queue, and binds or unbinds a flow's
+ *       memory or restarts a queue; every 4 s the long-held buffers fault ({@link #longHold});</li>
  *   <li>kills: the demo run in this JVM with its consumer process SIGKILLed while it holds buffers
  *       ({@link ConsumerKill}), alternating dmabuf and user ring.</li>
  * </ul>
@@ -31,6 +31,7 @@ final class Chaos {
     private final NetDevice dev;
     private final List<Flow> flows;
     private final Bindings bindings;
+    private final RestartFlow restartFlow;
     private final LateFrees lateFrees;
     private final TokenLedger ledger;
     private final StallLog stallLog;
@@ -51,12 +52,13 @@ final class Chaos {
     /**
      * @param random the control path's coin, shared with {@link Bindings}
      */
-    Chaos(SoakOptions o, NetDevice dev, List<Flow> flows, Bindings bindings, LateFrees lateFrees, TokenLedger ledger,
-          StallLog stallLog, Violations violations, Random random) {
+    Chaos(SoakOptions o, NetDevice dev, List<Flow> flows, Bindings bindings, RestartFlow restartFlow,
+          LateFrees lateFrees, TokenLedger ledger, StallLog stallLog, Violations violations, Random random) {
         this.o = o;
         this.dev = dev;
         this.flows = flows;
         this.bindings = bindings;
+        this.restartFlow = restartFlow;
         this.lateFrees = lateFrees;
         this.ledger = ledger;
         this.stallLog = stallLog;
@@ -101,6 +103,7 @@ final class Chaos {
                 break;
             }
             try {
+                restartFlow.restart(); // every round, while its wire runs
                 if (System.nanoTime() > nextHold) {
                     Flow f = flows.get(random.nextBoolean() ? 1 : 3);
                     if (!f.bound()) {

@@ -7,9 +7,9 @@ import java.lang.foreign.ValueLayout;
 /**
  * The payload of one soak flow: fixed-size packets, each starting with its sequence number (8 bytes,
  * little-endian, xor a per-flow salt) and filled with bytes derived from the sequence number and the
- * position. A receiver can verify every packet on its own, so packets lost when a queue restarts (the
- * NIC had written them, the stack had not polled them) show up as counted gaps, while any duplicate,
- * reordering or corrupted byte is a violation.
+ * position. A receiver can verify every packet on its own: a lost packet shows up as a counted gap
+ * (only the stack's counted drops may cause one; a restarting queue delivers what the NIC wrote), and
+ * any duplicate, reordering or corrupted byte is a violation.
  */
 record SeqPattern(int packetSize, long salt) implements PayloadPattern {
     static final int SEQ_BYTES = 8;
@@ -90,7 +90,7 @@ record SeqPattern(int packetSize, long salt) implements PayloadPattern {
             return bytes;
         }
 
-        /** Packets missing between those received (the NIC took them, a queue restart dropped them). */
+        /** Packets missing between those received. */
         long lost() {
             return lost;
         }

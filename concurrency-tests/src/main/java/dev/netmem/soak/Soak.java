@@ -22,6 +22,7 @@ import java.util.Random;
  *   queue 1  dmabuf, fault-injecting binding   devmem recvmsg, tokens freed late and out of order
  *   queue 2  zcrx user ring, fault-injecting   recvZc + user ring, buffers refilled late, out of order
  *   queue 3  dmabuf through netlink, or none   devmem recvmsg (copy while unbound)
+ *   soak1    one queue, host pages, no split   copy receive of 64-256 byte packets ({@link RestartFlow})
  * </pre>
  * Host pages (every header pool, and the queues while unbound) fail allocations at the set rate too.
  * Faults: provider allocation failures; buffers held across an unbind (the old pool detaches, warns
@@ -65,7 +66,7 @@ final class Soak {
     }
 
     /** The device under test, its host pages and its control path. */
-    private record Rig(HostPageProvider host, NetDevice dev, Bindings bindings) {
+    private record Rig(HostPageProvider host, NetDevice dev, Bindings bindings, RestartFlow restartFlow) {
     }
 
     /** Runs the soak and returns its report. */
@@ -85,7 +86,7 @@ final class Soak {
             rig = setUp(dir);
             chaos = startTraffic(rig);
             runFor(start, rig.bindings());
-            stopTraffic(chaos);
+            stopTraffic(chaos, rig.restartFlow());
             return finish(rig, chaos, dir, (System.nanoTime() - start) / 1e9);
         } finally {
             if (chaos != null) {
@@ -97,6 +98,7 @@ final class Soak {
             lateFrees.join(10_000);
             traffic.stopReceivers(10_000);
             if (rig != null) {
+                rig.restartFlow().close();
                 rig.dev().unregister();
             }
             PagePool.removeListener(checker);
@@ -124,7 +126,7 @@ final class Soak {
             for (Flow f : flows.subList(1, QUEUES)) {
                 bindings.bind(f);
             }
-            return new Rig(host, dev, bindings);
+            return new Rig(host, dev, bindings, RestartFlow.create(violations));
         } catch (RuntimeException | Error e) {
             dev.unregister();
             throw e;
@@ -137,20 +139,23 @@ final class Soak {
         lateFrees.start();
         traffic.startReceivers();
         traffic.startWires(rig.dev());
+        rig.restartFlow().start(o.seed());
         faults.arm(true);
-        Chaos chaos = new Chaos(o, rig.dev(), flows, rig.bindings(), lateFrees, ledger, stallLog, violations,
-                controlRandom);
+        Chaos chaos = new Chaos(o, rig.dev(), flows, rig.bindings(), rig.restartFlow(), lateFrees, ledger, stallLog,
+                violations, controlRandom);
         chaos.start(faults);
         return chaos;
     }
 
     /**
-     * Stops the chaos and the faults, then the wires; once the queues are quiet stops the receivers and
+     * Stops the chaos and the faults, then the wires (the restart flow checks its stream); once the queues are quiet stops the receivers and
      * returns every held token; receives what is left.
      */
-    private void stopTraffic(Chaos chaos) throws InterruptedException {
+    private void stopTraffic(Chaos chaos, RestartFlow restartFlow) throws InterruptedException {
         chaos.stop();
         faults.arm(false);
+        restartFlow.finish();
+        log.println(restartFlow.summary());
         traffic.closeWires();
         traffic.awaitQuiet();
         traffic.stopReceivers(0);
@@ -162,7 +167,7 @@ final class Soak {
     /** Checks each flow's end, tears the device down, audits what leaked and builds the report. */
     private SoakReport finish(Rig rig, Chaos chaos, Path dir, double seconds) throws InterruptedException {
         NetDevice dev = rig.dev();
-        Audit audit = new Audit(dev, RING, rig.host(), rig.bindings(), checker, violations);
+        Audit audit = new Audit(dev, rig.host(), rig.bindings(), checker, violations);
         for (Flow f : flows) {
             audit.checkFlowEnd(f);
         }
@@ -175,6 +180,7 @@ final class Soak {
             rxMissed += rq.rxMissed();
             rxDropped += rq.rxDropped();
         }
+        rig.restartFlow().close(); // its pools are audited with the others
         audit.teardown(flows);
         checker.stopSampling(0);
         List<String> leaks = new ArrayList<>(checker.audit());

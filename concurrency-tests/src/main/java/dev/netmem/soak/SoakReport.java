@@ -12,7 +12,7 @@ import java.util.Locale;
  * @param packetsSent       packets the NIC took from the wires
  * @param packetsReceived   packets received and verified, all flows
  * @param bytesReceived     payload bytes received and verified
- * @param packetsLost       packets the NIC took that a queue restart dropped before the stack saw them
+ * @param packetsLost       packets the NIC took that were never received (only the stack's drops may explain any)
  * @param buffersCycled     buffers handed out by all pools (fast + refill + slow + slowHighOrder)
  * @param buffersHeld       buffers that entered a pool from its provider (sum of hold)
  * @param binds             provider bindings made (dmabuf through a fault-injecting wrapper, dmabuf through
@@ -63,7 +63,7 @@ record SoakReport(long seed, double seconds, double failRate, long packetsSent, 
         b.append(String.format(Locale.ROOT, "seed %d, %.1f s, provider allocation fail rate %s%n", seed, seconds,
                 failRate));
         b.append(String.format(Locale.ROOT, "traffic     %,d packets sent, %,d received and verified (%,d bytes), "
-                + "%,d lost to queue restarts%n", packetsSent, packetsReceived, bytesReceived, packetsLost));
+                + "%,d lost%n", packetsSent, packetsReceived, bytesReceived, packetsLost));
         b.append(String.format(Locale.ROOT, "buffers     %,d cycled (fast + refill + slow), %,d entered pools from "
                 + "providers%n", buffersCycled, buffersHeld));
         b.append(String.format(Locale.ROOT, "chaos       %d binds, %d unbinds, %d queue restarts, %d refused "

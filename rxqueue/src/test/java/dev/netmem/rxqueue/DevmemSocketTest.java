@@ -56,7 +56,7 @@ class DevmemSocketTest {
 
     @BeforeEach
     void setUp() {
-        dev = NetDevice.builder("dm").rxQueues(2).ringSize(16).headerSplit(true, 100).build();
+        dev = NetDevice.builder("dm").rxQueues(2).ringSize(16).unsplitPayloads(100).build();
         dev.addFlowRule(5201, 1);
         dev.open();
         mp = TestProvider.dmabuf(256);
@@ -110,7 +110,7 @@ class DevmemSocketTest {
     @Test
     void shouldNeverMixReadableAndDevmemDataInOneReceive() {
         send(dev, 1, 5201, payload(P, 0, 2000)); // split: devmem
-        send(dev, 1, 5201, payload(P, 0, 50)); // below hds-thresh: all linear, readable
+        send(dev, 1, 5201, payload(P, 0, 50)); // left unsplit (unsplitPayloads): all linear, readable
         send(dev, 1, 5201, payload(P, 0, 2000));
         await("queued", () -> sock.queuedBytes() == 4050);
         assertEquals(1, recvDevmem(2000).size());

@@ -106,7 +106,7 @@ class DontneedHostileTest extends DeviceTestBase {
         System.out.println("DontneedHostileTest seed=" + seed);
         HostileTally tally = new HostileTally("dontneed", seed);
         Random r = new Random(seed);
-        NetDevice dev = device(NetDevice.builder("dn").rxQueues(2).ringSize(16).headerSplit(true, 100));
+        NetDevice dev = device(NetDevice.builder("dn").rxQueues(2).ringSize(16).unsplitPayloads(100));
         int portA = port(6001);
         int portB = port(6002);
         dev.addFlowRule(portA, 1);
@@ -210,7 +210,7 @@ class DontneedHostileTest extends DeviceTestBase {
 
     @Test
     void shouldRefuseANullRunBeforeTakingAnyToken() {
-        NetDevice dev = device(NetDevice.builder("dnnull").rxQueues(2).ringSize(16).headerSplit(true, 100));
+        NetDevice dev = device(NetDevice.builder("dnnull").rxQueues(2).ringSize(16).unsplitPayloads(100));
         int port = port(6003);
         dev.addFlowRule(port, 1);
         dev.open();

@@ -230,7 +230,7 @@ class EndToEndTest {
 
     @Test
     void shouldCopyLinearPayloadIntoFreeUserRingBuffers(@TempDir Path dir) {
-        dev.setHeaderSplit(true, 100); // payloads up to 100 bytes stay linear
+        dev.setUnsplitPayloads(100); // payloads up to 100 bytes stay linear
         dev.restartQueue(1);
         MemorySegment mem = Arena.ofShared().allocate(1 << 20, 4096);
         NetdevNlSock nl = Netdev.open();

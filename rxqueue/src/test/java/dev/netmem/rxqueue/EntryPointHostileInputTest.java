@@ -50,7 +50,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Random bad arguments to the public entry points of the RX-queue layer, seeded: {@code bind-rx} with
- * every kind of provider (bad, repeated and empty queue lists, header split off, queues already
+ * every kind of provider (bad, repeated and empty queue lists, header split off, a non-zero
+ * hds-thresh, XDP attached, AF_XDP pools, a caller without CAP_NET_ADMIN, queues already
  * bound, bad ring sizes, an unregistered device, a closed socket), {@link Dmabuf#create},
  * {@link NetDevice.Builder} values and {@link DevmemSocket#recvmsg} arguments. Each is rejected with
  * the precise exception and errno, and nothing is half-bound: every queue keeps the provider it had,
@@ -94,8 +95,15 @@ class EntryPointHostileInputTest extends DeviceTestBase {
         }
     }
 
-    /** The oracle of {@code bind-rx}'s checks, in the kernel's order: {@code null} if the bind succeeds. */
-    private static ErrnoException expectedBindError(NetDevice dev, int[] qs) {
+    /**
+     * The oracle of {@code bind-rx}'s checks, in the kernel's order ({@code GENL_ADMIN_PERM}, then
+     * {@code netdev_nl_bind_rx_doit}, then {@code __net_mp_open_rxq} per queue in index order):
+     * {@code null} if the bind succeeds. {@code xsk}: the queues the test gave an AF_XDP pool.
+     */
+    private static ErrnoException expectedBindError(NetdevNlSock sock, NetDevice dev, int[] qs, boolean[] xsk) {
+        if (!sock.netAdmin()) {
+            return Errno.EPERM.exception("operation needs CAP_NET_ADMIN");
+        }
         if (!dev.isRegistered()) {
             return Errno.ENODEV.exception(dev.name() + " is unregistered");
         }
@@ -104,16 +112,24 @@ class EntryPointHostileInputTest extends DeviceTestBase {
                 return Errno.ERANGE.exception("rx queue index out of range");
             }
         }
-        if (!dev.headerSplit() && qs.length > 0) {
-            return Errno.EINVAL.exception("tcp-data-split is disabled");
-        }
-        for (int i = 0; i < qs.length; i++) {
-            boolean repeated = false;
-            for (int j = 0; j < i; j++) {
-                repeated |= qs[j] == qs[i];
+        int[] ascending = qs.clone();
+        Arrays.sort(ascending);
+        for (int i = 0; i < ascending.length; i++) {
+            if (!dev.headerSplit()) {
+                return Errno.EINVAL.exception("tcp-data-split is disabled");
             }
-            if (repeated || dev.rxQueue(qs[i]).memoryProvider() != null) {
+            if (dev.hdsThresh() != 0) {
+                return Errno.EINVAL.exception("hds-thresh is not zero");
+            }
+            if (dev.xdpAttached()) {
+                return Errno.EEXIST.exception("unable to custom memory provider to device with XDP program attached");
+            }
+            boolean repeated = i > 0 && ascending[i - 1] == ascending[i];
+            if (repeated || dev.rxQueue(ascending[i]).memoryProvider() != null) {
                 return Errno.EEXIST.exception("designated queue already memory provider bound");
+            }
+            if (xsk[ascending[i]]) {
+                return Errno.EBUSY.exception("designated queue already in use by AF_XDP");
             }
         }
         if (qs.length == 0) {
@@ -163,6 +179,8 @@ class EntryPointHostileInputTest extends DeviceTestBase {
         NetdevNlSock closedNl = Netdev.open();
         closedNl.close();
         NetdevNlSock holder = Netdev.open(); // keeps a random queue bound, as another process would
+        NetdevNlSock user = Netdev.open(false); // without CAP_NET_ADMIN
+        boolean[] xsk = new boolean[QUEUES];
         List<RxBinding> held = new ArrayList<>();
         List<Path> baseline = files();
         try (Arena arena = Arena.ofShared()) {
@@ -173,7 +191,7 @@ class EntryPointHostileInputTest extends DeviceTestBase {
                         held.remove(r.nextInt(held.size())).close();
                     } else {
                         int q = r.nextInt(QUEUES);
-                        if (dev.rxQueue(q).memoryProvider() == null && dev.headerSplit()) {
+                        if (expectedBindError(holder, dev, new int[] {q}, xsk) == null) {
                             held.add(holder.bindRx(dev, TestProvider.dmabuf(8), q));
                         }
                     }
@@ -181,26 +199,40 @@ class EntryPointHostileInputTest extends DeviceTestBase {
                     for (int q = 0; q < QUEUES; q++) {
                         anyBound |= dev.rxQueue(q).memoryProvider() != null;
                     }
-                    if (!anyBound) {
-                        dev.setHeaderSplit(r.nextInt(3) != 0, 0);
+                    if (!anyBound) { // what is refused while a provider is bound
+                        dev.setHeaderSplit(r.nextInt(3) != 0, r.nextInt(4) == 0 ? 1 + r.nextInt(64) : 0);
+                        if (r.nextInt(4) == 0) {
+                            dev.xdpAttach();
+                        } else {
+                            dev.xdpDetach();
+                        }
+                        int q = r.nextInt(QUEUES);
+                        xsk[q] = r.nextInt(3) == 0;
+                        dev.setXskPool(q, xsk[q]);
                     }
                 }
                 NetDevice target = r.nextInt(15) == 0 ? gone : dev;
-                NetdevNlSock sock = r.nextInt(15) == 0 ? closedNl : nl;
+                NetdevNlSock sock = switch (r.nextInt(15)) {
+                    case 0 -> closedNl;
+                    case 1 -> user;
+                    default -> nl;
+                };
                 int kind = r.nextInt(3);
                 int[] qs = kind == 2 ? new int[] {r.nextInt(4) == 0 ? (r.nextBoolean() ? -1 : QUEUES)
                         : r.nextInt(QUEUES)} : queueList(r);
                 int rq = ringEntries(r, 32768);
                 int cq = ringEntries(r, 65536);
                 RuntimeException expected;
-                if (kind == 2 && (rq < 1 || rq > 32768)) {
+                if (sock == user) { // the capability is checked first (genetlink; io_register_zcrx_ifq)
+                    expected = expectedBindError(user, target, qs, xsk);
+                } else if (kind == 2 && (rq < 1 || rq > 32768)) {
                     expected = new IllegalArgumentException("EINVAL: rq_entries must be in [1, 32768]: " + rq);
                 } else if (kind == 2 && (cq < 1 || cq > 65536)) {
                     expected = new IllegalArgumentException("EINVAL: cq_entries must be in [1, 65536]: " + cq);
                 } else if (sock == closedNl) {
                     expected = new IllegalStateException("netdev netlink socket is closed");
                 } else {
-                    expected = expectedBindError(target, qs);
+                    expected = expectedBindError(sock, target, qs, xsk);
                 }
                 MemoryProvider[] before = new MemoryProvider[QUEUES];
                 for (int q = 0; q < QUEUES; q++) {
@@ -250,6 +282,7 @@ class EntryPointHostileInputTest extends DeviceTestBase {
                 b.close();
             }
             holder.close();
+            user.close();
             nl.close();
         }
         dmabuf.close();
@@ -382,7 +415,7 @@ class EntryPointHostileInputTest extends DeviceTestBase {
     @Test
     void shouldRejectBadReceiveArgumentsBeforeTakingATokenOrAByte() {
         HostileTally tally = new HostileTally("recvmsg", 0);
-        NetDevice dev = device(NetDevice.builder("hrecv").rxQueues(2).ringSize(16).headerSplit(true, 100));
+        NetDevice dev = device(NetDevice.builder("hrecv").rxQueues(2).ringSize(16).unsplitPayloads(100));
         int port = port(7002);
         dev.addFlowRule(port, 1);
         dev.open();
@@ -431,11 +464,13 @@ class EntryPointHostileInputTest extends DeviceTestBase {
                 assertThrows(ErrnoException.class, () -> dev.setHeaderSplit(false, 0)).getMessage());
         assertEquals("hds-thresh must be in [0, " + NetDevice.HDS_THRESH_MAX + "]: -1",
                 assertThrows(ErrnoException.class, () -> dev.setHeaderSplit(true, -1)).getMessage());
-        for (int i = 0; i < 9; i++) {
+        assertEquals("can't set non-zero hds_thresh while device is memory provider enabled",
+                assertThrows(ErrnoException.class, () -> dev.setHeaderSplit(true, 100)).getMessage());
+        for (int i = 0; i < 10; i++) {
             tally.rejected();
         }
         assertTrue(dev.headerSplit());
-        assertEquals(100, dev.hdsThresh());
+        assertEquals(0, dev.hdsThresh());
 
         s.close();
         ErrnoException e = assertThrows(ErrnoException.class,

@@ -230,4 +230,36 @@ class NetDeviceTest extends DeviceTestBase {
         dev.setHeaderSplit(false, 0);
         assertNotNull(dev);
     }
+
+    @Test
+    void shouldRefuseToBindWhileHdsThreshIsNotZero() {
+        NetDevice dev = device(NetDevice.builder("hdsbind").ringSize(16).headerSplit(true, 64));
+        try (NetdevNlSock nl = Netdev.open()) {
+            ErrnoException e = assertThrows(ErrnoException.class, () -> nl.bindRx(dev, TestProvider.dmabuf(64), 0));
+            assertEquals(Errno.EINVAL, e.errno());
+            assertEquals("hds-thresh is not zero", e.getMessage());
+            assertNull(dev.rxQueue(0).memoryProvider(), "nothing bound");
+            assertEquals(List.of(), nl.bindings());
+            dev.setHeaderSplit(true, 0);
+            nl.bindRx(dev, TestProvider.dmabuf(64), 0);
+            assertNotNull(dev.rxQueue(0).memoryProvider(), "bound once hds-thresh is 0");
+        }
+    }
+
+    @Test
+    void shouldRefuseToRaiseHdsThreshWhileAProviderIsBound() {
+        NetDevice dev = device(NetDevice.builder("hdsraise").rxQueues(2).ringSize(16));
+        try (NetdevNlSock nl = Netdev.open()) {
+            nl.bindRx(dev, TestProvider.dmabuf(64), 1);
+            ErrnoException e = assertThrows(ErrnoException.class, () -> dev.setHeaderSplit(true, 64));
+            assertEquals(Errno.EINVAL, e.errno());
+            assertEquals("can't set non-zero hds_thresh while device is memory provider enabled", e.getMessage());
+            assertEquals(0, dev.hdsThresh(), "unchanged");
+            e = assertThrows(ErrnoException.class, () -> dev.setHeaderSplit(false, 64));
+            assertEquals("can't disable tcp-data-split while device has memory provider enabled", e.getMessage(),
+                    "turning header split off is reported first, as ethnl_set_rings does");
+        }
+        dev.setHeaderSplit(true, 64);
+        assertEquals(64, dev.hdsThresh(), "allowed once nothing is bound");
+    }
 }

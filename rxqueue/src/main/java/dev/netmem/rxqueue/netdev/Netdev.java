@@ -92,9 +92,21 @@ public final class Netdev {
     private Netdev() {
     }
 
-    /** Opens a netdev netlink socket, the owner of the bindings made through it. */
+    /**
+     * Opens a netdev netlink socket, the owner of the bindings made through it, for a caller with
+     * {@code CAP_NET_ADMIN} (as the demo and the tests run: the capability of root).
+     */
     public static NetdevNlSock open() {
-        return new NetdevNlSock();
+        return new NetdevNlSock(true);
+    }
+
+    /**
+     * Opens a netdev netlink socket for a caller with or without {@code CAP_NET_ADMIN}. Without it,
+     * {@code bind-rx} (a {@code GENL_ADMIN_PERM} command) and zcrx registration fail with
+     * {@link Errno#EPERM}; introspection needs no capability.
+     */
+    public static NetdevNlSock open(boolean netAdmin) {
+        return new NetdevNlSock(netAdmin);
     }
 
     // =====================================================================================

@@ -35,8 +35,11 @@ public final class NetdevNlSock implements AutoCloseable {
 
     private final Owner owner = new Owner();
     private final Cleaner.Cleanable cleanable;
+    /** The opener's {@code CAP_NET_ADMIN}, checked where the kernel checks it (genetlink, io_uring). */
+    private final boolean netAdmin;
 
-    NetdevNlSock() {
+    NetdevNlSock(boolean netAdmin) {
+        this.netAdmin = netAdmin;
         cleanable = CLEANER.register(this, owner::closeAll); // owner never refers back to this handle
     }
 
@@ -78,16 +81,17 @@ public final class NetdevNlSock implements AutoCloseable {
 
     /**
      * {@code bind-rx} for any memory provider object: binds {@code provider} to {@code queues} of
-     * {@code device} and restarts them. The checks, in order: every index in range
-     * ({@link Errno#ERANGE} "rx queue index out of range"), header split on ({@link Errno#EINVAL}
-     * "tcp-data-split is disabled"), no queue already bound ({@link Errno#EEXIST} "designated queue
-     * already memory provider bound"), a non-empty list ({@link Errno#EINVAL} "no rx queues to bind").
+     * {@code device} and restarts them. The checks, in order: the caller has {@code CAP_NET_ADMIN}
+     * ({@link Errno#EPERM}, before anything else, as genetlink checks {@code GENL_ADMIN_PERM}), then
+     * those of {@link NetDevice#openRxQueues} (device, index range, then per queue: physical device,
+     * header split, {@code hds-thresh} 0, no XDP, not yet bound, no AF_XDP; a non-empty list).
      * A restart that fails ({@link Errno#ENODATA} if the new pool ignores the provider) unbinds the
      * queues bound so far and rethrows.
      *
      * @return the binding; its id is the provider's introspection id, or a fresh one if it has none
      */
     public RxBinding bindRx(NetDevice device, MemoryProvider provider, int... queues) {
+        checkNetAdmin();
         long pid = provider.fill(null).id();
         return bind(device, provider, queues, pid > 0 ? pid : NEXT_GENERIC_ID.getAndIncrement(),
                 RxBinding::closeQueues, q -> { });
@@ -102,6 +106,7 @@ public final class NetdevNlSock implements AutoCloseable {
      * @return the binding; its id is the devmem binding id that devmem records carry
      */
     public RxBinding bindRx(NetDevice device, Dmabuf dmabuf, int... queues) {
+        checkNetAdmin();
         return bindRx(device, new ProviderRegistration<DmabufBinding>() {
             @Override
             public DmabufBinding create(Object owner, Consumer<NetdevRxQueue> closeQueue) {
@@ -158,6 +163,7 @@ public final class NetdevNlSock implements AutoCloseable {
      */
     public <P extends MemoryProvider> RxBinding bindRx(NetDevice device, ProviderRegistration<P> registration,
                                                        int... queues) {
+        checkNetAdmin(); // io_register_zcrx_ifq checks CAP_NET_ADMIN first too
         AtomicReference<P> self = new AtomicReference<>();
         Owner o = owner; // a local: the unbind lambda must not capture this handle (the cleaner needs it unreachable)
         P provider = registration.create(o, closeHook(device, self::get));
@@ -169,6 +175,17 @@ public final class NetdevNlSock implements AutoCloseable {
             registration.release(provider, o);
             throw e;
         }
+    }
+
+    private void checkNetAdmin() {
+        if (!netAdmin) {
+            throw Errno.EPERM.exception("operation needs CAP_NET_ADMIN");
+        }
+    }
+
+    /** Whether the opener has {@code CAP_NET_ADMIN}. */
+    public boolean netAdmin() {
+        return netAdmin;
     }
 
     /** The provider's queue-close hook: {@code __net_mp_close_rxq} on this device. */

@@ -76,10 +76,17 @@ public final class EmulatedQueueMem extends QueueMem {
 
     private boolean filled;
     private volatile boolean idle;
+    /** Post on demand: whether the ring may be armed (false until the first packet finds nothing posted). */
+    private final boolean onDemand;
+    private volatile boolean demand;
+    /** A page the control path asked the NAPI to allocate ({@link #allocOnNapi}); the NAPI completes it. */
+    private volatile java.util.concurrent.CompletableFuture<NetIov> allocRequest;
 
     EmulatedQueueMem(RxQueue queue, PagePool pool, PagePool headerPool, int hdsThresh, int ringSize,
-                     int skbPrealloc) {
+                     int skbPrealloc, boolean onDemand) {
         super(queue, pool, headerPool, skbPrealloc);
+        this.onDemand = onDemand;
+        this.demand = !onDemand;
         this.split = headerPool != null;
         this.hdsThresh = hdsThresh;
         this.size = ringSize;
@@ -95,10 +102,21 @@ public final class EmulatedQueueMem extends QueueMem {
     // Control path (device lock)
     // =====================================================================================
 
-    /** Fills every slot with buffers, in allocation context borrowed from the stopped NAPI. */
+    /**
+     * Fills every slot with buffers, in allocation context borrowed from the stopped NAPI. Posting on
+     * demand, posts nothing: the NAPI arms every slot once the first packet finds none posted.
+     */
     @Override
     void fill() {
         if (filled) {
+            return;
+        }
+        if (onDemand) {
+            consumed = 0;
+            armed = -size; // refill arms slots -size .. -1, i.e. 0 .. size-1, and posts them
+            COMPLETED.setRelease(this, 0L);
+            POSTED.setRelease(this, 0L);
+            filled = true;
             return;
         }
         queue.napi().schedule();
@@ -179,6 +197,10 @@ public final class EmulatedQueueMem extends QueueMem {
     boolean nicWrite(int srcPort, int dstPort, MemorySegment payload) {
         long c = completed;
         if (c >= (long) POSTED.getAcquire(this)) {
+            if (!demand) {
+                demand = true; // post on demand: the first packet makes the NAPI post the ring
+                LockSupport.unpark(napiThread());
+            }
             return false;
         }
         int slot = (int) c & mask;
@@ -221,6 +243,24 @@ public final class EmulatedQueueMem extends QueueMem {
     // NAPI side
     // =====================================================================================
 
+    /**
+     * Has the NAPI thread allocate one page from the main pool (its allocation context) and returns it,
+     * or {@code null} if the pool has none. Control path, NAPI running.
+     */
+    NetIov allocOnNapi() {
+        var req = new java.util.concurrent.CompletableFuture<NetIov>();
+        allocRequest = req;
+        LockSupport.unpark(napiThread());
+        try {
+            return req.get(5, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("rx queue " + queue.queueIndex() + ": the NAPI did not allocate", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted waiting for rx queue " + queue.queueIndex(), e);
+        }
+    }
+
     /** Parks until the NIC writes a packet (it unparks an idle NAPI) or 1 ms passes. */
     @Override
     void waitForWork() {
@@ -246,6 +286,11 @@ public final class EmulatedQueueMem extends QueueMem {
     @Override
     int poll(int budget) {
         assert queue.napi().isOwnerThread() : "poll outside NAPI context";
+        var req = allocRequest;
+        if (req != null) {
+            allocRequest = null;
+            req.complete(pool.alloc());
+        }
         long c = (long) COMPLETED.getAcquire(this);
         long i = consumed;
         int work = 0;
@@ -259,8 +304,34 @@ public final class EmulatedQueueMem extends QueueMem {
         return work;
     }
 
+    /**
+     * Runs on the NAPI thread after its last poll: delivers every packet the NIC wrote that no poll
+     * reached. A stop deactivates the NIC side of this memory before it stops the NAPI, so nothing
+     * is written after this, and a packet the NIC accepted is delivered exactly once even across a
+     * restart (the kernel's driver frees such descriptors and TCP retransmits; the emulated wire does
+     * not retransmit what it was told was accepted).
+     */
+    @Override
+    void napiStop() {
+        var napi = queue.napi();
+        napi.schedule();
+        try {
+            long c = (long) COMPLETED.getAcquire(this); // partner: nicWrite's setVolatile
+            while (consumed < c) {
+                int slot = (int) consumed & mask;
+                consumed++;
+                deliverSlot(slot);
+            }
+        } finally {
+            napi.complete();
+        }
+    }
+
     /** Re-arms delivered slots in ring order; stops at the first allocation failure. */
     private void refill() {
+        if (!demand) {
+            return;
+        }
         long r = armed;
         while (r < consumed && armSlot((int) r & mask)) {
             r++;

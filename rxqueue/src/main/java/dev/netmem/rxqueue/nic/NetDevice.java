@@ -60,14 +60,24 @@ public final class NetDevice implements Netif, AutoCloseable {
     private final Object controlLock = new Object();
     private final MemoryProvider hostPages;
     private final DmaDevice dmaDevice;
-    private final int ringSize;
+    /** Descriptors per queue ({@code ethtool -G rx}); used at the next queue memory allocation. */
+    private volatile int ringSize;
     private final int skbPrealloc;
     private final long rcvbuf;
-    private final long rmemHardLimit;
+    private volatile long rmemHardLimit;
     /** The settings every queue pool shares (stats, release retry, stall warning, leak tracking), validated once. */
     private final PagePoolParams poolTemplate;
     private final boolean allowUnreadable;
     private final QueueMgmtOps ops;
+    /** Whether the driver offers the queue management API ({@code netdev_need_ops_lock}): providers need it. */
+    private final boolean queueApi;
+    /** A virtual netdev: no parent device ({@code dev->dev.parent == NULL}), so no provider binds. */
+    private final boolean virtual;
+    /** netdevsim-like: the emulated NIC posts a queue's ring only once the first packet arrives. */
+    private final boolean postOnDemand;
+    /** netdevsim's {@code pp_hold}: the page held from queue 0's pool, or null. Control lock. */
+    private dev.netmem.api.NetIov ppHeld;
+    private PagePool ppHeldPool;
     private final NicDriver driver;
     /** The stack's receive handler ({@code dev->rx_handler}): set once, read by every NAPI. */
     private final AtomicReference<NetifRx> rxHandler = new AtomicReference<>();
@@ -76,7 +86,13 @@ public final class NetDevice implements Netif, AutoCloseable {
     private volatile boolean registered = true;
     private volatile boolean headerSplit;
     private volatile int hdsThresh;
+    /** Test hook: payloads up to this size stay in the header buffer whatever {@code hds-thresh} says. */
+    private volatile int unsplitPayloads;
     private volatile AllocFailPolicy allocFailPolicy = AllocFailPolicy.none();
+    /** {@code real_num_rx_queues}: the active queues are {@code 0 .. channels-1} ({@code ethtool -L rx}). */
+    private volatile int channels;
+    /** An XDP program is attached ({@code dev_xdp_prog_count(dev) > 0}). Control lock. */
+    private boolean xdpProg;
     /** port → queue + 1 (0: no rule); replaced whole on change. */
     private volatile int[] flowRules = new int[65536];
     /** Queues named by no rule, for hashing other flows. */
@@ -91,26 +107,36 @@ public final class NetDevice implements Netif, AutoCloseable {
         this.skbPrealloc = b.skbPrealloc;
         this.rcvbuf = b.rcvbuf;
         this.driver = b.driver;
-        // what the rings can hold for a socket, in truesize: a header page plus a data buffer per slot
-        // io_uring: a receive cancelled because the window closed may still fill what the ring holds and
-        // what the poll posts until the cancel lands, so twice the ring; incremental buffers carry up to
-        // one skb (one header page) per piece
-        long ringBytes = b.driver instanceof IoUringNic u
-                ? 2L * b.rxQueues * b.ringSize * (dev.netmem.api.NetIov.PAGE_SIZE + u.bufferSize())
-                        * (u.incremental() ? 64 : 1)
-                : (long) b.rxQueues * b.ringSize * (2L * dev.netmem.api.NetIov.PAGE_SIZE);
-        // saturating: a huge rcvbuf must not wrap negative, which would make every socket drop everything
-        this.rmemHardLimit = b.rcvbuf > Long.MAX_VALUE - ringBytes ? Long.MAX_VALUE : b.rcvbuf + ringBytes;
+        this.rmemHardLimit = rmemHardLimit(b.driver, b.rxQueues, b.ringSize, b.rcvbuf);
         this.poolTemplate = b.template;
         this.allowUnreadable = b.allowUnreadable;
+        this.queueApi = b.queueApi;
+        this.virtual = b.virtual;
+        this.postOnDemand = b.postOnDemand;
         this.headerSplit = b.headerSplit;
         this.hdsThresh = b.hdsThresh;
+        this.unsplitPayloads = b.unsplitPayloads;
         this.queues = new RxQueue[b.rxQueues];
         for (int i = 0; i < queues.length; i++) {
             queues[i] = new RxQueue(this, i);
         }
         this.ops = b.queueOps.apply(new DriverOps());
+        this.channels = b.rxQueues;
         recomputeRss(flowRules);
+    }
+
+    /** What a socket may hold past {@code rcvbuf}: everything the rings may have accepted for it. */
+    private static long rmemHardLimit(NicDriver driver, int rxQueues, int ringSize, long rcvbuf) {
+        // what the rings can hold for a socket, in truesize: a header page plus a data buffer per slot
+        // io_uring: a receive cancelled because the window closed may still fill what the ring holds and
+        // what the poll posts until the cancel lands, so twice the ring; incremental buffers carry up to
+        // one skb (one header page) per piece
+        long ringBytes = driver instanceof IoUringNic u
+                ? 2L * rxQueues * ringSize * (dev.netmem.api.NetIov.PAGE_SIZE + u.bufferSize())
+                        * (u.incremental() ? 64 : 1)
+                : (long) rxQueues * ringSize * (2L * dev.netmem.api.NetIov.PAGE_SIZE);
+        // saturating: a huge rcvbuf must not wrap negative, which would make every socket drop everything
+        return rcvbuf > Long.MAX_VALUE - ringBytes ? Long.MAX_VALUE : rcvbuf + ringBytes;
     }
 
     /** {@code register_netdevice}: lists the device and tells the notifiers. */
@@ -158,9 +184,72 @@ public final class NetDevice implements Netif, AutoCloseable {
         return ifindex;
     }
 
-    /** {@code real_num_rx_queues}. */
+    /** {@code real_num_rx_queues}: the active queues, {@code 0 .. numRxQueues()-1} ({@link #setChannels}). */
     public int numRxQueues() {
+        return channels;
+    }
+
+    /** {@code num_rx_queues}: the queues the device has, active or not (the builder's {@code rxQueues}). */
+    public int maxRxQueues() {
         return queues.length;
+    }
+
+    /**
+     * {@code ethtool -L rx N}: activates queues {@code 0 .. n-1}. The checks, in {@code ethnl_set_channels}'
+     * order: {@code n} in {@code [1, maxRxQueues()]} ({@link Errno#EINVAL} "requested channel count exceeds
+     * maximum"); no flow rule steering to a queue that would go ({@link Errno#EINVAL} "requested channel
+     * counts are too low for existing ntuple filter settings"); no memory provider on such a queue
+     * ({@link Errno#EINVAL} "requested channel counts are too low for existing memory provider setting (m)",
+     * m the fewest channels that keep every bound queue, ncdevmem's check); no AF_XDP pool on it
+     * ({@link Errno#EINVAL} "requested channel counts are too low due to busy queues (AF_XDP or queue
+     * leasing)"). While up, queues that go are stopped and freed and queues that come are started.
+     * Emulated NIC only ({@link Errno#EOPNOTSUPP} on the io_uring driver).
+     */
+    public void setChannels(int n) {
+        synchronized (controlLock) {
+            checkRegistered();
+            if (driver != EmulatedNic.INSTANCE) {
+                throw Errno.EOPNOTSUPP.exception(name + ": channel changes need the emulated NIC");
+            }
+            if (n < 1 || n > queues.length) {
+                throw Errno.EINVAL.exception("requested channel count exceeds maximum");
+            }
+            int minMp = 0; // dev_get_min_mp_channel_count
+            for (int i = 0; i < queues.length; i++) {
+                if (queues[i].memoryProvider() != null) {
+                    minMp = i + 1;
+                }
+            }
+            for (int rule : flowRules) {
+                if (rule > n) {
+                    throw Errno.EINVAL.exception("requested channel counts are too low for existing ntuple filter settings");
+                }
+            }
+            if (n < minMp) {
+                throw Errno.EINVAL.exception("requested channel counts are too low for existing memory provider setting ("
+                        + minMp + ")");
+            }
+            for (int i = n; i < channels; i++) {
+                if (queues[i].xskPool()) {
+                    throw Errno.EINVAL.exception(
+                            "requested channel counts are too low due to busy queues (AF_XDP or queue leasing)");
+                }
+            }
+            int old = channels;
+            if (up) {
+                for (int i = n; i < old; i++) {
+                    stopAndFree(queues[i]);
+                }
+                channels = n;
+                recomputeRss(flowRules);
+                for (int i = old; i < n; i++) {
+                    startQueue(queues[i]);
+                }
+            } else {
+                channels = n;
+                recomputeRss(flowRules);
+            }
+        }
     }
 
     /**
@@ -236,8 +325,8 @@ public final class NetDevice implements Netif, AutoCloseable {
     @Override
     public void rxWake() {
         if (driver != EmulatedNic.INSTANCE) {
-            for (RxQueue q : queues) {
-                q.rxWake();
+            for (int i = 0; i < channels; i++) {
+                queues[i].rxWake();
             }
         }
     }
@@ -259,23 +348,178 @@ public final class NetDevice implements Netif, AutoCloseable {
      * {@code ethtool -G tcp-data-split / hds-thresh}. Takes effect at the next queue memory
      * allocation (open or restart), as ring parameters do.
      *
-     * @throws dev.netmem.api.ErrnoException {@link Errno#EINVAL} if header split would be turned off while a
-     *                         provider is bound, or the threshold is out of range
+     * @throws dev.netmem.api.ErrnoException {@link Errno#EINVAL} if the threshold is out of range, or while a
+     *                         provider is bound, if header split would be turned off or the threshold would
+     *                         be non-zero ({@code ethnl_set_rings}, in that order)
      */
     public void setHeaderSplit(boolean enabled, int thresh) {
         synchronized (controlLock) {
             if (thresh < 0 || thresh > HDS_THRESH_MAX) {
                 throw Errno.EINVAL.exception("hds-thresh must be in [0, " + HDS_THRESH_MAX + "]: " + thresh);
             }
-            if (!enabled) {
-                for (RxQueue q : queues) {
-                    if (q.memoryProvider() != null) {
-                        throw Errno.EINVAL.exception("can't disable tcp-data-split while device has memory provider enabled");
-                    }
+            if (anyProviderBound()) {
+                if (!enabled) {
+                    throw Errno.EINVAL.exception("can't disable tcp-data-split while device has memory provider enabled");
+                }
+                if (thresh != 0) {
+                    throw Errno.EINVAL.exception("can't set non-zero hds_thresh while device is memory provider enabled");
                 }
             }
             headerSplit = enabled;
             hdsThresh = thresh;
+        }
+    }
+
+    /** {@code dev_get_min_mp_channel_count(dev) != 0}: some queue has a memory provider. Control lock. */
+    private boolean anyProviderBound() {
+        for (RxQueue q : queues) {
+            if (q.memoryProvider() != null) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Attaches an XDP program ({@code dev_xdp_install}; the program itself is not modelled, only that
+     * one is attached, which the queue-open checks refuse).
+     *
+     * @throws dev.netmem.api.ErrnoException {@link Errno#EBUSY} "unable to install XDP to device using memory
+     *                         provider" while a queue has a provider
+     */
+    public void xdpAttach() {
+        synchronized (controlLock) {
+            if (anyProviderBound()) {
+                throw Errno.EBUSY.exception("unable to install XDP to device using memory provider");
+            }
+            xdpProg = true;
+        }
+    }
+
+    /** Detaches the XDP program, if any. */
+    public void xdpDetach() {
+        synchronized (controlLock) {
+            xdpProg = false;
+        }
+    }
+
+    /** Whether an XDP program is attached. */
+    public boolean xdpAttached() {
+        synchronized (controlLock) {
+            return xdpProg;
+        }
+    }
+
+    /**
+     * Gives rx queue {@code index} an AF_XDP buffer pool ({@code xsk_bind} → {@code xp_assign_dev}: only
+     * the fact that one is there is modelled), or takes it away.
+     *
+     * @throws dev.netmem.api.ErrnoException {@link Errno#ERANGE} for a bad index; {@link Errno#EBUSY} when
+     *                         giving a pool while some queue of the device has a memory provider
+     */
+    public void setXskPool(int index, boolean present) {
+        synchronized (controlLock) {
+            if (index < 0 || index >= channels) {
+                throw Errno.ERANGE.exception("rx queue index out of range");
+            }
+            if (present && anyProviderBound()) {
+                throw Errno.EBUSY.exception("AF_XDP pool on a device using memory provider");
+            }
+            queues[index].setXskPool(present);
+        }
+    }
+
+    /**
+     * Test hook of the emulated NIC: with header split on, payloads of at most {@code maxBytes} are not
+     * split but land in the header buffer (linear), whatever {@code hds-thresh} says, as a NIC leaves a
+     * packet it cannot split in the linear part; 0 (the default) turns it off. Unlike {@code hds-thresh}
+     * it is allowed while a provider is bound, so tests can make the linear data devmem and zcrx receive
+     * must handle. Takes effect at the next queue memory allocation.
+     *
+     * @throws IllegalArgumentException if not in {@code [0, HDS_THRESH_MAX]}
+     */
+    public void setUnsplitPayloads(int maxBytes) {
+        if (maxBytes < 0 || maxBytes > HDS_THRESH_MAX) {
+            throw new IllegalArgumentException("unsplitPayloads must be in [0, " + HDS_THRESH_MAX + "]: " + maxBytes);
+        }
+        unsplitPayloads = maxBytes;
+    }
+
+    /** Descriptors per queue. */
+    public int ringSize() {
+        return ringSize;
+    }
+
+    /**
+     * {@code ethtool -G rx N}: changes the descriptor ring size. While up, every queue is restarted on
+     * new memory of the new size, keeping its provider (a driver reallocates its rings), so traffic
+     * goes on; while down, the next open uses it. Packets the old rings accepted are delivered.
+     *
+     * @throws IllegalArgumentException if {@code n} is not a power of two in {@code [8, 4096]}
+     * @throws dev.netmem.api.ErrnoException {@link Errno#ENODEV} once unregistered, or what a restart throws
+     */
+    public void setRingSize(int n) {
+        if (n < 8 || n > 4096 || Integer.bitCount(n) != 1) {
+            throw new IllegalArgumentException("ringSize must be a power of two in [8, 4096]: " + n);
+        }
+        synchronized (controlLock) {
+            checkRegistered();
+            if (n == ringSize) {
+                return;
+            }
+            int old = ringSize;
+            ringSize = n;
+            rmemHardLimit = rmemHardLimit(driver, queues.length, Math.max(old, n), rcvbuf); // old rings drain first
+            if (up) {
+                for (int i = 0; i < channels; i++) {
+                    restartLocked(queues[i]);
+                }
+            }
+            rmemHardLimit = rmemHardLimit(driver, queues.length, n, rcvbuf);
+        }
+    }
+
+    /**
+     * netdevsim's debugfs {@code pp_hold}: {@code true} allocates a page from queue 0's page pool and
+     * holds it (the pool then reports it in flight, and if the device goes down the pool stays
+     * detached until it is released); {@code false} returns it with {@code page_pool_put_full_page}.
+     * Setting what is already set does nothing. Emulated NIC only: the page is allocated by the queue's
+     * NAPI thread, the pool's allocation context.
+     *
+     * @throws dev.netmem.api.ErrnoException {@link Errno#ENETDOWN} to hold while the device is down;
+     *                         {@link Errno#ENOMEM} if the pool has no page; {@link Errno#EOPNOTSUPP} on
+     *                         the io_uring driver
+     */
+    public void setPpHold(boolean hold) {
+        synchronized (controlLock) {
+            if (hold == (ppHeld != null)) {
+                return;
+            }
+            if (!hold) {
+                ppHeldPool.putFullPage(ppHeld, false);
+                ppHeld = null;
+                ppHeldPool = null;
+                return;
+            }
+            if (!up) {
+                throw Errno.ENETDOWN.exception(name + " is down");
+            }
+            if (!(queues[0].mem() instanceof EmulatedQueueMem m)) {
+                throw Errno.EOPNOTSUPP.exception("pp_hold needs the emulated NIC");
+            }
+            dev.netmem.api.NetIov page = m.allocOnNapi();
+            if (page == null) {
+                throw Errno.ENOMEM.exception("page pool " + m.pagePool().id() + " has no page to hold");
+            }
+            ppHeld = page;
+            ppHeldPool = m.pagePool();
+        }
+    }
+
+    /** Whether {@link #setPpHold} holds a page. */
+    public boolean ppHeld() {
+        synchronized (controlLock) {
+            return ppHeld != null;
         }
     }
 
@@ -298,7 +542,7 @@ public final class NetDevice implements Netif, AutoCloseable {
     public void addFlowRule(int dstPort, int queue) {
         checkPort(dstPort);
         synchronized (controlLock) {
-            if (queue < 0 || queue >= queues.length) {
+            if (queue < 0 || queue >= channels) {
                 throw Errno.ERANGE.exception("rx queue index out of range");
             }
             int[] r = flowRules.clone();
@@ -320,7 +564,8 @@ public final class NetDevice implements Netif, AutoCloseable {
     }
 
     private void recomputeRss(int[] rules) {
-        boolean[] named = new boolean[queues.length];
+        int active = channels;
+        boolean[] named = new boolean[active];
         for (int q : rules) {
             if (q != 0) {
                 named[q - 1] = true;
@@ -330,9 +575,9 @@ public final class NetDevice implements Netif, AutoCloseable {
         for (boolean b : named) {
             n += b ? 0 : 1;
         }
-        int[] rss = new int[n == 0 ? queues.length : n];
+        int[] rss = new int[n == 0 ? active : n];
         int j = 0;
-        for (int i = 0; i < queues.length; i++) {
+        for (int i = 0; i < active; i++) {
             if (n == 0 || !named[i]) {
                 rss[j++] = i;
             }
@@ -404,15 +649,8 @@ public final class NetDevice implements Netif, AutoCloseable {
             }
             int started = 0;
             try {
-                for (RxQueue q : queues) {
-                    QueueMem m = ops.memAlloc(q);
-                    try {
-                        ops.start(m);
-                    } catch (RuntimeException e) {
-                        ops.memFree(m);
-                        throw e;
-                    }
-                    q.setMem(m);
+                for (int i = 0; i < channels; i++) {
+                    startQueue(queues[i]);
                     started++;
                 }
             } catch (RuntimeException e) {
@@ -434,9 +672,22 @@ public final class NetDevice implements Netif, AutoCloseable {
             }
             up = false;
             for (RxQueue q : queues) {
-                stopAndFree(q);
+                if (q.mem() != null) { // the active ones
+                    stopAndFree(q);
+                }
             }
         }
+    }
+
+    private void startQueue(RxQueue q) {
+        QueueMem m = ops.memAlloc(q);
+        try {
+            ops.start(m);
+        } catch (RuntimeException e) {
+            ops.memFree(m);
+            throw e;
+        }
+        q.setMem(m);
     }
 
     private void stopAndFree(RxQueue q) {
@@ -479,11 +730,20 @@ public final class NetDevice implements Netif, AutoCloseable {
         }
         DEVICES.remove(ifindex, this);
         PagePool.unregisterNetdev(ifindex); // page_pool_netdevice_event: detached pools move to loopback (CHANGE)
+        synchronized (controlLock) {
+            setPpHold(false); // netdevsim frees the held page when the device goes: the orphaned pool is released
+        }
     }
 
     private void checkRegistered() {
         if (!registered) {
             throw Errno.ENODEV.exception(name + " is unregistered");
+        }
+    }
+
+    private void checkQueueApi() {
+        if (!queueApi) {
+            throw Errno.EOPNOTSUPP.exception(name + " does not support the queue management API");
         }
     }
 
@@ -498,13 +758,15 @@ public final class NetDevice implements Netif, AutoCloseable {
      * error rethrown. Finally frees the old memory (its pools stay detached while buffers are out).
      * While down, the new memory is only checked and freed.
      *
-     * @throws dev.netmem.api.ErrnoException {@link Errno#ERANGE} for a bad index; {@link Errno#ENODATA} if no new
-     *                         pool uses the bound provider; or whatever the ops throw
+     * @throws dev.netmem.api.ErrnoException {@link Errno#ENODEV} once unregistered; {@link Errno#EOPNOTSUPP}
+     *                         without the queue management API; {@link Errno#ERANGE} for a bad index;
+     *                         {@link Errno#ENODATA} if no new pool uses the bound provider; or whatever the ops throw
      */
     public void restartQueue(int index) {
         synchronized (controlLock) {
             checkRegistered();
-            if (index < 0 || index >= queues.length) {
+            checkQueueApi();
+            if (index < 0 || index >= channels) {
                 throw Errno.ERANGE.exception("rx queue index out of range");
             }
             restartLocked(queues[index]);
@@ -559,36 +821,38 @@ public final class NetDevice implements Netif, AutoCloseable {
     }
 
     /**
-     * {@code __net_mp_open_rxq} for a set of queues: checks, in the kernel's order, every index's
-     * range, then header split, then that no queue is already bound, then that the list is not
-     * empty; only then binds and restarts each queue (so a failed check binds nothing). If a restart fails, the queues bound so far are closed again.
+     * {@code bind-rx}'s queue opening ({@code netdev_nl_bind_rx_doit} reading the queue list, then
+     * {@code __net_mp_open_rxq} for each queue), with the checks in the kernel's order: the device is
+     * registered ({@link Errno#ENODEV}) and its driver has the queue management API
+     * ({@link Errno#EOPNOTSUPP}); every index is in range ({@link Errno#ERANGE} "rx queue index out of
+     * range"); then, per queue in index order: the device is physical ({@link Errno#EBUSY} "rx queue is mapped to a
+     * virtual netdev"), header split is on ({@link Errno#EINVAL} "tcp-data-split is disabled"),
+     * {@code hds-thresh} is 0 ({@link Errno#EINVAL} "hds-thresh is not zero"), no XDP program is attached
+     * ({@link Errno#EEXIST}), the queue has no provider yet ({@link Errno#EEXIST} "designated queue
+     * already memory provider bound"; also for an index repeated in the list) and no AF_XDP pool
+     * ({@link Errno#EBUSY} "designated queue already in use by AF_XDP"); finally the list is not empty
+     * ({@link Errno#EINVAL} "no rx queues to bind"). Every check runs before anything is bound, so a
+     * failed check binds nothing. If a restart fails, the queues bound so far are closed again.
      */
     public void openRxQueues(MemoryProvider mp, int[] indices) {
         synchronized (controlLock) {
             checkRegistered();
+            checkQueueApi();
             for (int idx : indices) {
-                if (idx < 0 || idx >= queues.length) {
+                if (idx < 0 || idx >= channels) {
                     throw Errno.ERANGE.exception("rx queue index out of range");
                 }
             }
-            if (!headerSplit && indices.length > 0) {
-                throw Errno.EINVAL.exception("tcp-data-split is disabled");
-            }
-            for (int i = 0; i < indices.length; i++) {
-                if (queues[indices[i]].memoryProvider() != null || indexOf(indices, indices[i]) < i) {
-                    // a repeated index would find its queue bound by the first occurrence: the kernel's
-                    // EEXIST, reported before anything is bound
-                    throw Errno.EEXIST.exception("designated queue already memory provider bound");
-                }
+            int[] ascending = indices.clone(); // the kernel reads the list into a bitmap and opens in index order
+            java.util.Arrays.sort(ascending);
+            for (int i = 0; i < ascending.length; i++) {
+                checkOpenRxQueue(queues[ascending[i]], i > 0 && ascending[i - 1] == ascending[i]);
             }
             if (indices.length == 0) {
                 throw Errno.EINVAL.exception("no rx queues to bind");
             }
             for (int i = 0; i < indices.length; i++) {
                 RxQueue q = queues[indices[i]];
-                if (q.memoryProvider() != null) {
-                    throw Errno.EEXIST.exception("designated queue already memory provider bound");
-                }
                 q.setMemoryProvider(mp);
                 try {
                     restartLocked(q);
@@ -603,13 +867,28 @@ public final class NetDevice implements Netif, AutoCloseable {
         }
     }
 
-    private static int indexOf(int[] a, int v) {
-        for (int i = 0; i < a.length; i++) {
-            if (a[i] == v) {
-                return i;
-            }
+    /** {@code __net_mp_open_rxq}'s checks for one queue, in order; {@code repeated}: named earlier in the list. */
+    private void checkOpenRxQueue(RxQueue q, boolean repeated) {
+        if (virtual) {
+            throw Errno.EBUSY.exception("rx queue is mapped to a virtual netdev");
         }
-        return -1;
+        if (!headerSplit) {
+            throw Errno.EINVAL.exception("tcp-data-split is disabled");
+        }
+        if (hdsThresh != 0) {
+            throw Errno.EINVAL.exception("hds-thresh is not zero");
+        }
+        if (xdpProg) {
+            throw Errno.EEXIST.exception("unable to custom memory provider to device with XDP program attached");
+        }
+        if (q.memoryProvider() != null || repeated) {
+            // a repeated index would find its queue bound by the first occurrence: the kernel's
+            // EEXIST, reported before anything is bound
+            throw Errno.EEXIST.exception("designated queue already memory provider bound");
+        }
+        if (q.xskPool()) {
+            throw Errno.EBUSY.exception("designated queue already in use by AF_XDP");
+        }
     }
 
     /**
@@ -667,7 +946,8 @@ public final class NetDevice implements Netif, AutoCloseable {
             if (driver instanceof IoUringNic u) {
                 return new UringQueueMem(queue, pool, hdr, u, ringSize, skbPrealloc);
             }
-            return new EmulatedQueueMem(queue, pool, hdr, hdsThresh, ringSize, skbPrealloc);
+            return new EmulatedQueueMem(queue, pool, hdr, Math.max(hdsThresh, unsplitPayloads), ringSize, skbPrealloc,
+                    postOnDemand);
         }
 
         @Override
@@ -695,6 +975,7 @@ public final class NetDevice implements Netif, AutoCloseable {
         private int rxQueues = 1;
         private boolean headerSplit = true;
         private int hdsThresh;
+        private int unsplitPayloads;
         private int ringSize = 256;
         private int skbPrealloc = 256;
         private long rcvbuf = 4L << 20;
@@ -707,6 +988,9 @@ public final class NetDevice implements Netif, AutoCloseable {
         private PagePoolParams template;
         private boolean allowUnreadable = true;
         private UnaryOperator<QueueMgmtOps> queueOps = UnaryOperator.identity();
+        private boolean queueApi = true;
+        private boolean virtual;
+        private boolean postOnDemand;
         private NicDriver driver = EmulatedNic.INSTANCE;
 
         private Builder(String name) {
@@ -723,6 +1007,12 @@ public final class NetDevice implements Netif, AutoCloseable {
         public Builder headerSplit(boolean enabled, int thresh) {
             headerSplit = enabled;
             hdsThresh = thresh;
+            return this;
+        }
+
+        /** The initial {@link NetDevice#setUnsplitPayloads} test hook; default 0 (off). */
+        public Builder unsplitPayloads(int maxBytes) {
+            unsplitPayloads = maxBytes;
             return this;
         }
 
@@ -809,6 +1099,37 @@ public final class NetDevice implements Netif, AutoCloseable {
             return this;
         }
 
+        /**
+         * Whether the driver implements the queue management API (and so the netdev instance lock,
+         * {@code netdev_need_ops_lock}); default true. Without it the device still goes up and down,
+         * but binding a provider and restarting a queue fail with {@link Errno#EOPNOTSUPP}.
+         */
+        public Builder queueApi(boolean supported) {
+            queueApi = supported;
+            return this;
+        }
+
+        /**
+         * Whether the device is virtual (no parent device, as a veth or a netkit without a leased
+         * queue); default false. A provider binds only to a physical device's queues
+         * ({@link Errno#EBUSY}).
+         */
+        public Builder virtual(boolean isVirtual) {
+            virtual = isVirtual;
+            return this;
+        }
+
+        /**
+         * netdevsim-like: the emulated NIC posts a queue's descriptor ring only when the first packet
+         * arrives (that packet is missed and a reliable wire retries it), so an up device's pools report
+         * nothing in flight until traffic, as netdevsim's do; default false (the ring is posted when the
+         * queue starts).
+         */
+        public Builder postOnDemand(boolean onDemand) {
+            postOnDemand = onDemand;
+            return this;
+        }
+
         /** Decorates the driver's queue management ops (fault injection in tests). */
         public Builder queueOps(UnaryOperator<QueueMgmtOps> decorator) {
             queueOps = Objects.requireNonNull(decorator, "decorator");
@@ -829,6 +1150,10 @@ public final class NetDevice implements Netif, AutoCloseable {
             }
             if (hdsThresh < 0 || hdsThresh > HDS_THRESH_MAX) {
                 throw new IllegalArgumentException("hdsThresh must be in [0, " + HDS_THRESH_MAX + "]: " + hdsThresh);
+            }
+            if (unsplitPayloads < 0 || unsplitPayloads > HDS_THRESH_MAX) {
+                throw new IllegalArgumentException("unsplitPayloads must be in [0, " + HDS_THRESH_MAX + "]: "
+                        + unsplitPayloads);
             }
             if (skbPrealloc < 0 || rcvbuf < 1) {
                 throw new IllegalArgumentException("skbPrealloc must be >= 0 and rcvbuf >= 1: skbPrealloc="

@@ -43,6 +43,8 @@ public final class RxQueue implements NetdevRxQueue {
     private QueueMem mem;
     /** The memory the NIC writes into: set by start, cleared by stop, under the NIC lock. */
     private QueueMem active;
+    /** An AF_XDP buffer pool is attached ({@code rxq->pool}). Device lock. */
+    private boolean xskPool;
     /** The running io_uring queue memory, for wakeups without the NIC lock. */
     private volatile UringQueueMem uring;
 
@@ -183,6 +185,14 @@ public final class RxQueue implements NetdevRxQueue {
 
     QueueMem mem() {
         return mem;
+    }
+
+    boolean xskPool() {
+        return xskPool;
+    }
+
+    void setXskPool(boolean present) {
+        xskPool = present;
     }
 
     void setMem(QueueMem m) {

@@ -38,14 +38,27 @@
  *
  * <h2>Where this differs from the kernel</h2>
  * <ul>
- *   <li>The driver posts its whole descriptor ring at queue start, so an up device's pools report
- *       the posted buffers as in flight (netdevsim posts nothing, so its pools start at 0).</li>
- *   <li>bind-rx validates every queue (range, then header split, then not bound, then a non-empty
- *       list) before binding any, where the kernel binds queue by queue and unwinds.</li>
- *   <li>{@code hds-thresh} above 0 is allowed on bound queues, so small payloads arrive as
- *       readable, linear skbs.</li>
+ *   <li>By default the driver posts its whole descriptor ring at queue start, so an up device's pools
+ *       report the posted buffers as in flight (netdevsim posts nothing, so its pools start at 0;
+ *       {@link dev.netmem.rxqueue.nic.NetDevice.Builder#postOnDemand} behaves like netdevsim).</li>
+ *   <li>A queue that stops delivers the packets its NIC already wrote (the kernel's driver frees
+ *       them and TCP retransmits; the emulated wire was told they were accepted and does not resend),
+ *       and a slot whose buffer cannot be replaced stays unposted instead of dropping its packet.</li>
+ *   <li>bind-rx validates every queue before binding any, where the kernel binds queue by queue (in
+ *       index order) and unwinds; the errors are the same.</li>
  *   <li>{@code sk_rcvbuf} is a device setting ({@link dev.netmem.rxqueue.nic.NetDevice#rcvbuf()}) that
  *       every socket of the device's stack shares.</li>
  * </ul>
+ *
+ * <h2>Test hooks (netdevsim-like)</h2>
+ * {@link dev.netmem.rxqueue.nic.NetDevice#setPpHold} ({@code pp_hold}),
+ * {@link dev.netmem.rxqueue.nic.NetDevice#setRingSize} ({@code ethtool -G}),
+ * {@link dev.netmem.rxqueue.nic.NetDevice#setChannels} ({@code ethtool -L}),
+ * {@link dev.netmem.rxqueue.nic.NetDevice#xdpAttach} and
+ * {@link dev.netmem.rxqueue.nic.NetDevice#setXskPool} (XDP and AF_XDP, as far as the queue-open
+ * checks see them), {@link dev.netmem.rxqueue.nic.NetDevice#setAllocFailPolicy} (page-pool fault
+ * injection) and {@link dev.netmem.rxqueue.nic.NetDevice#setUnsplitPayloads} (payloads left linear
+ * whatever {@code hds-thresh} says, for tests of linear devmem data now that a bound device must
+ * keep {@code hds-thresh} at 0).
  */
 package dev.netmem.rxqueue.nic;
