@@ -53,6 +53,8 @@ public final class Consumer {
     static final int OP_READY = 'R';
     /** Third argument prefix: {@code handoff:PATH:ENTRIES}, the shared record/token rings. */
     static final String HANDOFF_PREFIX = "handoff:";
+    /** The receiver JVM that started this consumer. */
+    private static final java.util.Optional<ProcessHandle> PARENT = ProcessHandle.current().parent();
 
     private final BytesStore<?, ?> view;
     private final MappedByteBuffer mapped;
@@ -164,6 +166,10 @@ public final class Consumer {
             }
             // the control pipe is looked at only every 64th idle turn: available() costs two syscalls
             idle++;
+            if ((idle & 4095) == 0 && !PARENT.map(ProcessHandle::isAlive).orElse(true)) {
+                // available() cannot see end of file: a receiver killed with -9 is noticed here
+                throw new IOException("consumer: the receiver (pid " + PARENT.get().pid() + ") went away");
+            }
             if (total < 0 && (idle & 63) == 0 && in.available() > 0) {
                 int op = in.readUnsignedByte();
                 if (op != OP_END) {
@@ -194,6 +200,7 @@ public final class Consumer {
     /** User-ring mode: completions in, refill entries out, until the receiver's total has been read. */
     private void runUserRing(ZcrxUserRing ring, DataInputStream in, DataOutputStream out) throws IOException {
         long total = -1;
+        int idle = 0;
         IOException[] failure = new IOException[1];
         java.util.ArrayDeque<long[]> deferred = new java.util.ArrayDeque<>();
         while (total < 0 || pos < total) {
@@ -221,6 +228,9 @@ public final class Consumer {
                 total = in.readLong();
             }
             if (n == 0) {
+                if ((++idle & 4095) == 0 && !PARENT.map(ProcessHandle::isAlive).orElse(true)) {
+                    throw new IOException("consumer: the receiver (pid " + PARENT.get().pid() + ") went away");
+                }
                 java.util.concurrent.locks.LockSupport.parkNanos(20_000);
             }
         }
