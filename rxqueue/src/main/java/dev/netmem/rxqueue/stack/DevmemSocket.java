@@ -152,10 +152,9 @@ public final class DevmemSocket implements AutoCloseable {
         if (closed) {
             freeIncoming(); // close raced with us: whoever takes the stack frees it
         }
-        // volatile read after the push (both in the synchronization order): either the reader, having
-        // published itself, sees the skb, or we see the reader
-        Thread w = waiter; // a plain volatile read when nobody waits: no atomic on the NAPI's common path
-        if (w != null && WAITER.compareAndSet(this, w, (Thread) null)) {
+        // seq-cst after the push: either the reader, having published itself, sees the skb, or we see it
+        Thread w = (Thread) WAITER.getAndSet(this, (Thread) null);
+        if (w != null) {
             LockSupport.unpark(w);
         }
         return true;
