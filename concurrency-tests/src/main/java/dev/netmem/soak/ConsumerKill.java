@@ -43,7 +43,8 @@ final class ConsumerKill {
         Thread.ofPlatform().daemon().name("soak-demo-" + provider).start(() -> {
             try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
                  PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-                demo.complete(DemoMain.run(List.of("--provider", provider, "--seconds", "60", "--json", "--quiet"),
+                demo.complete(DemoMain.run(List.of("--provider", provider, "--seconds", "60", "--json", "--quiet",
+                        "--debug"), // a failure then carries its stack trace into the soak report
                         o, e));
             } catch (Throwable t) {
                 demo.completeExceptionally(t);

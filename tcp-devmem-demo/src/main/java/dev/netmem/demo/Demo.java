@@ -89,6 +89,8 @@ final class Demo {
     private volatile PagePool statsPool;
     private volatile String consumerFailure;
     private String senderStopped;
+    /** The built-in sender's thread: interrupted (its channel closes) when the consumer died. */
+    private Thread senderThread;
     private String nicName = "?";
     /** Whether the io_uring driver receives in bundles (--uring, or the kernel's default). */
     private boolean bundles;
@@ -190,7 +192,7 @@ final class Demo {
                         progress = o.quiet() ? null : new Progress(statsPool, start);
                         if (o.listenPort() < 0) {
                             CompletableFuture<Sender.Result> f = new CompletableFuture<>();
-                            Thread.ofPlatform().name("demo-sender").daemon().start(() -> {
+                            senderThread = Thread.ofPlatform().name("demo-sender").daemon().start(() -> {
                                 try {
                                     f.complete(Sender.send("127.0.0.1", port, o.bytes(), o.seconds(),
                                             !o.verify().equals("pattern")));
@@ -230,9 +232,20 @@ final class Demo {
                 }
             }
             seconds = start == 0 ? 0 : (System.nanoTime() - start) / 1e9;
+            if (sender != null && consumerDied) {
+                // Nobody verifies what it sends now: stop it (closing its channel) rather than wait for a
+                // peer that may sit on a zero window, or its --seconds, to end it.
+                senderThread.interrupt();
+            }
             if (sender != null) {
                 try {
-                    Sender.Result s = sender.get(60, TimeUnit.SECONDS);
+                    Sender.Result s;
+                    try {
+                        s = sender.get(60, TimeUnit.SECONDS);
+                    } catch (java.util.concurrent.TimeoutException e) {
+                        throw new java.util.concurrent.TimeoutException(
+                                "the built-in sender did not finish in 60 s after the receive ended");
+                    }
                     sentBytes = s.bytes();
                     shaSent = s.sha256();
                 } catch (java.util.concurrent.ExecutionException e) {
@@ -395,7 +408,7 @@ final class Demo {
         }
         ConnResult r;
         try {
-            r = result.get(60, TimeUnit.SECONDS);
+            r = awaitResult(result, consumer);
             if (rings != null) {
                 returnHandedBack(sock, rings); // the consumer published its last tokens before its result
             }
@@ -408,6 +421,36 @@ final class Demo {
             }
         }
         return new ConnResult(bytes, r.sha256Verified(), r.patternErrors(), r.consumerOk());
+    }
+
+    /**
+     * The consumer's result: normally its last control message; a consumer that exited without one is
+     * dead even when its control pipe shows no end of file (a copy of the pipe's write end held by
+     * another process would hide it). Waits at most 60 s for a live consumer.
+     */
+    private ConnResult awaitResult(CompletableFuture<ConnResult> result, Process consumer) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        long exitedAt = 0;
+        while (true) {
+            try {
+                return result.get(100, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                long now = System.nanoTime();
+                if (!consumer.isAlive()) {
+                    if (exitedAt == 0) {
+                        exitedAt = now;
+                    } else if (now - exitedAt > TimeUnit.SECONDS.toNanos(2)) { // its last message had time to arrive
+                        consumerDied = true;
+                        consumerFailure = "consumer process exited before finishing (exit code "
+                                + consumer.exitValue() + ")";
+                        result.complete(new ConnResult(0, "", 0, false));
+                    }
+                } else if (now - deadline > 0) {
+                    throw new java.util.concurrent.TimeoutException(
+                            "the consumer sent no result in 60 s after the stream ended");
+                }
+            }
+        }
     }
 
     /** The io_uring driver unless asked otherwise or unavailable (then the emulated NIC, saying why). */
