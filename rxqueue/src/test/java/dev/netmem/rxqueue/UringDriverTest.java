@@ -274,6 +274,35 @@ class UringDriverTest {
         assertAllPoolsReleased(dev);
     }
 
+    @Test
+    void shouldHoldAConnectionsBytesInTheKernelUntilTheStackHasASocketForIt() throws Exception {
+        // listen mode of the demo: a client connects (and sends everything) before the application
+        // opens its socket; the kernel's accepted socket holds the bytes meanwhile, so none is lost
+        NetDevice dev = device(NetDevice.builder("ur-early").rxQueues(1).ringSize(64), IoUringNic.builder().build());
+        int port = freePort();
+        dev.open();
+        IoUringNic nic = (IoUringNic) dev.driver();
+        long total = 3_000_001;
+        try (IoUringNic.Listener l = nic.listen(port)) {
+            AtomicReference<String> sent = new AtomicReference<>();
+            Thread s = sender(port, 7, total, sent, false);
+            assertTrue(l.nextAccepted(T) != null, "the client was accepted");
+            // polls with no stack at all, then with a stack without a socket on the port: the first
+            // bytes wait in the kernel (the rest waits in the client, behind the closed window)
+            Thread.sleep(50);
+            NetStack stack = NetStack.of(dev);
+            Thread.sleep(50);
+            assertEquals(0, dev.rxQueue(0).rxPackets(), "nothing received before a socket exists: " + stats(dev));
+            DevmemSocket sock = stack.openSocket(port);
+            MessageDigest md = sha256();
+            assertEquals(total, receiveAll(sock, null, 7, md, stats(dev)), "every byte, from the first");
+            s.join(T);
+            assertEquals(sent.get(), HexFormat.of().formatHex(md.digest()));
+            sock.close();
+        }
+        assertAllPoolsReleased(dev);
+    }
+
     private static long total(NetDevice dev) {
         long t = 0;
         for (int i = 0; i < dev.numRxQueues(); i++) {

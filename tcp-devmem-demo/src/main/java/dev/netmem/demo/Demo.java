@@ -13,6 +13,7 @@ import dev.netmem.rxqueue.netdev.RxBinding;
 import dev.netmem.rxqueue.nic.IoUringNic;
 import dev.netmem.rxqueue.nic.NetDevice;
 import dev.netmem.rxqueue.nic.NicDriver;
+import dev.netmem.rxqueue.nic.RxQueue;
 import dev.netmem.rxqueue.stack.DevmemRecord;
 import dev.netmem.rxqueue.stack.DevmemSocket;
 import dev.netmem.rxqueue.stack.DmabufToken;
@@ -89,6 +90,9 @@ final class Demo {
     private volatile PagePool statsPool;
     private volatile String consumerFailure;
     private String senderStopped;
+    /** The queues' counters at the end of the run, summed: {@link #RX_COUNTER_NAMES}. */
+    private final long[] rxCounters = new long[6];
+    private static final String[] RX_COUNTER_NAMES = {"packets", "dropped", "missed", "alloc_fail", "nobufs", "rearms"};
     /** The built-in sender's thread: interrupted (its channel closes) when the consumer died. */
     private Thread senderThread;
     private String nicName = "?";
@@ -254,10 +258,21 @@ final class Demo {
                     }
                     // we closed the connection on it: what it wrote until then
                     sentBytes = e.getCause() instanceof Sender.Stopped st ? st.bytes() : 0;
-                    senderStopped = e.getCause().getMessage();
+                    senderStopped = e.getCause().getCause() instanceof java.nio.channels.ClosedByInterruptException
+                            ? "the demo stopped it when the consumer died"
+                            : String.valueOf(e.getCause().getMessage());
                 }
             }
             stats = dev.rxQueue(0).pagePool().stats();
+            for (int q = 0; q < o.queues(); q++) {
+                RxQueue rq = dev.rxQueue(q);
+                rxCounters[0] += rq.rxPackets();
+                rxCounters[1] += rq.rxDropped();
+                rxCounters[2] += rq.rxMissed();
+                rxCounters[3] += rq.rxAllocFail();
+                rxCounters[4] += rq.rxNoBufs();
+                rxCounters[5] += rq.rxRearms();
+            }
         } finally {
             if (binding != null) {
                 binding.close();
@@ -732,6 +747,8 @@ final class Demo {
                     tokensReclaimed);
         }
         text.printf("page pool %s%n", stats);
+        text.printf("rx queues packets %,d, dropped %,d, missed %,d, alloc fail %,d, ENOBUFS %,d, re-arms %,d%n",
+                rxCounters[0], rxCounters[1], rxCounters[2], rxCounters[3], rxCounters[4], rxCounters[5]);
         text.printf("tokens outstanding %d, inflight after teardown %d, shared files removed %s%n",
                 tokensOutstanding, inflightAfter, filesGone);
         boolean ok = verified && tokensOutstanding == 0 && inflightAfter == 0 && filesGone;
@@ -790,6 +807,11 @@ final class Demo {
         b.append(",\"tokens_outstanding\":").append(tokensOutstanding);
         b.append(",\"tokens_reclaimed\":").append(tokensReclaimed);
         b.append(",\"inflight_after\":").append(inflightAfter);
+        b.append(",\"rx\":{");
+        for (int i = 0; i < RX_COUNTER_NAMES.length; i++) {
+            b.append(i == 0 ? "" : ",").append('"').append(RX_COUNTER_NAMES[i]).append("\":").append(rxCounters[i]);
+        }
+        b.append('}');
         if (s != null) {
             b.append(",\"page_pool\":{");
             String[] names = {"fast", "slow", "slow_high_order", "empty", "refill", "waive", "cached", "cache_full",

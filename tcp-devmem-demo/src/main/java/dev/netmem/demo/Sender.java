@@ -43,7 +43,7 @@ final class Sender {
         private final long bytes;
 
         Stopped(long bytes, IOException cause) {
-            super(cause.getMessage(), cause);
+            super(cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName(), cause);
             this.bytes = bytes;
         }
 

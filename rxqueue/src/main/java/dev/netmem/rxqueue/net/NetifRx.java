@@ -29,6 +29,13 @@ public interface NetifRx {
      */
     boolean rcvWindowOpen(int srcPort, int dstPort);
 
+    /**
+     * Whether a socket is open on {@code dstPort}: a driver whose connections exist before the
+     * application's socket does (the kernel's accept queue holds their data) waits for it before it
+     * takes their bytes, which would otherwise be consumed and freed. Any thread.
+     */
+    boolean hasSocket(int dstPort);
+
     /** {@code NETDEV_UNREGISTER}: the device is going away; the stack closes what it holds for it. */
     void netdevUnregister();
 }

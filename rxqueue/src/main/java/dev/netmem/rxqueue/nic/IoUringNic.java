@@ -25,8 +25,10 @@ import java.util.function.Supplier;
  *
  * <p>Connections reach a queue by the device's flow steering ({@link NetDevice#steer}: a dst-port
  * rule, else a hash): accepted on a listening socket the driver owns ({@link #listen}), or connected
- * ({@link #connect}). Open the stack's socket for the local port first: data for a port without a
- * socket is consumed and freed, as the kernel's TCP answers a segment for no socket.
+ * ({@link #connect}). A connection is received from once the stack has a socket on its local port:
+ * until then its bytes wait in the kernel's socket, as in an accept queue. Once that socket has
+ * closed, what still arrives is consumed and freed, as the kernel's TCP answers a segment for no
+ * socket.
  *
  * <p>What the kernel does that the model names: {@code -ENOBUFS} (the ring ran dry: counted as
  * {@link RxQueue#rxNoBufs()}, re-armed once buffers are posted again), every completion without
@@ -245,6 +247,8 @@ public final class IoUringNic implements NicDriver {
         boolean needsArm;
         boolean cancelSent;
         boolean everArmed;
+        /** The stack had a socket on {@link #localPort} at some poll: its bytes are received from then on. */
+        boolean socketSeen;
 
         Connection(int fd, int remotePort, int localPort) {
             this.fd = fd;

@@ -342,9 +342,22 @@ final class UringQueueMem extends QueueMem {
         return sqe;
     }
 
+    /**
+     * Whether {@code c} may be received from now: its socket's window is open. Before the device has
+     * a stack with a socket on its port, it may not: its bytes wait in the kernel.
+     */
     private boolean windowOpen(IoUringNic.Connection c) {
         NetifRx up = queue.device().rxHandler();
-        return up == null || up.rcvWindowOpen(c.remotePort, c.localPort);
+        if (up == null) {
+            return false;
+        }
+        if (!c.socketSeen) {
+            if (!up.hasSocket(c.localPort)) {
+                return false;
+            }
+            c.socketSeen = true;
+        }
+        return up.rcvWindowOpen(c.remotePort, c.localPort);
     }
 
     // =====================================================================================

@@ -64,6 +64,7 @@ public final class NetStack implements NetifRx {
         if (!sockets.compareAndSet(port, null, s)) {
             throw new IllegalStateException("port " + port + " is in use on " + netif.name());
         }
+        netif.rxWake(); // a connection that waited for this socket can be received from now
         return s;
     }
 
@@ -94,6 +95,11 @@ public final class NetStack implements NetifRx {
     public boolean rcvWindowOpen(int srcPort, int dstPort) {
         DevmemSocket s = sockets.get(dstPort);
         return s == null || s.rmemAlloc() < netif.rcvbuf();
+    }
+
+    @Override
+    public boolean hasSocket(int dstPort) {
+        return dstPort >= 0 && dstPort < sockets.length() && sockets.get(dstPort) != null;
     }
 
     /** Closes every socket: the device is going away. */
