@@ -95,6 +95,12 @@ public final class PagePool {
     public static final int DMA_CACHE_ALIGNMENT = 64;
     /** The node {@link NetIov#NUMA_NO_NODE} resolves to ({@code numa_mem_id()} of the emulated CPU). */
     public static final int LOCAL_NODE = 0;
+    /**
+     * {@code XDP_BULK_QUEUE_SIZE}: the most entries one {@code page_pool_put_netmem_bulk} call handles
+     * (its on-stack batch); {@link #putBulk} works through longer arrays in batches of this size, each
+     * with its own NAPI-locality check and ring claim per pool.
+     */
+    public static final int XDP_BULK_QUEUE_SIZE = 16;
     /** {@code LOOPBACK_IFINDEX}: the netdev orphaned pools are moved to. */
     public static final int LOOPBACK_IFINDEX = 1;
 
@@ -186,6 +192,11 @@ public final class PagePool {
      */
     @SuppressWarnings("unused")
     private boolean dmaSync;
+    /**
+     * {@code dma_sync_for_cpu}: true from creation, cleared by a provider in init (before the pool is
+     * published, so a plain field). Read by {@link #dmaSyncNetmemForCpu}.
+     */
+    private boolean dmaSyncForCpu = true;
     /** Syncs for the device under way (the RCU read side the scrub waits out). Only through SYNCS_IN_FLIGHT. */
     @SuppressWarnings("unused")
     private int syncsInFlight;
@@ -689,7 +700,8 @@ public final class PagePool {
     /**
      * {@code page_pool_put_netmem_bulk}: drops one reference on each of {@code data[0..count)}, which
      * may belong to different pools, and recycles or releases the buffers whose last reference went.
-     * Buffers of one pool are handled in one round with one NAPI-locality check and one ring claim.
+     * Entries are handled in batches of {@link #XDP_BULK_QUEUE_SIZE}; within a batch, the buffers of
+     * one pool are handled in one round with one NAPI-locality check and one ring claim.
      * A buffer may appear once per reference the caller holds on it (frags of one page). Every entry
      * is validated before any reference changes. The caller must not use {@code data}
      * afterwards. Any thread.
@@ -701,14 +713,24 @@ public final class PagePool {
     public static void putBulk(NetIov[] data, int count) {
         Objects.checkFromIndexSize(0, count, data.length);
         validateBulk(data, count);
-        int n = 0;
-        for (int i = 0; i < count; i++) {
+        for (int base = 0; base < count; base += XDP_BULK_QUEUE_SIZE) {
+            putBulkBatch(data, base, Math.min(XDP_BULK_QUEUE_SIZE, count - base));
+        }
+    }
+
+    /**
+     * One {@code page_pool_put_netmem_bulk} call of at most {@link #XDP_BULK_QUEUE_SIZE} entries,
+     * {@code data[base..base+len)}: unref all, then one round per pool.
+     */
+    private static void putBulkBatch(NetIov[] data, int base, int len) {
+        int n = base;
+        for (int i = base; i < base + len; i++) {
             NetIov niov = data[i];
             if (unrefNetmem(niov, 1) == 0) {
                 data[n++] = niov;
             }
         }
-        int start = 0;
+        int start = base;
         while (start < n) {
             PagePool pool = data[start].pp;
             int mid = start;
@@ -811,9 +833,12 @@ public final class PagePool {
         }
     }
 
-    /** {@code __page_pool_page_can_be_recycled}: a net_iov always; a page only without extra page refs. */
+    /**
+     * {@code __page_pool_page_can_be_recycled}: a net_iov always; a page only without extra page refs
+     * and not from the allocator's reserves (a pfmemalloc page goes back so the reserves refill).
+     */
     private static boolean recyclable(NetIov netmem) {
-        return netmem.type() != NetIovType.PAGE || netmem.pageRefCount() == 1;
+        return netmem.type() != NetIovType.PAGE || (netmem.pageRefCount() == 1 && !netmem.pfmemalloc);
     }
 
     /** {@code page_pool_napi_local}: the calling thread is running the pool's NAPI. */
@@ -957,6 +982,23 @@ public final class PagePool {
             }
         }
         dmaMapped.forEach(this::releaseDma);
+    }
+
+    /**
+     * {@code page_pool_dma_sync_netmem_for_cpu}: the driver syncs {@code size} bytes of a received
+     * buffer for the CPU, at {@code offset} past the pool's {@code offset}, before the stack reads
+     * them. Does nothing when the pool's provider turned {@link #dmaSyncForCpu()} off, or the pool has
+     * no device. Caller: the driver, in its NAPI poll.
+     */
+    public void dmaSyncNetmemForCpu(NetIov netmem, int offset, int size) {
+        if (dmaSyncForCpu && device != null) {
+            device.syncForCpu(netmem.dmaAddr + params.offset() + offset, size, params.dmaDir());
+        }
+    }
+
+    /** {@code dma_sync_for_cpu}: whether {@link #dmaSyncNetmemForCpu} syncs (a provider may turn it off). */
+    public boolean dmaSyncForCpu() {
+        return dmaSyncForCpu;
     }
 
     /** {@code page_pool_dma_sync_for_device}: {@code min(size, maxLen)} bytes at {@code dma + offset}. */
@@ -1439,6 +1481,11 @@ public final class PagePool {
         @Override
         public void disableDmaSync() {
             DMA_SYNC.setVolatile(PagePool.this, false);
+        }
+
+        @Override
+        public void disableDmaSyncForCpu() {
+            dmaSyncForCpu = false;
         }
 
         @Override
