@@ -77,6 +77,17 @@ class ZcrxIfqTest {
         return p;
     }
 
+    @Test
+    void shouldLeaveDmaSyncForCpuOnUnlikeDevmem() {
+        // io_pp_zc_init clears neither dma_sync nor dma_sync_for_cpu: the area is DMA-mapped user memory
+        PagePool pool = newPool();
+        assertTrue(pool.dmaSyncForCpu());
+        NetIov niov = pool.alloc();
+        pool.dmaSyncNetmemForCpu(niov, 0, NetIov.PAGE_SIZE);
+        assertEquals(1, device.cpuSyncs());
+        pool.recycleDirect(niov);
+    }
+
     private static List<NetIov> allocAll(PagePool pool) {
         List<NetIov> out = new ArrayList<>();
         for (int i = 0; i < PAGES; i++) {
