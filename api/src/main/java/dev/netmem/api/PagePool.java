@@ -128,6 +128,13 @@ public final class PagePool {
     private static final System.Logger LOG = System.getLogger("dev.netmem.pagepool");
     private static final ConcurrentHashMap<Integer, PagePool> POOLS = new ConcurrentHashMap<>();
     private static final CopyOnWriteArrayList<PagePoolListener> LISTENERS = new CopyOnWriteArrayList<>();
+    /**
+     * {@code netdev->page_pools}, one list per ifindex, newest first ({@code hlist_add_head}); the
+     * {@link #LOOPBACK_IFINDEX} list holds the orphans. Keys in ifindex order, as the dump walks them
+     * ({@code for_each_netdev_dump}). Guarded by {@code POOLS} ({@code page_pools_lock}); control path only.
+     */
+    private static final java.util.TreeMap<Integer, java.util.ArrayDeque<PagePool>> NETDEV_POOLS =
+            new java.util.TreeMap<>();
     /** The next pool id to try: a u32 ({@code xa_alloc_cyclic} over {@code [1, U32_MAX]}); 0 is never an id. */
     private static final AtomicInteger NEXT_ID = new AtomicInteger(1);
     private static final AtomicLong BULK_STAMPS = new AtomicLong();
@@ -296,6 +303,10 @@ public final class PagePool {
         }
         synchronized (POOLS) { // page_pools_lock: ADD before any orphaning CHANGE or DEL of this pool
             POOLS.put(pool.id, pool);
+            if (pool.visibility == Visibility.NORMAL.ordinal()) { // page_pool_list: hlist_add_head
+                NETDEV_POOLS.computeIfAbsent(params.queue().ifindex(), k -> new java.util.ArrayDeque<>())
+                        .addFirst(pool);
+            }
             for (PagePoolListener l : LISTENERS) {
                 l.added(pool);
             }
@@ -884,6 +895,7 @@ public final class PagePool {
         provider.destroy(mp);
         synchronized (POOLS) { // page_pools_lock: page_pool_unlist, ordered with page_pool_unreg_netdev
             POOLS.remove(id, this);
+            unlinkFromNetdev();
             for (PagePoolListener l : LISTENERS) {
                 l.deleted(this);
             }
@@ -1321,28 +1333,75 @@ public final class PagePool {
      * @return the pools that changed
      */
     public static List<PagePool> unregisterNetdev(int ifindex) {
-        List<PagePool> moved = new ArrayList<>();
         synchronized (POOLS) { // page_pools_lock: a pool's orphaning CHANGE never follows its DEL
-            for (PagePool p : POOLS.values()) {
-                if (ifindex == LOOPBACK_IFINDEX) {
-                    if (p.visibility == Visibility.ORPHANED.ordinal()) {
-                        p.visibility = Visibility.INVISIBLE.ordinal();
-                        moved.add(p);
-                    }
-                } else if (p.visibility == Visibility.NORMAL.ordinal() && p.params.queue().ifindex() == ifindex) {
-                    p.visibility = Visibility.ORPHANED.ordinal();
-                    moved.add(p);
+            java.util.ArrayDeque<PagePool> list = NETDEV_POOLS.remove(ifindex);
+            if (list == null) {
+                return new ArrayList<>();
+            }
+            List<PagePool> moved = new ArrayList<>(list);
+            if (ifindex == LOOPBACK_IFINDEX) { // page_pool_unreg_netdev_wipe: off every list, no event
+                for (PagePool p : moved) {
+                    p.visibility = Visibility.INVISIBLE.ordinal();
+                }
+                return moved;
+            }
+            for (PagePool p : moved) {
+                p.visibility = Visibility.ORPHANED.ordinal();
+            }
+            // hlist_splice_init onto lo->page_pools: this device's list, in its order, ahead of older orphans
+            java.util.ArrayDeque<PagePool> lo = NETDEV_POOLS.get(LOOPBACK_IFINDEX);
+            if (lo != null) {
+                list.addAll(lo);
+            }
+            NETDEV_POOLS.put(LOOPBACK_IFINDEX, list);
+            for (PagePool p : moved) {
+                for (PagePoolListener l : LISTENERS) {
+                    l.changed(p);
                 }
             }
-            if (ifindex != LOOPBACK_IFINDEX) {
-                for (PagePool p : moved) {
-                    for (PagePoolListener l : LISTENERS) {
-                        l.changed(p);
-                    }
-                }
+            return moved;
+        }
+    }
+
+    /**
+     * The pools on the {@code page_pools} list of netdev {@code ifindex}, newest first
+     * ({@code hlist_add_head}); for {@link #LOOPBACK_IFINDEX}, the orphans, each unregistered device's
+     * pools ahead of those orphaned before. A pool leaves its list when it is destroyed
+     * ({@code page_pool_unlist}). Control path.
+     */
+    public static List<PagePool> netdevPools(int ifindex) {
+        synchronized (POOLS) {
+            java.util.ArrayDeque<PagePool> list = NETDEV_POOLS.get(ifindex);
+            return list == null ? new ArrayList<>() : new ArrayList<>(list);
+        }
+    }
+
+    /**
+     * Every listed pool with a netdev, in the order {@code page-pool-get} dumps them: netdev by netdev
+     * in ifindex order ({@code for_each_netdev_dump}, loopback's orphans first), each netdev's
+     * {@code page_pools} list walked head to tail (newest first). Control path.
+     */
+    public static List<PagePool> netdevPoolsDump() {
+        synchronized (POOLS) {
+            List<PagePool> out = new ArrayList<>();
+            for (java.util.ArrayDeque<PagePool> list : NETDEV_POOLS.values()) {
+                out.addAll(list);
+            }
+            return out;
+        }
+    }
+
+    /** {@code page_pool_unlist}: off its netdev's list ({@code hlist_del}). Caller holds {@code POOLS}. */
+    private void unlinkFromNetdev() {
+        int listed = visibility == Visibility.NORMAL.ordinal() ? params.queue().ifindex()
+                : visibility == Visibility.ORPHANED.ordinal() ? LOOPBACK_IFINDEX : 0;
+        java.util.ArrayDeque<PagePool> list = listed == 0 ? null : NETDEV_POOLS.get(listed);
+        if (list != null) {
+            list.remove(this); // identity: PagePool does not override equals
+            if (list.isEmpty()) {
+                NETDEV_POOLS.remove(listed);
             }
         }
-        return moved;
     }
 
     /**
