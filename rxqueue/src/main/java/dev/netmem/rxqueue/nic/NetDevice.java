@@ -2,6 +2,7 @@ package dev.netmem.rxqueue.nic;
 
 import dev.netmem.api.DmaDevice;
 import dev.netmem.api.Errno;
+import dev.netmem.api.ErrnoException;
 import dev.netmem.api.PagePool;
 import dev.netmem.api.PagePoolParams;
 import dev.netmem.api.spi.MemoryProvider;
@@ -58,6 +59,8 @@ public final class NetDevice implements Netif, AutoCloseable {
     private final int ifindex;
     private final RxQueue[] queues;
     private final Object controlLock = new Object();
+    /** WARN splats of the queue control path ({@link #warnings}); written under {@code controlLock}. */
+    private volatile long warnings;
     private final MemoryProvider hostPages;
     private final DmaDevice dmaDevice;
     /** Descriptors per queue ({@code ethtool -G rx}); used at the next queue memory allocation. */
@@ -794,8 +797,8 @@ public final class NetDevice implements Netif, AutoCloseable {
             try {
                 ops.start(old);
             } catch (RuntimeException e2) {
-                LOG.log(System.Logger.Level.WARNING, "RX queue {0,number,#} may be unhealthy: {1}", q.queueIndex(),
-                        e2.getMessage());
+                warn("Failed to restart old queue in error path. RX queue " + q.queueIndex() + " may be unhealthy: "
+                        + e2.getMessage());
             }
             ops.memFree(fresh);
             throw e;
@@ -893,25 +896,63 @@ public final class NetDevice implements Netif, AutoCloseable {
 
     /**
      * {@code __net_mp_close_rxq}: clears the queue's binding and restarts it without the provider.
-     * A no-op if the queue is no longer bound to {@code mp} (uninstalled by unregister).
+     * Nothing to report to the caller (the kernel returns void); what the kernel {@code WARN}s about is
+     * logged and counted in {@link #warnings}:
+     * <ul>
+     *   <li>an index out of range: warns, does nothing;</li>
+     *   <li>the device unregistered and the queue has no provider (uninstalled on the way down,
+     *       {@code dev_memory_provider_uninstall}): silently does nothing;</li>
+     *   <li>the queue bound to another provider than {@code mp} (the caller's params no longer match):
+     *       warns and leaves the queue as it is;</li>
+     *   <li>the restart fails: the binding stays cleared; {@link Errno#ENETDOWN} (a driver that cannot
+     *       reallocate while down) is expected and only logged at debug level, any other error warns.</li>
+     * </ul>
+     * Control path.
      */
     public void closeRxQueue(int index, MemoryProvider mp) {
         synchronized (controlLock) {
+            if (index < 0 || index >= channels) {
+                warn("rx queue " + index + " of " + name + " out of range: " + channels + " queues");
+                return;
+            }
             RxQueue q = queues[index];
+            if (!registered && q.memoryProvider() == null) {
+                return;
+            }
             if (q.memoryProvider() != mp) {
-                if (registered) {
-                    LOG.log(System.Logger.Level.WARNING, "rx queue {0,number,#} of {1} is not bound to {2}", index, name, mp);
-                }
+                warn("rx queue " + index + " of " + name + " is bound to " + q.memoryProvider() + ", not " + mp);
                 return;
             }
             q.setMemoryProvider(null);
             try {
                 restartLocked(q);
+            } catch (ErrnoException e) {
+                if (e.errno() == Errno.ENETDOWN) {
+                    LOG.log(System.Logger.Level.DEBUG, "rx queue {0,number,#} of {1}: closed while down: {2}", index,
+                            name, e.getMessage());
+                } else {
+                    warn("rx queue " + index + " of " + name + ": restart without provider failed: " + e.getMessage());
+                }
             } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "rx queue {0,number,#}: restart without provider failed: {1}", index,
-                        e.getMessage());
+                warn("rx queue " + index + " of " + name + ": restart without provider failed: " + e);
             }
         }
+    }
+
+    /**
+     * How many times this device's queue control path hit a kernel {@code WARN}: a failed rollback
+     * in {@link #restartQueue}, or a {@link #closeRxQueue} out of range, with stale params, or whose
+     * restart failed with anything but {@link Errno#ENETDOWN}. Counted every time (the kernel's
+     * {@code WARN_ON_ONCE} prints once per boot). Any thread.
+     */
+    public long warnings() {
+        return warnings;
+    }
+
+    /** Caller holds {@code controlLock}. */
+    private void warn(String message) {
+        warnings++; // single writer: the control lock holder
+        LOG.log(System.Logger.Level.WARNING, message);
     }
 
     @Override
