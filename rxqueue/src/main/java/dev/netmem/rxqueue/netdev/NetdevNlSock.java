@@ -99,7 +99,8 @@ public final class NetdevNlSock implements AutoCloseable {
 
     /**
      * {@code bind-rx} with a dma-buf ({@code netdev_nl_bind_rx_doit}): imports {@code dmabuf} for the
-     * device's DMA device as a {@link DmabufBinding}, then binds it to {@code queues} with the checks
+     * queues' one DMA device ({@link NetDevice#bindDmaDevice}: {@code EOPNOTSUPP} if they sit behind
+     * different ones) as a {@link DmabufBinding}, then binds it to {@code queues} with the checks
      * of {@link #bindRx(NetDevice, MemoryProvider, int...)}. Closing the returned binding (or this
      * socket) unbinds the dma-buf, which restarts every bound queue without it.
      *
@@ -110,7 +111,8 @@ public final class NetdevNlSock implements AutoCloseable {
         return bindRx(device, new ProviderRegistration<DmabufBinding>() {
             @Override
             public DmabufBinding create(Object owner, Consumer<NetdevRxQueue> closeQueue) {
-                return DmabufBinding.bind(dmabuf, device.dmaDevice(), closeQueue, owner);
+                // netdev_nl_get_dma_dev: the queues' one DMA device, before the import
+                return DmabufBinding.bind(dmabuf, device.bindDmaDevice(queues), closeQueue, owner);
             }
 
             @Override

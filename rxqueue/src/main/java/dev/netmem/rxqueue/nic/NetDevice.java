@@ -824,6 +824,55 @@ public final class NetDevice implements Netif, AutoCloseable {
     }
 
     /**
+     * {@code netdev_queue_get_dma_dev}: the DMA device of RX queue {@code index}, the driver's
+     * {@link QueueMgmtOps#getDmaDev} if it answers, otherwise the device's own {@link #dmaDevice}.
+     * Control path.
+     *
+     * @throws dev.netmem.api.ErrnoException {@link Errno#ERANGE} for a bad index
+     */
+    public DmaDevice queueDmaDevice(int index) {
+        if (index < 0 || index >= channels) {
+            throw Errno.ERANGE.exception("rx queue index out of range");
+        }
+        DmaDevice d = ops.getDmaDev(queues[index]);
+        return d != null ? d : dmaDevice;
+    }
+
+    /**
+     * {@code netdev_nl_get_dma_dev}: the one DMA device a {@code bind-rx} of {@code indices} imports
+     * its dma-buf for. Walks the queues in index order (the kernel's bitmap), after checking every
+     * index is in range ({@link Errno#ERANGE} "rx queue index out of range").
+     *
+     * @throws dev.netmem.api.ErrnoException {@link Errno#EOPNOTSUPP} "DMA device mismatch between queue
+     *                         Q and P (multi-PF device?)" if two queues sit behind different DMA devices;
+     *                         {@link Errno#ENODEV} once unregistered
+     */
+    public DmaDevice bindDmaDevice(int[] indices) {
+        synchronized (controlLock) {
+            checkRegistered();
+            java.util.BitSet set = new java.util.BitSet(channels);
+            for (int idx : indices) {
+                if (idx < 0 || idx >= channels) {
+                    throw Errno.ERANGE.exception("rx queue index out of range");
+                }
+                set.set(idx);
+            }
+            DmaDevice dma = dmaDevice; // an empty list: bind-rx rejects it later ("no rx queues to bind")
+            int prev = -1;
+            for (int q = set.nextSetBit(0); q >= 0; q = set.nextSetBit(q + 1)) {
+                DmaDevice d = queueDmaDevice(q);
+                if (prev >= 0 && d != dma) {
+                    throw Errno.EOPNOTSUPP.exception("DMA device mismatch between queue " + q + " and " + prev
+                            + " (multi-PF device?)");
+                }
+                dma = d;
+                prev = q;
+            }
+            return dma;
+        }
+    }
+
+    /**
      * {@code bind-rx}'s queue opening ({@code netdev_nl_bind_rx_doit} reading the queue list, then
      * {@code __net_mp_open_rxq} for each queue), with the checks in the kernel's order: the device is
      * registered ({@link Errno#ENODEV}) and its driver has the queue management API
@@ -970,7 +1019,7 @@ public final class NetDevice implements Netif, AutoCloseable {
         public QueueMem memAlloc(RxQueue queue) {
             int flags = PagePoolParams.PP_FLAG_DMA_MAP | PagePoolParams.PP_FLAG_DMA_SYNC_DEV;
             int order = driver instanceof IoUringNic u ? u.poolOrder() : 0;
-            PagePoolParams.Builder b = poolTemplate.toBuilder().device(dmaDevice).napi(queue.napi()).queue(queue)
+            PagePoolParams.Builder b = poolTemplate.toBuilder().device(queueDmaDevice(queue.queueIndex())).napi(queue.napi()).queue(queue)
                     .hostPages(hostPages).order(order).maxLen(dev.netmem.api.NetIov.PAGE_SIZE << order);
             PagePool pool = PagePool.create(b.flags(allowUnreadable
                     ? flags | PagePoolParams.PP_FLAG_ALLOW_UNREADABLE_NETMEM : flags).build());
