@@ -111,6 +111,7 @@ public final class NetdevNlSock implements AutoCloseable {
         return bindRx(device, new ProviderRegistration<DmabufBinding>() {
             @Override
             public DmabufBinding create(Object owner, Consumer<NetdevRxQueue> closeQueue) {
+                checkOpen(); // a closed socket reports that before any queue is looked at
                 // netdev_nl_get_dma_dev: the queues' one DMA device, before the import
                 return DmabufBinding.bind(dmabuf, device.bindDmaDevice(queues), closeQueue, owner);
             }
@@ -179,6 +180,12 @@ public final class NetdevNlSock implements AutoCloseable {
         }
     }
 
+    private void checkOpen() {
+        if (owner.isClosed()) {
+            throw new IllegalStateException("netdev netlink socket is closed");
+        }
+    }
+
     private void checkNetAdmin() {
         if (!netAdmin) {
             throw Errno.EPERM.exception("operation needs CAP_NET_ADMIN");
@@ -198,9 +205,7 @@ public final class NetdevNlSock implements AutoCloseable {
 
     private RxBinding bind(NetDevice device, MemoryProvider provider, int[] queues, long id,
                            RxBinding.Unbinder unbinder, Consumer<RxQueue> onBound) {
-        if (owner.isClosed()) {
-            throw new IllegalStateException("netdev netlink socket is closed");
-        }
+        checkOpen();
         int[] qs = queues.clone();
         device.openRxQueues(provider, qs);
         for (int q : qs) {
