@@ -69,6 +69,8 @@ public final class ZcrxIfq implements MemoryProvider {
     public static final int IORING_MAX_CQ_ENTRIES = 2 * IO_RQ_MAX_ENTRIES;
     /** {@code IORING_CQE_F_MORE}: more completions follow (multishot receive). */
     public static final int IORING_CQE_F_MORE = 1 << 1;
+    /** {@code ZCRX_FLUSH_BATCH}: refill entries one {@link #flushRq} batch takes under the refill lock. */
+    public static final int ZCRX_FLUSH_BATCH = 32;
     /** {@code IORING_SETUP_CLAMP}: ring sizes past their maximum are clamped instead of refused. */
     public static final int IORING_SETUP_CLAMP = 1 << 4;
     /** {@code IORING_SETUP_CQE32}: 32-byte CQEs, room for the {@code io_uring_zcrx_cqe}. */
@@ -448,6 +450,20 @@ public final class ZcrxIfq implements MemoryProvider {
      * @return the buffer, or {@code null} (counted) when the entry is rejected
      */
     private NetIov parseRqe(long off, int pad) {
+        NetIov niov = rqeNiov(off, pad);
+        if (niov == null) {
+            return null;
+        }
+        if (!area.userRefDecrementIfPositive(niov.index())) {
+            noUserRef++;
+            return null;
+        }
+        refilled++;
+        return niov;
+    }
+
+    /** {@code io_parse_rqe}: the buffer a refill entry names, or {@code null} (counted) for a malformed one. */
+    private NetIov rqeNiov(long off, int pad) {
         if (pad != 0) {
             badPad++;
             return null;
@@ -461,12 +477,68 @@ public final class ZcrxIfq implements MemoryProvider {
             badIndex++;
             return null;
         }
-        if (!area.userRefDecrementIfPositive((int) idx)) {
-            noUserRef++;
-            return null;
-        }
-        refilled++;
         return niovs.niov((int) idx);
+    }
+
+    /**
+     * {@code ZCRX_CTRL_FLUSH_RQ} ({@code zcrx_flush_rq}, {@code IORING_REGISTER_ZCRX_CTRL}): returns
+     * what the user put in the refill ring now, without waiting for a pool to allocate. In batches of
+     * {@link #ZCRX_FLUSH_BATCH} under the refill lock, and at most about one ring's worth: each valid
+     * entry drops the buffer's user reference and its {@code pp_ref_count}; a buffer whose last
+     * reference that was goes home ({@code io_zcrx_return_niov}: its pool's ring, or the freelist for
+     * a buffer no pool owns). An entry without a user reference is skipped; a malformed entry is
+     * consumed and ends the flush, as {@code zcrx_parse_rq} breaks on it. Control path, any thread.
+     *
+     * @param resv {@code zcrx_ctrl_flush_rq.__resv}, ORed: must be 0
+     * @return the well-formed refill entries taken, with or without a user reference (the kernel
+     *         returns 0; the count is for the caller)
+     * @throws IllegalArgumentException if {@code resv != 0} ({@code -EINVAL})
+     * @throws IllegalStateException    if the ifq is closed ({@code -ENXIO}: no such zcrx id)
+     */
+    public int flushRq(long resv) {
+        if (resv != 0) {
+            throw new IllegalArgumentException("EINVAL: zcrx_ctrl_flush_rq reserved fields must be 0: resv=0x"
+                    + Long.toHexString(resv));
+        }
+        int total = 0;
+        int nr;
+        do {
+            synchronized (rqLock) {
+                if (state != State.ACTIVE) {
+                    throw new IllegalStateException("ENXIO: zcrx ifq " + id + " is closed");
+                }
+                nr = flushBatch();
+            }
+            total += nr;
+        } while (nr == ZCRX_FLUSH_BATCH && total < rqMask + 1);
+        return total;
+    }
+
+    /** {@code zcrx_parse_rq} + {@code zcrx_return_buffers}: one batch. Caller holds the refill lock. */
+    private int flushBatch() {
+        int head = cachedRqHead;
+        int avail = region.rqTailAcquire() - head;
+        int nr = (int) Math.min(Integer.toUnsignedLong(avail), ZCRX_FLUSH_BATCH);
+        int i = 0;
+        while (i < nr) {
+            int slot = head++ & rqMask;
+            NetIov niov = rqeNiov(region.rqeOff(slot), region.rqePad(slot));
+            if (niov == null) {
+                break; // consumed, and the batch ends short, which ends the flush
+            }
+            i++;
+            if (!area.userRefDecrementIfPositive(niov.index())) {
+                noUserRef++;
+                continue;
+            }
+            refilled++;
+            if (PagePool.unrefNetmem(niov, 1) == 0) {
+                returnNiov(niov, niov.pool());
+            }
+        }
+        cachedRqHead = head;
+        region.rqHeadRelease(head); // partner: ZcrxUserRing's rqHeadAcquire before reusing a slot
+        return i;
     }
 
     /**

@@ -596,4 +596,77 @@ class ZcrxIfqTest {
         d.close();
         closeAndExpectFreed();
     }
+
+    @Test
+    void shouldFlushTheRefillRingReturningEachBufferWhoseLastReferenceTheUserHeld() {
+        PagePool pool = newPool();
+        List<NetIov> bufs = allocAll(pool);
+        NetIov a = bufs.get(0);
+        NetIov b = bufs.get(1);
+        assertTrue(ifq.postCompletion(a, 0, 10));
+        assertTrue(ifq.postCompletion(b, 0, 20));
+        pool.putNetmem(a, -1, false); // the stack is done with a; it still holds b
+        List<Cqe> cqes = poll();
+        assertTrue(user.refill(cqes.get(0).off(), 10));
+        assertTrue(user.refill(cqes.get(1).off(), 20));
+        assertTrue(user.refill(cqes.get(0).off(), 10)); // duplicate: no user reference left, skipped
+
+        assertEquals(0, pool.ringCount());
+        assertEquals(3, ifq.flushRq(0));
+        assertEquals(16, user.refillSpace(), "the flush consumed every entry");
+        assertEquals(0, ifq.area().userRefs(a.index()));
+        assertEquals(0, ifq.area().userRefs(b.index()));
+        assertEquals(1, pool.ringCount(), "a's last reference was the user's: a went back to its pool's ring");
+        assertEquals(1, b.ppRefCount(), "the stack still holds b");
+        assertTrue(b.isAllocated());
+        assertEquals(new ZcrxStats(2, 0, 2, 0, 0, 0, 1, 0, 0, 0, 0, 0), ifq.stats());
+        assertSame(a, pool.alloc(), "a waits in the pool's ring");
+        assertEquals(0, ifq.flushRq(0), "nothing left to flush");
+        for (NetIov n : bufs) {
+            pool.putNetmem(n, -1, false);
+        }
+        closeAndExpectFreed(pool);
+    }
+
+    @Test
+    void shouldStopTheFlushAtAMalformedRefillEntryAndFlushInBatches() {
+        PagePool pool = newPool();
+        List<NetIov> bufs = allocAll(pool);
+        NetIov a = bufs.get(0);
+        NetIov b = bufs.get(1);
+        assertTrue(ifq.postCompletion(a, 0, 10));
+        assertTrue(ifq.postCompletion(b, 0, 10));
+        List<Cqe> cqes = poll();
+        assertTrue(user.refill(cqes.get(0).off(), 10));
+        assertTrue(user.postRefillEntry(cqes.get(1).off(), 10, 1)); // nonzero __pad: consumed, ends the flush
+        assertTrue(user.refill(cqes.get(1).off(), 10));
+        assertEquals(1, ifq.flushRq(0));
+        assertEquals(15, user.refillSpace(), "the entry after the malformed one is left for the next flush");
+        assertEquals(1, ifq.area().userRefs(b.index()));
+        assertEquals(1, ifq.flushRq(0));
+        assertEquals(0, ifq.area().userRefs(b.index()));
+        assertEquals(new ZcrxStats(2, 0, 2, 1, 0, 0, 0, 0, 0, 0, 0, 0), ifq.stats());
+        for (NetIov n : bufs) {
+            pool.putNetmem(n, -1, false);
+        }
+
+        // 40 entries on a 64-entry ring: a batch of ZCRX_FLUSH_BATCH, then the rest
+        ZcrxArea area = ZcrxArea.ofUserMemory(arena.allocate(NetIov.PAGE_SIZE, NetIov.PAGE_SIZE));
+        ZcrxIfq big = ZcrxIfq.register(area, device, 64, 8, dir, q -> { });
+        try (ZcrxUserRing u = ZcrxUserRing.open(big.regionPath(), area.memory())) {
+            for (int i = 0; i < 40; i++) {
+                assertTrue(u.refill(area.token(), 1));
+            }
+            assertEquals(40, big.flushRq(0));
+            assertEquals(64, u.refillSpace());
+            assertEquals(40, big.stats().noUserRef());
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> big.flushRq(2));
+        assertEquals("EINVAL: zcrx_ctrl_flush_rq reserved fields must be 0: resv=0x2", e.getMessage());
+        big.close();
+        IllegalStateException closedErr = assertThrows(IllegalStateException.class, () -> big.flushRq(0));
+        assertEquals("ENXIO: zcrx ifq " + big.id() + " is closed", closedErr.getMessage());
+        assertTrue(big.isFreed());
+        closeAndExpectFreed(pool);
+    }
 }
