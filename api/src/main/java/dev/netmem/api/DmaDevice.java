@@ -46,6 +46,7 @@ public final class DmaDevice {
     private final LongAdder bytesSynced = new LongAdder();
     private final LongAdder syncs = new LongAdder();
     private final LongAdder unmappedSyncs = new LongAdder();
+    private final LongAdder cpuSyncs = new LongAdder();
     private volatile Sync lastSync;
 
     /**
@@ -188,6 +189,21 @@ public final class DmaDevice {
                 unmappedSyncs.increment();
             }
         }
+    }
+
+    /**
+     * Syncs {@code length} bytes at {@code iova} for the CPU ({@code dma_sync_single_range_for_cpu});
+     * counted in {@link #cpuSyncs()} only when {@link #needSync()}.
+     */
+    public void syncForCpu(long iova, long length, DmaDirection dir) {
+        if (!coherent) {
+            cpuSyncs.increment();
+        }
+    }
+
+    /** Syncs for the CPU so far (0 on a coherent device). */
+    public long cpuSyncs() {
+        return cpuSyncs.sum();
     }
 
     /** The last sync for the device, or {@code null} if none happened (always on a coherent device). */

@@ -79,6 +79,12 @@ public final class NetIov {
      * put of a buffer that is already home fail precisely instead of corrupting the pool.
      */
     boolean allocated;
+    /**
+     * {@code page_is_pfmemalloc}: the page allocator gave this host page from its emergency reserves.
+     * Written by the page allocator (the provider) before the page enters a pool; a net_iov is never
+     * pfmemalloc.
+     */
+    boolean pfmemalloc;
     /** The last {@link PagePool#putBulk} call that validated this buffer: finds repeats in one pass. */
     long bulkStamp;
 
@@ -134,6 +140,31 @@ public final class NetIov {
     /** The page refcount (a volatile read): meaningful for host pages; always 1 for a net_iov. */
     public int pageRefCount() {
         return (int) PAGE_REF_COUNT.getVolatile(this);
+    }
+
+    /**
+     * {@code netmem_is_pfmemalloc}: whether the page came from the allocator's emergency reserves. A
+     * pool never recycles such a page (it returns it on its last put); always {@code false} for a
+     * net_iov.
+     */
+    public boolean isPfmemalloc() {
+        return pfmemalloc;
+    }
+
+    /**
+     * {@code set_page_pfmemalloc} / {@code clear_page_pfmemalloc}: the page allocator (a host page
+     * provider) records whether it served this page from its reserves. Caller: the provider, while it
+     * owns the page (before handing it to a pool).
+     *
+     * @throws UnsupportedOperationException for a net_iov, which is never pfmemalloc
+     * @throws IllegalStateException         if a pool owns the page
+     */
+    public void setPfmemalloc(boolean fromReserves) {
+        checkPage();
+        if (pp != null) {
+            throw new IllegalStateException("pfmemalloc set on a page a pool owns: " + this);
+        }
+        pfmemalloc = fromReserves;
     }
 
     /** The NUMA node of the memory ({@link #NUMA_NO_NODE} for provider memory). */

@@ -95,6 +95,12 @@ public final class PagePool {
     public static final int DMA_CACHE_ALIGNMENT = 64;
     /** The node {@link NetIov#NUMA_NO_NODE} resolves to ({@code numa_mem_id()} of the emulated CPU). */
     public static final int LOCAL_NODE = 0;
+    /**
+     * {@code XDP_BULK_QUEUE_SIZE}: the most entries one {@code page_pool_put_netmem_bulk} call handles
+     * (its on-stack batch); {@link #putBulk} works through longer arrays in batches of this size, each
+     * with its own NAPI-locality check and ring claim per pool.
+     */
+    public static final int XDP_BULK_QUEUE_SIZE = 16;
     /** {@code LOOPBACK_IFINDEX}: the netdev orphaned pools are moved to. */
     public static final int LOOPBACK_IFINDEX = 1;
 
@@ -128,6 +134,13 @@ public final class PagePool {
     private static final System.Logger LOG = System.getLogger("dev.netmem.pagepool");
     private static final ConcurrentHashMap<Integer, PagePool> POOLS = new ConcurrentHashMap<>();
     private static final CopyOnWriteArrayList<PagePoolListener> LISTENERS = new CopyOnWriteArrayList<>();
+    /**
+     * {@code netdev->page_pools}, one list per ifindex, newest first ({@code hlist_add_head}); the
+     * {@link #LOOPBACK_IFINDEX} list holds the orphans. Keys in ifindex order, as the dump walks them
+     * ({@code for_each_netdev_dump}). Guarded by {@code POOLS} ({@code page_pools_lock}); control path only.
+     */
+    private static final java.util.TreeMap<Integer, java.util.ArrayDeque<PagePool>> NETDEV_POOLS =
+            new java.util.TreeMap<>();
     /** The next pool id to try: a u32 ({@code xa_alloc_cyclic} over {@code [1, U32_MAX]}); 0 is never an id. */
     private static final AtomicInteger NEXT_ID = new AtomicInteger(1);
     private static final AtomicLong BULK_STAMPS = new AtomicLong();
@@ -186,6 +199,11 @@ public final class PagePool {
      */
     @SuppressWarnings("unused")
     private boolean dmaSync;
+    /**
+     * {@code dma_sync_for_cpu}: true from creation, cleared by a provider in init (before the pool is
+     * published, so a plain field). Read by {@link #dmaSyncNetmemForCpu}.
+     */
+    private boolean dmaSyncForCpu = true;
     /** Syncs for the device under way (the RCU read side the scrub waits out). Only through SYNCS_IN_FLIGHT. */
     @SuppressWarnings("unused")
     private int syncsInFlight;
@@ -296,6 +314,10 @@ public final class PagePool {
         }
         synchronized (POOLS) { // page_pools_lock: ADD before any orphaning CHANGE or DEL of this pool
             POOLS.put(pool.id, pool);
+            if (pool.visibility == Visibility.NORMAL.ordinal()) { // page_pool_list: hlist_add_head
+                NETDEV_POOLS.computeIfAbsent(params.queue().ifindex(), k -> new java.util.ArrayDeque<>())
+                        .addFirst(pool);
+            }
             for (PagePoolListener l : LISTENERS) {
                 l.added(pool);
             }
@@ -689,7 +711,8 @@ public final class PagePool {
     /**
      * {@code page_pool_put_netmem_bulk}: drops one reference on each of {@code data[0..count)}, which
      * may belong to different pools, and recycles or releases the buffers whose last reference went.
-     * Buffers of one pool are handled in one round with one NAPI-locality check and one ring claim.
+     * Entries are handled in batches of {@link #XDP_BULK_QUEUE_SIZE}; within a batch, the buffers of
+     * one pool are handled in one round with one NAPI-locality check and one ring claim.
      * A buffer may appear once per reference the caller holds on it (frags of one page). Every entry
      * is validated before any reference changes. The caller must not use {@code data}
      * afterwards. Any thread.
@@ -701,14 +724,24 @@ public final class PagePool {
     public static void putBulk(NetIov[] data, int count) {
         Objects.checkFromIndexSize(0, count, data.length);
         validateBulk(data, count);
-        int n = 0;
-        for (int i = 0; i < count; i++) {
+        for (int base = 0; base < count; base += XDP_BULK_QUEUE_SIZE) {
+            putBulkBatch(data, base, Math.min(XDP_BULK_QUEUE_SIZE, count - base));
+        }
+    }
+
+    /**
+     * One {@code page_pool_put_netmem_bulk} call of at most {@link #XDP_BULK_QUEUE_SIZE} entries,
+     * {@code data[base..base+len)}: unref all, then one round per pool.
+     */
+    private static void putBulkBatch(NetIov[] data, int base, int len) {
+        int n = base;
+        for (int i = base; i < base + len; i++) {
             NetIov niov = data[i];
             if (unrefNetmem(niov, 1) == 0) {
                 data[n++] = niov;
             }
         }
-        int start = 0;
+        int start = base;
         while (start < n) {
             PagePool pool = data[start].pp;
             int mid = start;
@@ -811,9 +844,12 @@ public final class PagePool {
         }
     }
 
-    /** {@code __page_pool_page_can_be_recycled}: a net_iov always; a page only without extra page refs. */
+    /**
+     * {@code __page_pool_page_can_be_recycled}: a net_iov always; a page only without extra page refs
+     * and not from the allocator's reserves (a pfmemalloc page goes back so the reserves refill).
+     */
     private static boolean recyclable(NetIov netmem) {
-        return netmem.type() != NetIovType.PAGE || netmem.pageRefCount() == 1;
+        return netmem.type() != NetIovType.PAGE || (netmem.pageRefCount() == 1 && !netmem.pfmemalloc);
     }
 
     /** {@code page_pool_napi_local}: the calling thread is running the pool's NAPI. */
@@ -884,6 +920,7 @@ public final class PagePool {
         provider.destroy(mp);
         synchronized (POOLS) { // page_pools_lock: page_pool_unlist, ordered with page_pool_unreg_netdev
             POOLS.remove(id, this);
+            unlinkFromNetdev();
             for (PagePoolListener l : LISTENERS) {
                 l.deleted(this);
             }
@@ -957,6 +994,23 @@ public final class PagePool {
             }
         }
         dmaMapped.forEach(this::releaseDma);
+    }
+
+    /**
+     * {@code page_pool_dma_sync_netmem_for_cpu}: the driver syncs {@code size} bytes of a received
+     * buffer for the CPU, at {@code offset} past the pool's {@code offset}, before the stack reads
+     * them. Does nothing when the pool's provider turned {@link #dmaSyncForCpu()} off, or the pool has
+     * no device. Caller: the driver, in its NAPI poll.
+     */
+    public void dmaSyncNetmemForCpu(NetIov netmem, int offset, int size) {
+        if (dmaSyncForCpu && device != null) {
+            device.syncForCpu(netmem.dmaAddr + params.offset() + offset, size, params.dmaDir());
+        }
+    }
+
+    /** {@code dma_sync_for_cpu}: whether {@link #dmaSyncNetmemForCpu} syncs (a provider may turn it off). */
+    public boolean dmaSyncForCpu() {
+        return dmaSyncForCpu;
     }
 
     /** {@code page_pool_dma_sync_for_device}: {@code min(size, maxLen)} bytes at {@code dma + offset}. */
@@ -1321,28 +1375,75 @@ public final class PagePool {
      * @return the pools that changed
      */
     public static List<PagePool> unregisterNetdev(int ifindex) {
-        List<PagePool> moved = new ArrayList<>();
         synchronized (POOLS) { // page_pools_lock: a pool's orphaning CHANGE never follows its DEL
-            for (PagePool p : POOLS.values()) {
-                if (ifindex == LOOPBACK_IFINDEX) {
-                    if (p.visibility == Visibility.ORPHANED.ordinal()) {
-                        p.visibility = Visibility.INVISIBLE.ordinal();
-                        moved.add(p);
-                    }
-                } else if (p.visibility == Visibility.NORMAL.ordinal() && p.params.queue().ifindex() == ifindex) {
-                    p.visibility = Visibility.ORPHANED.ordinal();
-                    moved.add(p);
+            java.util.ArrayDeque<PagePool> list = NETDEV_POOLS.remove(ifindex);
+            if (list == null) {
+                return new ArrayList<>();
+            }
+            List<PagePool> moved = new ArrayList<>(list);
+            if (ifindex == LOOPBACK_IFINDEX) { // page_pool_unreg_netdev_wipe: off every list, no event
+                for (PagePool p : moved) {
+                    p.visibility = Visibility.INVISIBLE.ordinal();
+                }
+                return moved;
+            }
+            for (PagePool p : moved) {
+                p.visibility = Visibility.ORPHANED.ordinal();
+            }
+            // hlist_splice_init onto lo->page_pools: this device's list, in its order, ahead of older orphans
+            java.util.ArrayDeque<PagePool> lo = NETDEV_POOLS.get(LOOPBACK_IFINDEX);
+            if (lo != null) {
+                list.addAll(lo);
+            }
+            NETDEV_POOLS.put(LOOPBACK_IFINDEX, list);
+            for (PagePool p : moved) {
+                for (PagePoolListener l : LISTENERS) {
+                    l.changed(p);
                 }
             }
-            if (ifindex != LOOPBACK_IFINDEX) {
-                for (PagePool p : moved) {
-                    for (PagePoolListener l : LISTENERS) {
-                        l.changed(p);
-                    }
-                }
+            return moved;
+        }
+    }
+
+    /**
+     * The pools on the {@code page_pools} list of netdev {@code ifindex}, newest first
+     * ({@code hlist_add_head}); for {@link #LOOPBACK_IFINDEX}, the orphans, each unregistered device's
+     * pools ahead of those orphaned before. A pool leaves its list when it is destroyed
+     * ({@code page_pool_unlist}). Control path.
+     */
+    public static List<PagePool> netdevPools(int ifindex) {
+        synchronized (POOLS) {
+            java.util.ArrayDeque<PagePool> list = NETDEV_POOLS.get(ifindex);
+            return list == null ? new ArrayList<>() : new ArrayList<>(list);
+        }
+    }
+
+    /**
+     * Every listed pool with a netdev, in the order {@code page-pool-get} dumps them: netdev by netdev
+     * in ifindex order ({@code for_each_netdev_dump}, loopback's orphans first), each netdev's
+     * {@code page_pools} list walked head to tail (newest first). Control path.
+     */
+    public static List<PagePool> netdevPoolsDump() {
+        synchronized (POOLS) {
+            List<PagePool> out = new ArrayList<>();
+            for (java.util.ArrayDeque<PagePool> list : NETDEV_POOLS.values()) {
+                out.addAll(list);
+            }
+            return out;
+        }
+    }
+
+    /** {@code page_pool_unlist}: off its netdev's list ({@code hlist_del}). Caller holds {@code POOLS}. */
+    private void unlinkFromNetdev() {
+        int listed = visibility == Visibility.NORMAL.ordinal() ? params.queue().ifindex()
+                : visibility == Visibility.ORPHANED.ordinal() ? LOOPBACK_IFINDEX : 0;
+        java.util.ArrayDeque<PagePool> list = listed == 0 ? null : NETDEV_POOLS.get(listed);
+        if (list != null) {
+            list.remove(this); // identity: PagePool does not override equals
+            if (list.isEmpty()) {
+                NETDEV_POOLS.remove(listed);
             }
         }
-        return moved;
     }
 
     /**
@@ -1439,6 +1540,11 @@ public final class PagePool {
         @Override
         public void disableDmaSync() {
             DMA_SYNC.setVolatile(PagePool.this, false);
+        }
+
+        @Override
+        public void disableDmaSyncForCpu() {
+            dmaSyncForCpu = false;
         }
 
         @Override

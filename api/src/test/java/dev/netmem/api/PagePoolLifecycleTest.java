@@ -282,6 +282,61 @@ class PagePoolLifecycleTest {
         }
     }
 
+    /**
+     * netdev->page_pools is a list, newest at the head, not a sort: across the u32 wrap the pool with
+     * id 1 stays ahead of the one with 0xffffffff; a destroyed pool leaves its list; an unregistering
+     * netdev's list is spliced onto loopback ahead of older orphans; wiping loopback empties it.
+     */
+    @Test
+    void shouldKeepAPerNetdevPoolListNewestFirstAcrossTheIdWrapAndUnlinkOnDestroyAndOrphaning() {
+        int saved = PagePool.nextIdForTest(-1);
+        List<PagePool> made = new ArrayList<>();
+        try {
+            PagePool a = PagePool.create(PagePoolParams.builder().queue(new Queue(0, 7101, null))
+                    .hostPages(new TestPages(8)).build());
+            PagePool b = PagePool.create(PagePoolParams.builder().queue(new Queue(1, 7101, null))
+                    .hostPages(new TestPages(8)).build());
+            PagePool c = PagePool.create(PagePoolParams.builder().queue(new Queue(0, 7102, null))
+                    .hostPages(new TestPages(8)).build());
+            PagePool x = PagePool.create(PagePoolParams.builder().queue(new Queue(2, 7101, null))
+                    .hostPages(new TestPages(8)).build());
+            made.addAll(List.of(a, b, c, x));
+            assertEquals("4294967295", a.idString());
+            assertEquals(List.of(x, b, a), PagePool.netdevPools(7101), "hlist_add_head, whatever the ids");
+            assertEquals(List.of(c), PagePool.netdevPools(7102));
+
+            x.destroy();
+            assertEquals(List.of(b, a), PagePool.netdevPools(7101), "page_pool_unlist: off its netdev's list");
+
+            NetIov held = b.alloc();
+            b.destroy(); // stays listed while a buffer is out
+            assertEquals(List.of(b, a), PagePool.netdevPools(7101));
+            assertEquals(List.of(c), PagePool.unregisterNetdev(7102));
+            assertEquals(List.of(b, a), PagePool.unregisterNetdev(7101));
+            assertEquals(List.of(), PagePool.netdevPools(7101));
+            List<PagePool> lo = PagePool.netdevPools(PagePool.LOOPBACK_IFINDEX);
+            assertEquals(List.of(b, a, c), lo.stream().filter(made::contains).toList(),
+                    "the latest netdev's list spliced ahead of the older orphans");
+            List<PagePool> dump = PagePool.netdevPoolsDump();
+            assertEquals(List.of(b, a, c), dump.stream().filter(made::contains).toList());
+
+            b.putFullPage(held, false);
+            assertEquals(PagePool.State.RELEASED, b.state());
+            assertFalse(PagePool.netdevPools(PagePool.LOOPBACK_IFINDEX).contains(b), "an orphan unlists too");
+            assertEquals(List.of(a, c), PagePool.unregisterNetdev(PagePool.LOOPBACK_IFINDEX).stream()
+                    .filter(made::contains).toList());
+            assertEquals(List.of(), PagePool.netdevPools(PagePool.LOOPBACK_IFINDEX), "wiped");
+            assertEquals(PagePool.Visibility.INVISIBLE, a.visibility());
+        } finally {
+            PagePool.nextIdForTest(saved);
+            for (PagePool p : made) {
+                if (p.state() == PagePool.State.ACTIVE) {
+                    p.destroy();
+                }
+            }
+        }
+    }
+
     @Test
     void shouldRefuseToDestroyWhileItsNapiRunsElsewhere() throws Exception {
         Napi napi = new Napi("rx-busy");

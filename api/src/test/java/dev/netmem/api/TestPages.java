@@ -18,6 +18,8 @@ class TestPages implements MemoryProvider {
     int destroys;
     int allocCalls;
     int releases;
+    /** Pages still to be handed out as pfmemalloc (served from the reserves). */
+    int fromReserves;
 
     @SuppressWarnings({"unchecked", "rawtypes"})
     TestPages(int pagesPerNode, int nodes, int order, boolean bulk) {
@@ -89,6 +91,7 @@ class TestPages implements MemoryProvider {
             if (p == null) {
                 break;
             }
+            p.setPfmemalloc(fromReserves > 0 && fromReserves-- > 0);
             if (!pool.setPagePool(p)) {
                 push(p);
                 continue;

@@ -60,6 +60,11 @@ public final class RecordingPoolContext implements PoolContext {
     }
 
     @Override
+    public void disableDmaSyncForCpu() {
+        throw new UnsupportedOperationException("disableDmaSyncForCpu");
+    }
+
+    @Override
     public void disableDmaSync() {
         throw new UnsupportedOperationException("disableDmaSync");
     }

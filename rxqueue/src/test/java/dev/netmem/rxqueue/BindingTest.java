@@ -89,6 +89,57 @@ class BindingTest extends DeviceTestBase {
         }
     }
 
+    /** ndo_queue_get_dma_dev / netdev_nl_get_dma_dev: a multi-PF device binds only queues of one PF. */
+    @Test
+    void shouldImportForTheQueuesDmaDeviceAndRefuseQueuesBehindDifferentOnes() {
+        dev.netmem.api.DmaDevice pf1 = new dev.netmem.api.DmaDevice("pf1", true);
+        NetDevice dev = device(NetDevice.builder("multipf").rxQueues(3).ringSize(8).queueOps(ops ->
+                new dev.netmem.rxqueue.nic.QueueMgmtOps() {
+                    @Override
+                    public dev.netmem.rxqueue.nic.QueueMem memAlloc(RxQueue queue) {
+                        return ops.memAlloc(queue);
+                    }
+
+                    @Override
+                    public void memFree(dev.netmem.rxqueue.nic.QueueMem mem) {
+                        ops.memFree(mem);
+                    }
+
+                    @Override
+                    public void start(dev.netmem.rxqueue.nic.QueueMem mem) {
+                        ops.start(mem);
+                    }
+
+                    @Override
+                    public void stop(dev.netmem.rxqueue.nic.QueueMem mem) {
+                        ops.stop(mem);
+                    }
+
+                    @Override
+                    public dev.netmem.api.DmaDevice getDmaDev(RxQueue queue) {
+                        return queue.queueIndex() == 0 ? null : pf1; // queue 0 on the parent, 1 and 2 on pf1
+                    }
+                }));
+        dev.open();
+        assertSame(dev.dmaDevice(), dev.queueDmaDevice(0), "no answer from the driver: the parent");
+        assertSame(pf1, dev.queueDmaDevice(2));
+        assertSame(pf1, dev.rxQueue(1).pagePool().params().device(), "queue pools map through their queue's device");
+        try (Dmabuf dmabuf = Dmabuf.create(64 * 4096L); NetdevNlSock nl = Netdev.open()) {
+            int refs = dmabuf.refCount();
+            ErrnoException e = assertThrows(ErrnoException.class, () -> nl.bindRx(dev, dmabuf, 2, 0));
+            assertEquals(Errno.EOPNOTSUPP, e.errno());
+            assertEquals("DMA device mismatch between queue 2 and 0 (multi-PF device?)", e.getMessage());
+            assertEquals(refs, dmabuf.refCount(), "nothing imported");
+            assertNull(dev.rxQueue(0).memoryProvider());
+            e = assertThrows(ErrnoException.class, () -> nl.bindRx(dev, dmabuf, 1, 3));
+            assertEquals(Errno.ERANGE, e.errno(), "every index is range-checked before the DMA devices");
+
+            RxBinding b = nl.bindRx(dev, dmabuf, 2, 1);
+            assertSame(pf1, ((dev.netmem.providers.dmabuf.DmabufBinding) b.provider()).device(),
+                    "imported for the queues' PF, not the parent");
+        }
+    }
+
     @Test
     void shouldOrphanDetachedPoolsWhenTheirDeviceUnregisters() {
         NetDevice dev = NetDevice.builder("orphan").ringSize(8).build();

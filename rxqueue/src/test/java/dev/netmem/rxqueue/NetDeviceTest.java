@@ -208,6 +208,80 @@ class NetDeviceTest extends DeviceTestBase {
         s.close();
     }
 
+    /** __net_mp_close_rxq with params that no longer match: WARN_ON_ONCE and leave the queue alone. */
+    @Test
+    void shouldLeaveAQueueBoundToAnotherProviderAloneWhenClosedWithStaleParams() {
+        NetDevice dev = device(NetDevice.builder("stale").rxQueues(2).ringSize(8));
+        dev.open();
+        TestProvider bound = TestProvider.dmabuf(16);
+        TestProvider stale = TestProvider.dmabuf(16);
+        dev.openRxQueues(bound, new int[] {0});
+        QueueMem before = dev.rxQueue(0).memory();
+
+        dev.closeRxQueue(0, stale);
+        assertSame(bound, dev.rxQueue(0).memoryProvider(), "a mismatched close unbinds nothing");
+        assertSame(before, dev.rxQueue(0).memory(), "and restarts nothing");
+        assertEquals(1, dev.warnings());
+        dev.closeRxQueue(1, bound);
+        assertEquals(2, dev.warnings(), "queue 1 has no provider: params do not match either");
+        dev.closeRxQueue(2, bound);
+        assertEquals(3, dev.warnings(), "out of range");
+
+        dev.closeRxQueue(0, bound);
+        assertNull(dev.rxQueue(0).memoryProvider());
+        assertEquals(3, dev.warnings(), "the matching close is clean");
+
+        dev.openRxQueues(bound, new int[] {1});
+        dev.unregister(); // dev_memory_provider_uninstall clears queue 1
+        dev.closeRxQueue(1, bound);
+        assertEquals(3, dev.warnings(), "a close after the uninstall on unregister is silent");
+    }
+
+    /** __net_mp_close_rxq: WARN_ON(err && err != -ENETDOWN) on the restart without the provider. */
+    @Test
+    void shouldWarnOnAFailedRestartWhenClosingExceptForEnetdown() {
+        java.util.concurrent.atomic.AtomicReference<Errno> failAlloc = new java.util.concurrent.atomic.AtomicReference<>();
+        NetDevice dev = device(NetDevice.builder("closefail").ringSize(8).queueOps(ops -> new QueueMgmtOps() {
+            @Override
+            public QueueMem memAlloc(RxQueue queue) {
+                Errno e = failAlloc.getAndSet(null);
+                if (e != null) {
+                    throw e.exception("injected mem_alloc failure");
+                }
+                return ops.memAlloc(queue);
+            }
+
+            @Override
+            public void memFree(QueueMem mem) {
+                ops.memFree(mem);
+            }
+
+            @Override
+            public void start(QueueMem mem) {
+                ops.start(mem);
+            }
+
+            @Override
+            public void stop(QueueMem mem) {
+                ops.stop(mem);
+            }
+        }));
+        dev.open();
+        TestProvider mp = TestProvider.dmabuf(16);
+        dev.openRxQueues(mp, new int[] {0});
+        failAlloc.set(Errno.ENETDOWN);
+        dev.closeRxQueue(0, mp);
+        assertNull(dev.rxQueue(0).memoryProvider(), "the binding is cleared even though the restart failed");
+        assertEquals(0, dev.warnings(), "ENETDOWN is expected: no warning");
+
+        dev.restartQueue(0); // back onto host memory
+        dev.openRxQueues(mp, new int[] {0});
+        failAlloc.set(Errno.ENOMEM);
+        dev.closeRxQueue(0, mp);
+        assertNull(dev.rxQueue(0).memoryProvider());
+        assertEquals(1, dev.warnings(), "any other error warns");
+    }
+
     @Test
     void shouldValidateTheBuilder() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

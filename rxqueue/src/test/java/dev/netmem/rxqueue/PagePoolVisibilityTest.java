@@ -70,12 +70,37 @@ class PagePoolVisibilityTest {
             newestFirst.sort(Collections.reverseOrder(Integer::compareUnsigned));
             assertEquals(newestFirst, ofB, "hlist_add_head: newest first");
             assertEquals(ofB.reversed(), Netdev.pagePoolDump(b.ifindex()).stream().map(PagePoolInfo::id).toList(),
-                    "the per-device listing is by id");
+                    "the per-device listing is oldest first");
         } finally {
             a.skb().free();
             b.unregister();
         }
         await("released", () -> PagePool.byId(a.poolId()).isEmpty());
+    }
+
+    /**
+     * The dump walks loopback's list, which is not sorted: the device unregistered last has its pools
+     * spliced ahead of older orphans, even when its pool ids are lower (a sort by id would put them after).
+     */
+    @Test
+    void shouldDumpTheLatestOrphanedDevicesPoolsFirstWhateverTheirIds() {
+        Held older = deviceWithABufferOut("vis-old");
+        Held newer = deviceWithABufferOut("vis-new");
+        try {
+            assertTrue(Integer.compareUnsigned(older.poolId(), newer.poolId()) < 0);
+            newer.dev().unregister();
+            older.dev().unregister(); // orphaned last: head of loopback's list
+            List<PagePoolInfo> dump = Netdev.pagePoolDump();
+            assertTrue(indexOf(dump, older.poolId()) < indexOf(dump, newer.poolId()),
+                    "hlist_splice_init puts the last unregistered device's pools first: " + dump);
+            assertEquals(List.of(), Netdev.pagePoolDump(older.dev().ifindex()), "gone from its device's list");
+        } finally {
+            older.skb().free();
+            newer.skb().free();
+        }
+        await("released", () -> PagePool.byId(older.poolId()).isEmpty() && PagePool.byId(newer.poolId()).isEmpty());
+        assertFalse(PagePool.netdevPools(PagePool.LOOPBACK_IFINDEX).stream()
+                .anyMatch(p -> p.id() == older.poolId() || p.id() == newer.poolId()), "released orphans unlisted");
     }
 
     @Test

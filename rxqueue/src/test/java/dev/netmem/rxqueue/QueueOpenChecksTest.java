@@ -10,6 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.netmem.api.Errno;
 import dev.netmem.api.ErrnoException;
 import dev.netmem.providers.zcrx.ZcrxArea;
+import dev.netmem.providers.zcrx.ZcrxIfq;
+import dev.netmem.providers.zcrx.ZcrxIfqReg;
 import dev.netmem.rxqueue.netdev.Netdev;
 import dev.netmem.rxqueue.netdev.NetdevNlSock;
 import dev.netmem.rxqueue.netdev.RxBinding;
@@ -56,6 +58,24 @@ class QueueOpenChecksTest extends DeviceTestBase {
         try (NetdevNlSock root = Netdev.open()) {
             assertTrue(root.netAdmin());
             assertErrno(Errno.ERANGE, "rx queue index out of range", () -> root.bindRx(dev, TestProvider.dmabuf(8), 5));
+        }
+    }
+
+    @Test
+    void shouldCheckTheRingsSetupFlagsAfterNetAdminAndBeforeTheQueue() {
+        NetDevice dev = device(NetDevice.builder("flags").ringSize(16).headerSplit(false, 0));
+        ZcrxIfqReg noDefer = ZcrxIfqReg.of(8, 64).withSetupFlags(ZcrxIfq.IORING_SETUP_CQE32);
+        try (NetdevNlSock user = Netdev.open(false); Arena arena = Arena.ofConfined()) {
+            assertErrno(Errno.EPERM, "operation needs CAP_NET_ADMIN", () -> IoUringZcrx.bindRxUserRing(user, dev,
+                    ZcrxArea.ofUserMemory(arena.allocate(4L * 4096, 4096)), 5, noDefer, dir));
+        }
+        try (NetdevNlSock root = Netdev.open(); Arena arena = Arena.ofConfined()) {
+            ZcrxArea area = ZcrxArea.ofUserMemory(arena.allocate(4L * 4096, 4096));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> IoUringZcrx.bindRxUserRing(root, dev, area, 5, noDefer, dir));
+            assertEquals("EINVAL: zcrx needs a ring set up with IORING_SETUP_DEFER_TASKRUN: setup flags=0x800",
+                    e.getMessage(), "the ring is checked before the queue index (5 is out of range)");
+            assertEquals(List.of(), root.bindings());
         }
     }
 

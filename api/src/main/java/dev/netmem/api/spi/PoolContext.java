@@ -53,6 +53,13 @@ public interface PoolContext {
     /** Turns off DMA syncs for the device on this pool (dmabuf memory must not be synced). Caller: init. */
     void disableDmaSync();
 
+    /**
+     * Clears the pool's {@code dma_sync_for_cpu}, so {@link dev.netmem.api.PagePool#dmaSyncNetmemForCpu}
+     * does nothing: provider memory the CPU never reads through the pool's mapping (dma-buf, zcrx
+     * user memory) must not be synced for it. Caller: init.
+     */
+    void disableDmaSyncForCpu();
+
     /** {@code page_pool_dma_sync_for_device}: syncs {@code min(size, maxLen)} bytes if syncs are on. */
     void dmaSyncForDevice(NetIov netmem, int size);
 }

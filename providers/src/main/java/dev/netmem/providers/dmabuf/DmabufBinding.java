@@ -250,6 +250,7 @@ public final class DmabufBinding implements MemoryProvider {
             throw new IllegalStateException("EINVAL: devmem binding " + idString() + " is unbound");
         }
         pool.disableDmaSync();
+        pool.disableDmaSyncForCpu(); // mp_dmabuf_devmem_init: dma-buf addresses are never synced
         int order = pool.params().order();
         if (order != 0) {
             throw new IllegalArgumentException("E2BIG: devmem binding " + idString() + " serves order-0 buffers only, got order "

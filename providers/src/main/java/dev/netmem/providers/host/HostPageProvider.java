@@ -40,6 +40,8 @@ public final class HostPageProvider implements MemoryProvider, AutoCloseable {
     private final Arena arena = Arena.ofShared();
     private final AtomicInteger pools = new AtomicInteger();
     private final AtomicInteger failAllocs = new AtomicInteger();
+    /** Pages still to be served from the reserves (pfmemalloc): {@link #serveNextFromReserves}. */
+    private final AtomicInteger reserveAllocs = new AtomicInteger();
     private long reserved;
     private boolean closed;
 
@@ -105,6 +107,8 @@ public final class HostPageProvider implements MemoryProvider, AutoCloseable {
             if (page == null) {
                 break;
             }
+            // prep_new_page: a page served from the reserves is marked pfmemalloc, any other cleared.
+            page.setPfmemalloc(reserveAllocs.get() > 0 && reserveAllocs.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0);
             if (!pool.setPagePool(page)) { // DMA mapping failed: free the page, skip it
                 node.free(page);
                 continue;
@@ -143,6 +147,18 @@ public final class HostPageProvider implements MemoryProvider, AutoCloseable {
             throw new IllegalArgumentException("n must be >= 0: " + n);
         }
         failAllocs.set(n);
+    }
+
+    /**
+     * Serves the next {@code n} pages handed to a pool from the emergency reserves, as the page
+     * allocator does under memory pressure ({@code ALLOC_NO_WATERMARKS}): they are marked
+     * {@link NetIov#isPfmemalloc() pfmemalloc}, so their pool returns them instead of recycling them.
+     */
+    public void serveNextFromReserves(int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("n must be >= 0: " + n);
+        }
+        reserveAllocs.set(n);
     }
 
     /** Pages handed out and not yet freed, over all nodes and orders. */

@@ -69,8 +69,18 @@ public final class ZcrxIfq implements MemoryProvider {
     public static final int IORING_MAX_CQ_ENTRIES = 2 * IO_RQ_MAX_ENTRIES;
     /** {@code IORING_CQE_F_MORE}: more completions follow (multishot receive). */
     public static final int IORING_CQE_F_MORE = 1 << 1;
+    /** {@code ZCRX_FLUSH_BATCH}: refill entries one {@link #flushRq} batch takes under the refill lock. */
+    public static final int ZCRX_FLUSH_BATCH = 32;
     /** {@code IORING_SETUP_CLAMP}: ring sizes past their maximum are clamped instead of refused. */
     public static final int IORING_SETUP_CLAMP = 1 << 4;
+    /** {@code IORING_SETUP_CQE32}: 32-byte CQEs, room for the {@code io_uring_zcrx_cqe}. */
+    public static final int IORING_SETUP_CQE32 = 1 << 11;
+    /** {@code IORING_SETUP_SINGLE_ISSUER}: one task submits (required by DEFER_TASKRUN at setup). */
+    public static final int IORING_SETUP_SINGLE_ISSUER = 1 << 12;
+    /** {@code IORING_SETUP_DEFER_TASKRUN}: task work runs only when the issuer waits; zcrx requires it. */
+    public static final int IORING_SETUP_DEFER_TASKRUN = 1 << 13;
+    /** {@code IORING_SETUP_CQE_MIXED}: 16- and 32-byte CQEs mixed; zcrx accepts it instead of CQE32. */
+    public static final int IORING_SETUP_CQE_MIXED = 1 << 18;
     /** {@code ZCRX_EVENT_ALLOC_FAIL}: the pool found no free buffer (refill ring and freelist empty). */
     public static final int ZCRX_EVENT_ALLOC_FAIL = 0;
     /** {@code ZCRX_EVENT_COPY}: a frag was copied into the area (copy fallback). */
@@ -198,8 +208,15 @@ public final class ZcrxIfq implements MemoryProvider {
      * power of two; {@code cq_entries} likewise against {@link #IORING_MAX_CQ_ENTRIES}), and the event
      * descriptor's events are posted to the completion ring ({@link #armEvent}).
      *
+     * <p>The checks run in {@code io_register_zcrx_ifq}'s order, the first failure wins: the ring's
+     * setup flags ({@link #IORING_SETUP_DEFER_TASKRUN}, then {@link #IORING_SETUP_CQE32} or
+     * {@link #IORING_SETUP_CQE_MIXED}); the registration's reserved words and {@code zcrx_id}; its
+     * {@code flags}; the ring sizes; the region descriptor ({@link ZcrxRegionDesc}); the area
+     * registration ({@link ZcrxAreaReg}). Nothing is claimed or created before they all pass.
+     *
      * @param owner the owner, or {@code null} for an ifq any holder may close
-     * @throws IllegalArgumentException if a ring size is out of range ({@code -EINVAL})
+     * @throws IllegalArgumentException if a check fails ({@code -EINVAL}, or {@code -EFAULT} for a
+     *                                  user-memory region without an address)
      * @throws IllegalStateException    if the area is registered with another ifq
      */
     public static ZcrxIfq register(ZcrxArea area, DmaDevice device, ZcrxIfqReg reg, Path dir,
@@ -208,9 +225,13 @@ public final class ZcrxIfq implements MemoryProvider {
         Objects.requireNonNull(device, "device");
         Objects.requireNonNull(reg, "reg");
         Objects.requireNonNull(closeQueue, "closeQueue");
+        checkRing(reg.setupFlags());
+        checkIfqReg(reg);
         boolean clamp = (reg.setupFlags() & IORING_SETUP_CLAMP) != 0;
         int rq = roundUpPow2(checkEntries("rq_entries", reg.rqEntries(), IO_RQ_MAX_ENTRIES, clamp));
         int cq = roundUpPow2(checkEntries("cq_entries", reg.cqEntries(), IORING_MAX_CQ_ENTRIES, clamp));
+        checkRegionDesc(reg.regionDesc()); // io_allocate_rbuf_ring -> io_create_region
+        checkAreaReg(reg.areaReg() != null ? reg.areaReg() : ZcrxAreaReg.of(area), area); // io_import_area
         area.claim();
         ShmFile file;
         try {
@@ -220,6 +241,71 @@ public final class ZcrxIfq implements MemoryProvider {
             throw e;
         }
         return new ZcrxIfq(area, device, file, rq, cq, reg.eventDesc(), closeQueue, owner);
+    }
+
+    /** The "mandatory io_uring features for zc rx": DEFER_TASKRUN, and CQE32 or CQE_MIXED. */
+    private static void checkRing(int setup) {
+        if ((setup & IORING_SETUP_DEFER_TASKRUN) == 0) {
+            throw new IllegalArgumentException("EINVAL: zcrx needs a ring set up with IORING_SETUP_DEFER_TASKRUN: "
+                    + "setup flags=0x" + Integer.toHexString(setup));
+        }
+        if ((setup & (IORING_SETUP_CQE32 | IORING_SETUP_CQE_MIXED)) == 0) {
+            throw new IllegalArgumentException("EINVAL: zcrx needs a ring set up with IORING_SETUP_CQE32 or "
+                    + "IORING_SETUP_CQE_MIXED: setup flags=0x" + Integer.toHexString(setup));
+        }
+    }
+
+    /** {@code io_uring_zcrx_ifq_reg}: reserved words and {@code zcrx_id} zero, then no unknown flags. */
+    private static void checkIfqReg(ZcrxIfqReg reg) {
+        if (reg.resv() != 0 || reg.zcrxId() != 0) {
+            throw new IllegalArgumentException("EINVAL: io_uring_zcrx_ifq_reg reserved fields and zcrx_id must be 0: "
+                    + "resv=0x" + Long.toHexString(reg.resv()) + ", zcrx_id=" + reg.zcrxId());
+        }
+        if (reg.flags() != 0) {
+            throw new IllegalArgumentException("EINVAL: unknown zcrx_reg flags 0x" + Integer.toHexString(reg.flags()));
+        }
+    }
+
+    /** {@code io_create_region}'s checks of the user's {@code io_uring_region_desc}. */
+    private static void checkRegionDesc(ZcrxRegionDesc rd) {
+        if (rd.resv() != 0) {
+            throw new IllegalArgumentException("EINVAL: io_uring_region_desc reserved fields must be 0: resv=0x"
+                    + Long.toHexString(rd.resv()));
+        }
+        if ((rd.flags() & ~ZcrxRegionDesc.IORING_MEM_REGION_TYPE_USER) != 0) {
+            throw new IllegalArgumentException("EINVAL: unknown io_uring_region_desc flags 0x"
+                    + Integer.toHexString(rd.flags()));
+        }
+        if (rd.flags() != 0) { // TYPE_USER needs user_addr != 0; netmem's regions never have one
+            throw new IllegalArgumentException("EFAULT: IORING_MEM_REGION_TYPE_USER without a user_addr");
+        }
+        if (rd.mmapOffset() != 0 || rd.id() != 0) {
+            throw new IllegalArgumentException("EINVAL: io_uring_region_desc mmap_offset and id must be 0: mmap_offset="
+                    + rd.mmapOffset() + ", id=" + rd.id());
+        }
+    }
+
+    /** {@code io_import_area}: known flags only, zero token and reserved words; the flag names the kind. */
+    private static void checkAreaReg(ZcrxAreaReg ar, ZcrxArea area) {
+        if ((ar.flags() & ~ZcrxAreaReg.IORING_ZCRX_AREA_DMABUF) != 0) {
+            throw new IllegalArgumentException("EINVAL: unknown io_uring_zcrx_area_reg flags 0x"
+                    + Integer.toHexString(ar.flags()));
+        }
+        if (ar.rqAreaToken() != 0) {
+            throw new IllegalArgumentException("EINVAL: io_uring_zcrx_area_reg rq_area_token must be 0: 0x"
+                    + Long.toHexString(ar.rqAreaToken()));
+        }
+        if (ar.resv() != 0) {
+            throw new IllegalArgumentException("EINVAL: io_uring_zcrx_area_reg reserved fields must be 0: resv=0x"
+                    + Long.toHexString(ar.resv()));
+        }
+        // The kernel takes the import path from the flag: a dma-buf flag on user memory has addr != 0
+        // (io_import_dmabuf: -EINVAL), user memory with a dmabuf_fd is refused by io_import_umem (-EINVAL).
+        boolean dmabufFlag = (ar.flags() & ZcrxAreaReg.IORING_ZCRX_AREA_DMABUF) != 0;
+        if (dmabufFlag != (area.dmabuf() != null)) {
+            throw new IllegalArgumentException("EINVAL: IORING_ZCRX_AREA_DMABUF is " + (dmabufFlag ? "set" : "clear")
+                    + " for " + (area.dmabuf() != null ? "a dma-buf" : "a user memory") + " area");
+        }
     }
 
     /** A ring size in {@code [1, max]}; past {@code max} clamped with {@code IORING_SETUP_CLAMP}, else EINVAL. */
@@ -364,6 +450,20 @@ public final class ZcrxIfq implements MemoryProvider {
      * @return the buffer, or {@code null} (counted) when the entry is rejected
      */
     private NetIov parseRqe(long off, int pad) {
+        NetIov niov = rqeNiov(off, pad);
+        if (niov == null) {
+            return null;
+        }
+        if (!area.userRefDecrementIfPositive(niov.index())) {
+            noUserRef++;
+            return null;
+        }
+        refilled++;
+        return niov;
+    }
+
+    /** {@code io_parse_rqe}: the buffer a refill entry names, or {@code null} (counted) for a malformed one. */
+    private NetIov rqeNiov(long off, int pad) {
         if (pad != 0) {
             badPad++;
             return null;
@@ -377,12 +477,68 @@ public final class ZcrxIfq implements MemoryProvider {
             badIndex++;
             return null;
         }
-        if (!area.userRefDecrementIfPositive((int) idx)) {
-            noUserRef++;
-            return null;
-        }
-        refilled++;
         return niovs.niov((int) idx);
+    }
+
+    /**
+     * {@code ZCRX_CTRL_FLUSH_RQ} ({@code zcrx_flush_rq}, {@code IORING_REGISTER_ZCRX_CTRL}): returns
+     * what the user put in the refill ring now, without waiting for a pool to allocate. In batches of
+     * {@link #ZCRX_FLUSH_BATCH} under the refill lock, and at most about one ring's worth: each valid
+     * entry drops the buffer's user reference and its {@code pp_ref_count}; a buffer whose last
+     * reference that was goes home ({@code io_zcrx_return_niov}: its pool's ring, or the freelist for
+     * a buffer no pool owns). An entry without a user reference is skipped; a malformed entry is
+     * consumed and ends the flush, as {@code zcrx_parse_rq} breaks on it. Control path, any thread.
+     *
+     * @param resv {@code zcrx_ctrl_flush_rq.__resv}, ORed: must be 0
+     * @return the well-formed refill entries taken, with or without a user reference (the kernel
+     *         returns 0; the count is for the caller)
+     * @throws IllegalArgumentException if {@code resv != 0} ({@code -EINVAL})
+     * @throws IllegalStateException    if the ifq is closed ({@code -ENXIO}: no such zcrx id)
+     */
+    public int flushRq(long resv) {
+        if (resv != 0) {
+            throw new IllegalArgumentException("EINVAL: zcrx_ctrl_flush_rq reserved fields must be 0: resv=0x"
+                    + Long.toHexString(resv));
+        }
+        int total = 0;
+        int nr;
+        do {
+            synchronized (rqLock) {
+                if (state != State.ACTIVE) {
+                    throw new IllegalStateException("ENXIO: zcrx ifq " + id + " is closed");
+                }
+                nr = flushBatch();
+            }
+            total += nr;
+        } while (nr == ZCRX_FLUSH_BATCH && total < rqMask + 1);
+        return total;
+    }
+
+    /** {@code zcrx_parse_rq} + {@code zcrx_return_buffers}: one batch. Caller holds the refill lock. */
+    private int flushBatch() {
+        int head = cachedRqHead;
+        int avail = region.rqTailAcquire() - head;
+        int nr = (int) Math.min(Integer.toUnsignedLong(avail), ZCRX_FLUSH_BATCH);
+        int i = 0;
+        while (i < nr) {
+            int slot = head++ & rqMask;
+            NetIov niov = rqeNiov(region.rqeOff(slot), region.rqePad(slot));
+            if (niov == null) {
+                break; // consumed, and the batch ends short, which ends the flush
+            }
+            i++;
+            if (!area.userRefDecrementIfPositive(niov.index())) {
+                noUserRef++;
+                continue;
+            }
+            refilled++;
+            if (PagePool.unrefNetmem(niov, 1) == 0) {
+                returnNiov(niov, niov.pool());
+            }
+        }
+        cachedRqHead = head;
+        region.rqHeadRelease(head); // partner: ZcrxUserRing's rqHeadAcquire before reusing a slot
+        return i;
     }
 
     /**

@@ -55,6 +55,18 @@ class DmabufBindingTest {
     }
 
     @Test
+    void shouldTurnOffDmaSyncForCpuOnItsPools() {
+        PagePool pool = pool(0);
+        assertFalse(pool.dmaSyncForCpu(), "mp_dmabuf_devmem_init clears dma_sync_for_cpu");
+        NetIov niov = pool.alloc();
+        pool.dmaSyncNetmemForCpu(niov, 0, NetIov.PAGE_SIZE);
+        assertEquals(0, device.cpuSyncs(), "dma-buf addresses are never synced for the CPU");
+        assertEquals(0, device.syncs());
+        pool.recycleDirect(niov);
+        pool.destroy();
+    }
+
+    @Test
     void shouldAllocateCyclicIdsFromOneAndForgetThemOnUnbind() {
         DmabufBinding other = DmabufBinding.bind(dmabuf, device, q -> { });
         assertTrue(binding.id() >= 1);

@@ -1,8 +1,10 @@
 package dev.netmem.providers.host;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -69,6 +71,44 @@ class HostPageProviderTest {
             pool.recycleDirect(n);
             pool.destroy();
             assertEquals(0, host.pagesInUse());
+        }
+    }
+
+    @Test
+    void shouldServeANumaNoNodePoolFromTheLocalNode() {
+        try (HostPageProvider host = HostPageProvider.create(16L << 20, 2)) {
+            PagePool pool = PagePool.create(PagePoolParams.builder().nid(NetIov.NUMA_NO_NODE).hostPages(host).build());
+            NetIov n = pool.alloc();
+            assertEquals(PagePool.LOCAL_NODE, n.nid(), "alloc_pages_node(NUMA_NO_NODE) = numa_mem_id()");
+            pool.recycleDirect(n);
+            pool.destroy();
+            assertEquals(0, host.pagesInUse());
+        }
+    }
+
+    @Test
+    void shouldMarkPagesServedFromTheReservesPfmemallocSoThePoolReturnsThem() {
+        try (HostPageProvider host = HostPageProvider.create(16L << 20)) {
+            PagePool pool = PagePool.create(PagePoolParams.builder().order(1).hostPages(host).build());
+            host.serveNextFromReserves(1);
+            NetIov reserve = pool.alloc();
+            NetIov normal = pool.alloc();
+            assertTrue(reserve.isPfmemalloc());
+            assertFalse(normal.isPfmemalloc());
+            pool.recycleDirect(reserve);
+            pool.recycleDirect(normal);
+            assertEquals(1, pool.stats().releasedRefcnt());
+            assertEquals(1, pool.stats().cached());
+            assertEquals(1, host.pagesInUse(), "the reserve page went back to the allocator");
+            NetIov again = pool.alloc();
+            assertSame(normal, again);
+            NetIov fresh = pool.alloc();
+            assertFalse(fresh.isPfmemalloc(), "a page served normally is not pfmemalloc");
+            pool.recycleDirect(again);
+            pool.recycleDirect(fresh);
+            pool.destroy();
+            assertEquals(0, host.pagesInUse());
+            assertThrows(IllegalArgumentException.class, () -> host.serveNextFromReserves(-1));
         }
     }
 

@@ -77,6 +77,17 @@ class ZcrxIfqTest {
         return p;
     }
 
+    @Test
+    void shouldLeaveDmaSyncForCpuOnUnlikeDevmem() {
+        // io_pp_zc_init clears neither dma_sync nor dma_sync_for_cpu: the area is DMA-mapped user memory
+        PagePool pool = newPool();
+        assertTrue(pool.dmaSyncForCpu());
+        NetIov niov = pool.alloc();
+        pool.dmaSyncNetmemForCpu(niov, 0, NetIov.PAGE_SIZE);
+        assertEquals(1, device.cpuSyncs());
+        pool.recycleDirect(niov);
+    }
+
     private static List<NetIov> allocAll(PagePool pool) {
         List<NetIov> out = new ArrayList<>();
         for (int i = 0; i < PAGES; i++) {
@@ -352,13 +363,13 @@ class ZcrxIfqTest {
                 device, ZcrxIfqReg.of(40000, 8), dir, q -> { }, null));
         assertEquals("EINVAL: rq_entries must be in [1, 32768]: 40000", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> ZcrxIfq.register(area, device,
-                ZcrxIfqReg.of(0, 8).withSetupFlags(ZcrxIfq.IORING_SETUP_CLAMP), dir, q -> { }, null));
+                ZcrxIfqReg.of(0, 8).withSetupFlags(ZcrxIfqReg.DEFAULT_SETUP_FLAGS | ZcrxIfq.IORING_SETUP_CLAMP), dir, q -> { }, null));
         assertEquals("EINVAL: rq_entries must be in [1, 32768]: 0", e.getMessage(), "CLAMP does not make 0 valid");
         e = assertThrows(IllegalArgumentException.class, () -> ZcrxIfq.register(area, device,
-                ZcrxIfqReg.of(-1, 8).withSetupFlags(ZcrxIfq.IORING_SETUP_CLAMP), dir, q -> { }, null));
+                ZcrxIfqReg.of(-1, 8).withSetupFlags(ZcrxIfqReg.DEFAULT_SETUP_FLAGS | ZcrxIfq.IORING_SETUP_CLAMP), dir, q -> { }, null));
         assertEquals("EINVAL: rq_entries must be in [1, 32768]: -1", e.getMessage(), "CLAMP does not make it valid");
         ZcrxIfq clamped = ZcrxIfq.register(area, device,
-                ZcrxIfqReg.of(40000, 70000).withSetupFlags(ZcrxIfq.IORING_SETUP_CLAMP), dir, q -> { }, null);
+                ZcrxIfqReg.of(40000, 70000).withSetupFlags(ZcrxIfqReg.DEFAULT_SETUP_FLAGS | ZcrxIfq.IORING_SETUP_CLAMP), dir, q -> { }, null);
         assertEquals(ZcrxIfq.IO_RQ_MAX_ENTRIES, clamped.rqEntries());
         assertEquals(ZcrxIfq.IORING_MAX_CQ_ENTRIES, clamped.cqEntries());
         clamped.close();
@@ -513,5 +524,160 @@ class ZcrxIfqTest {
         assertEquals(1, d.refCount());
         d.close();
         closeAndExpectFreed();
+    }
+
+    private long regionFiles() throws java.io.IOException {
+        try (var files = Files.list(dir)) {
+            return files.filter(f -> f.getFileName().toString().startsWith("netmem-zcrx")).count();
+        }
+    }
+
+    private String refusal(ZcrxArea area, ZcrxIfqReg reg) {
+        return assertThrows(IllegalArgumentException.class,
+                () -> ZcrxIfq.register(area, device, reg, dir, q -> { }, null)).getMessage();
+    }
+
+    @Test
+    void shouldRefuseRegistrationOnARingWithoutDeferTaskrunAndBigCqes() {
+        ZcrxArea area = ZcrxArea.ofUserMemory(arena.allocate(NetIov.PAGE_SIZE, NetIov.PAGE_SIZE));
+        ZcrxIfqReg reg = ZcrxIfqReg.of(8, 8);
+        assertEquals("EINVAL: zcrx needs a ring set up with IORING_SETUP_DEFER_TASKRUN: setup flags=0x1800",
+                refusal(area, reg.withSetupFlags(ZcrxIfq.IORING_SETUP_SINGLE_ISSUER | ZcrxIfq.IORING_SETUP_CQE32)));
+        assertEquals("EINVAL: zcrx needs a ring set up with IORING_SETUP_CQE32 or IORING_SETUP_CQE_MIXED: "
+                + "setup flags=0x3000", refusal(area, reg.withSetupFlags(
+                        ZcrxIfq.IORING_SETUP_SINGLE_ISSUER | ZcrxIfq.IORING_SETUP_DEFER_TASKRUN)));
+        assertEquals("EINVAL: zcrx needs a ring set up with IORING_SETUP_DEFER_TASKRUN: setup flags=0x10",
+                refusal(area, reg.withSetupFlags(ZcrxIfq.IORING_SETUP_CLAMP).withResv(1)),
+                "the ring's flags are checked before the registration struct");
+        ZcrxIfq mixed = ZcrxIfq.register(area, device, reg.withSetupFlags(ZcrxIfq.IORING_SETUP_SINGLE_ISSUER
+                | ZcrxIfq.IORING_SETUP_DEFER_TASKRUN | ZcrxIfq.IORING_SETUP_CQE_MIXED), dir, q -> { }, null);
+        mixed.close();
+        assertTrue(mixed.isFreed());
+        closeAndExpectFreed();
+    }
+
+    @Test
+    void shouldRefuseNonZeroReservedFieldsAndUnknownFlagsOfIfqRegionAndAreaInTheKernelsOrder() throws Exception {
+        ZcrxArea area = ZcrxArea.ofUserMemory(arena.allocate(NetIov.PAGE_SIZE, NetIov.PAGE_SIZE));
+        long regionsBefore = regionFiles();
+        ZcrxIfqReg ok = ZcrxIfqReg.of(8, 8);
+        ZcrxRegionDesc badRegion = new ZcrxRegionDesc(0, 0, 0, 1);
+        ZcrxAreaReg badArea = new ZcrxAreaReg(2, 0, 0);
+        // io_uring_zcrx_ifq_reg
+        assertEquals("EINVAL: io_uring_zcrx_ifq_reg reserved fields and zcrx_id must be 0: resv=0x80, zcrx_id=0",
+                refusal(area, ok.withResv(0x80).withFlags(1).withRegionDesc(badRegion).withAreaReg(badArea)));
+        assertEquals("EINVAL: io_uring_zcrx_ifq_reg reserved fields and zcrx_id must be 0: resv=0x0, zcrx_id=3",
+                refusal(area, ok.withZcrxId(3).withFlags(1)));
+        assertEquals("EINVAL: unknown zcrx_reg flags 0x2", refusal(area, ok.withFlags(2).withRegionDesc(badRegion)));
+        assertEquals("EINVAL: unknown zcrx_reg flags 0x1", refusal(area, ok.withFlags(1)));
+        assertEquals("EINVAL: rq_entries must be in [1, 32768]: 0",
+                refusal(area, ZcrxIfqReg.of(0, 8).withRegionDesc(badRegion)), "ring sizes before the region");
+        // io_uring_region_desc
+        assertEquals("EINVAL: io_uring_region_desc reserved fields must be 0: resv=0x1",
+                refusal(area, ok.withRegionDesc(new ZcrxRegionDesc(2, 4096, 1, 1)).withAreaReg(badArea)));
+        assertEquals("EINVAL: unknown io_uring_region_desc flags 0x2",
+                refusal(area, ok.withRegionDesc(new ZcrxRegionDesc(2, 4096, 1, 0))));
+        assertEquals("EFAULT: IORING_MEM_REGION_TYPE_USER without a user_addr", refusal(area,
+                ok.withRegionDesc(new ZcrxRegionDesc(ZcrxRegionDesc.IORING_MEM_REGION_TYPE_USER, 4096, 0, 0))));
+        assertEquals("EINVAL: io_uring_region_desc mmap_offset and id must be 0: mmap_offset=4096, id=0",
+                refusal(area, ok.withRegionDesc(new ZcrxRegionDesc(0, 4096, 0, 0)).withAreaReg(badArea)));
+        assertEquals("EINVAL: io_uring_region_desc mmap_offset and id must be 0: mmap_offset=0, id=5",
+                refusal(area, ok.withRegionDesc(new ZcrxRegionDesc(0, 0, 5, 0))));
+        // io_uring_zcrx_area_reg
+        assertEquals("EINVAL: unknown io_uring_zcrx_area_reg flags 0x2",
+                refusal(area, ok.withAreaReg(new ZcrxAreaReg(2, 1, 1))));
+        assertEquals("EINVAL: io_uring_zcrx_area_reg rq_area_token must be 0: 0x1000000000000",
+                refusal(area, ok.withAreaReg(new ZcrxAreaReg(0, 1L << ZcrxArea.IORING_ZCRX_AREA_SHIFT, 1))));
+        assertEquals("EINVAL: io_uring_zcrx_area_reg reserved fields must be 0: resv=0x4",
+                refusal(area, ok.withAreaReg(new ZcrxAreaReg(0, 0, 4))));
+        assertEquals("EINVAL: IORING_ZCRX_AREA_DMABUF is set for a user memory area",
+                refusal(area, ok.withAreaReg(new ZcrxAreaReg(ZcrxAreaReg.IORING_ZCRX_AREA_DMABUF, 0, 0))));
+        Dmabuf d = Dmabuf.create(dir, NetIov.PAGE_SIZE);
+        ZcrxArea dmabufArea = ZcrxArea.ofDmabuf(d);
+        assertEquals("EINVAL: IORING_ZCRX_AREA_DMABUF is clear for a dma-buf area",
+                refusal(dmabufArea, ok.withAreaReg(new ZcrxAreaReg(0, 0, 0))));
+        // a refusal claims nothing: no region file, and the area still registers (zeroed structs)
+        assertEquals(regionsBefore, regionFiles());
+        ZcrxIfq onUser = ZcrxIfq.register(area, device, ok.withAreaReg(new ZcrxAreaReg(0, 0, 0)), dir, q -> { }, null);
+        ZcrxIfq onDmabuf = ZcrxIfq.register(dmabufArea, device, ok, dir, q -> { }, null);
+        onUser.close();
+        onDmabuf.close();
+        assertTrue(onUser.isFreed());
+        assertTrue(onDmabuf.isFreed());
+        d.close();
+        closeAndExpectFreed();
+    }
+
+    @Test
+    void shouldFlushTheRefillRingReturningEachBufferWhoseLastReferenceTheUserHeld() {
+        PagePool pool = newPool();
+        List<NetIov> bufs = allocAll(pool);
+        NetIov a = bufs.get(0);
+        NetIov b = bufs.get(1);
+        assertTrue(ifq.postCompletion(a, 0, 10));
+        assertTrue(ifq.postCompletion(b, 0, 20));
+        pool.putNetmem(a, -1, false); // the stack is done with a; it still holds b
+        List<Cqe> cqes = poll();
+        assertTrue(user.refill(cqes.get(0).off(), 10));
+        assertTrue(user.refill(cqes.get(1).off(), 20));
+        assertTrue(user.refill(cqes.get(0).off(), 10)); // duplicate: no user reference left, skipped
+
+        assertEquals(0, pool.ringCount());
+        assertEquals(3, ifq.flushRq(0));
+        assertEquals(16, user.refillSpace(), "the flush consumed every entry");
+        assertEquals(0, ifq.area().userRefs(a.index()));
+        assertEquals(0, ifq.area().userRefs(b.index()));
+        assertEquals(1, pool.ringCount(), "a's last reference was the user's: a went back to its pool's ring");
+        assertEquals(1, b.ppRefCount(), "the stack still holds b");
+        assertTrue(b.isAllocated());
+        assertEquals(new ZcrxStats(2, 0, 2, 0, 0, 0, 1, 0, 0, 0, 0, 0), ifq.stats());
+        assertSame(a, pool.alloc(), "a waits in the pool's ring");
+        assertEquals(0, ifq.flushRq(0), "nothing left to flush");
+        for (NetIov n : bufs) {
+            pool.putNetmem(n, -1, false);
+        }
+        closeAndExpectFreed(pool);
+    }
+
+    @Test
+    void shouldStopTheFlushAtAMalformedRefillEntryAndFlushInBatches() {
+        PagePool pool = newPool();
+        List<NetIov> bufs = allocAll(pool);
+        NetIov a = bufs.get(0);
+        NetIov b = bufs.get(1);
+        assertTrue(ifq.postCompletion(a, 0, 10));
+        assertTrue(ifq.postCompletion(b, 0, 10));
+        List<Cqe> cqes = poll();
+        assertTrue(user.refill(cqes.get(0).off(), 10));
+        assertTrue(user.postRefillEntry(cqes.get(1).off(), 10, 1)); // nonzero __pad: consumed, ends the flush
+        assertTrue(user.refill(cqes.get(1).off(), 10));
+        assertEquals(1, ifq.flushRq(0));
+        assertEquals(15, user.refillSpace(), "the entry after the malformed one is left for the next flush");
+        assertEquals(1, ifq.area().userRefs(b.index()));
+        assertEquals(1, ifq.flushRq(0));
+        assertEquals(0, ifq.area().userRefs(b.index()));
+        assertEquals(new ZcrxStats(2, 0, 2, 1, 0, 0, 0, 0, 0, 0, 0, 0), ifq.stats());
+        for (NetIov n : bufs) {
+            pool.putNetmem(n, -1, false);
+        }
+
+        // 40 entries on a 64-entry ring: a batch of ZCRX_FLUSH_BATCH, then the rest
+        ZcrxArea area = ZcrxArea.ofUserMemory(arena.allocate(NetIov.PAGE_SIZE, NetIov.PAGE_SIZE));
+        ZcrxIfq big = ZcrxIfq.register(area, device, 64, 8, dir, q -> { });
+        try (ZcrxUserRing u = ZcrxUserRing.open(big.regionPath(), area.memory())) {
+            for (int i = 0; i < 40; i++) {
+                assertTrue(u.refill(area.token(), 1));
+            }
+            assertEquals(40, big.flushRq(0));
+            assertEquals(64, u.refillSpace());
+            assertEquals(40, big.stats().noUserRef());
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> big.flushRq(2));
+        assertEquals("EINVAL: zcrx_ctrl_flush_rq reserved fields must be 0: resv=0x2", e.getMessage());
+        big.close();
+        IllegalStateException closedErr = assertThrows(IllegalStateException.class, () -> big.flushRq(0));
+        assertEquals("ENXIO: zcrx ifq " + big.id() + " is closed", closedErr.getMessage());
+        assertTrue(big.isFreed());
+        closeAndExpectFreed(pool);
     }
 }

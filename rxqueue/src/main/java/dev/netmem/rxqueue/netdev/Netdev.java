@@ -11,7 +11,6 @@ import dev.netmem.rxqueue.nic.NetdevNotifier;
 import dev.netmem.rxqueue.nic.RxQueue;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -160,30 +159,33 @@ public final class Netdev {
     /**
      * {@code page-pool-get} (dump): every visible pool in the kernel's order, device by device in
      * ifindex order ({@code for_each_netdev_dump}), orphans first (they are on loopback, ifindex 1),
-     * and within a device newest first ({@code hlist_add_head} on {@code netdev->page_pools}; ids
-     * are cyclic u32s, so newest is highest id until they wrap).
+     * and within a device newest first: it walks each netdev's {@code page_pools} list
+     * ({@link PagePool#netdevPoolsDump}), where pools are added at the head and unlinked when destroyed.
      */
     public static List<PagePoolInfo> pagePoolDump() {
         List<PagePoolInfo> out = new ArrayList<>();
-        for (PagePool p : PagePool.pools()) {
+        for (PagePool p : PagePool.netdevPoolsDump()) {
             if (visible(p)) {
                 out.add(info(p));
             }
         }
-        out.sort(Comparator.comparingInt((PagePoolInfo i) -> i.ifindex().orElse(PagePool.LOOPBACK_IFINDEX))
-                .thenComparing(PagePoolInfo::id, (a, b) -> Integer.compareUnsigned(b, a)));
         return out;
     }
 
-    /** The visible pools of device {@code ifindex} (attached and detached), ordered by id. */
+    /**
+     * The visible pools of registered device {@code ifindex} (attached and detached), oldest first:
+     * its {@code page_pools} list walked tail to head.
+     */
     public static List<PagePoolInfo> pagePoolDump(int ifindex) {
         List<PagePoolInfo> out = new ArrayList<>();
-        for (PagePoolInfo i : pagePoolDump()) {
-            if (i.ifindex().isPresent() && i.ifindex().getAsInt() == ifindex) {
-                out.add(i);
+        if (ifindex == PagePool.LOOPBACK_IFINDEX) {
+            return out; // loopback's list holds the orphans, which report no ifindex
+        }
+        for (PagePool p : PagePool.netdevPools(ifindex).reversed()) {
+            if (visible(p)) {
+                out.add(info(p));
             }
         }
-        out.sort(Comparator.comparing(PagePoolInfo::id, Integer::compareUnsigned));
         return out;
     }
 

@@ -99,7 +99,8 @@ public final class NetdevNlSock implements AutoCloseable {
 
     /**
      * {@code bind-rx} with a dma-buf ({@code netdev_nl_bind_rx_doit}): imports {@code dmabuf} for the
-     * device's DMA device as a {@link DmabufBinding}, then binds it to {@code queues} with the checks
+     * queues' one DMA device ({@link NetDevice#bindDmaDevice}: {@code EOPNOTSUPP} if they sit behind
+     * different ones) as a {@link DmabufBinding}, then binds it to {@code queues} with the checks
      * of {@link #bindRx(NetDevice, MemoryProvider, int...)}. Closing the returned binding (or this
      * socket) unbinds the dma-buf, which restarts every bound queue without it.
      *
@@ -110,7 +111,9 @@ public final class NetdevNlSock implements AutoCloseable {
         return bindRx(device, new ProviderRegistration<DmabufBinding>() {
             @Override
             public DmabufBinding create(Object owner, Consumer<NetdevRxQueue> closeQueue) {
-                return DmabufBinding.bind(dmabuf, device.dmaDevice(), closeQueue, owner);
+                checkOpen(); // a closed socket reports that before any queue is looked at
+                // netdev_nl_get_dma_dev: the queues' one DMA device, before the import
+                return DmabufBinding.bind(dmabuf, device.bindDmaDevice(queues), closeQueue, owner);
             }
 
             @Override
@@ -177,6 +180,12 @@ public final class NetdevNlSock implements AutoCloseable {
         }
     }
 
+    private void checkOpen() {
+        if (owner.isClosed()) {
+            throw new IllegalStateException("netdev netlink socket is closed");
+        }
+    }
+
     private void checkNetAdmin() {
         if (!netAdmin) {
             throw Errno.EPERM.exception("operation needs CAP_NET_ADMIN");
@@ -196,9 +205,7 @@ public final class NetdevNlSock implements AutoCloseable {
 
     private RxBinding bind(NetDevice device, MemoryProvider provider, int[] queues, long id,
                            RxBinding.Unbinder unbinder, Consumer<RxQueue> onBound) {
-        if (owner.isClosed()) {
-            throw new IllegalStateException("netdev netlink socket is closed");
-        }
+        checkOpen();
         int[] qs = queues.clone();
         device.openRxQueues(provider, qs);
         for (int q : qs) {

@@ -2,6 +2,7 @@ package dev.netmem.rxqueue.nic;
 
 import dev.netmem.api.DmaDevice;
 import dev.netmem.api.Errno;
+import dev.netmem.api.ErrnoException;
 import dev.netmem.api.PagePool;
 import dev.netmem.api.PagePoolParams;
 import dev.netmem.api.spi.MemoryProvider;
@@ -58,6 +59,8 @@ public final class NetDevice implements Netif, AutoCloseable {
     private final int ifindex;
     private final RxQueue[] queues;
     private final Object controlLock = new Object();
+    /** WARN splats of the queue control path ({@link #warnings}); written under {@code controlLock}. */
+    private volatile long warnings;
     private final MemoryProvider hostPages;
     private final DmaDevice dmaDevice;
     /** Descriptors per queue ({@code ethtool -G rx}); used at the next queue memory allocation. */
@@ -794,8 +797,8 @@ public final class NetDevice implements Netif, AutoCloseable {
             try {
                 ops.start(old);
             } catch (RuntimeException e2) {
-                LOG.log(System.Logger.Level.WARNING, "RX queue {0,number,#} may be unhealthy: {1}", q.queueIndex(),
-                        e2.getMessage());
+                warn("Failed to restart old queue in error path. RX queue " + q.queueIndex() + " may be unhealthy: "
+                        + e2.getMessage());
             }
             ops.memFree(fresh);
             throw e;
@@ -818,6 +821,55 @@ public final class NetDevice implements Netif, AutoCloseable {
         }
         throw Errno.ENODATA.exception("rx queue " + q.queueIndex()
                 + ": no page pool uses the bound memory provider");
+    }
+
+    /**
+     * {@code netdev_queue_get_dma_dev}: the DMA device of RX queue {@code index}, the driver's
+     * {@link QueueMgmtOps#getDmaDev} if it answers, otherwise the device's own {@link #dmaDevice}.
+     * Control path.
+     *
+     * @throws dev.netmem.api.ErrnoException {@link Errno#ERANGE} for a bad index
+     */
+    public DmaDevice queueDmaDevice(int index) {
+        if (index < 0 || index >= channels) {
+            throw Errno.ERANGE.exception("rx queue index out of range");
+        }
+        DmaDevice d = ops.getDmaDev(queues[index]);
+        return d != null ? d : dmaDevice;
+    }
+
+    /**
+     * {@code netdev_nl_get_dma_dev}: the one DMA device a {@code bind-rx} of {@code indices} imports
+     * its dma-buf for. Walks the queues in index order (the kernel's bitmap), after checking every
+     * index is in range ({@link Errno#ERANGE} "rx queue index out of range").
+     *
+     * @throws dev.netmem.api.ErrnoException {@link Errno#EOPNOTSUPP} "DMA device mismatch between queue
+     *                         Q and P (multi-PF device?)" if two queues sit behind different DMA devices;
+     *                         {@link Errno#ENODEV} once unregistered
+     */
+    public DmaDevice bindDmaDevice(int[] indices) {
+        synchronized (controlLock) {
+            checkRegistered();
+            java.util.BitSet set = new java.util.BitSet(channels);
+            for (int idx : indices) {
+                if (idx < 0 || idx >= channels) {
+                    throw Errno.ERANGE.exception("rx queue index out of range");
+                }
+                set.set(idx);
+            }
+            DmaDevice dma = dmaDevice; // an empty list: bind-rx rejects it later ("no rx queues to bind")
+            int prev = -1;
+            for (int q = set.nextSetBit(0); q >= 0; q = set.nextSetBit(q + 1)) {
+                DmaDevice d = queueDmaDevice(q);
+                if (prev >= 0 && d != dma) {
+                    throw Errno.EOPNOTSUPP.exception("DMA device mismatch between queue " + q + " and " + prev
+                            + " (multi-PF device?)");
+                }
+                dma = d;
+                prev = q;
+            }
+            return dma;
+        }
     }
 
     /**
@@ -893,25 +945,63 @@ public final class NetDevice implements Netif, AutoCloseable {
 
     /**
      * {@code __net_mp_close_rxq}: clears the queue's binding and restarts it without the provider.
-     * A no-op if the queue is no longer bound to {@code mp} (uninstalled by unregister).
+     * Nothing to report to the caller (the kernel returns void); what the kernel {@code WARN}s about is
+     * logged and counted in {@link #warnings}:
+     * <ul>
+     *   <li>an index out of range: warns, does nothing;</li>
+     *   <li>the device unregistered and the queue has no provider (uninstalled on the way down,
+     *       {@code dev_memory_provider_uninstall}): silently does nothing;</li>
+     *   <li>the queue bound to another provider than {@code mp} (the caller's params no longer match):
+     *       warns and leaves the queue as it is;</li>
+     *   <li>the restart fails: the binding stays cleared; {@link Errno#ENETDOWN} (a driver that cannot
+     *       reallocate while down) is expected and only logged at debug level, any other error warns.</li>
+     * </ul>
+     * Control path.
      */
     public void closeRxQueue(int index, MemoryProvider mp) {
         synchronized (controlLock) {
+            if (index < 0 || index >= channels) {
+                warn("rx queue " + index + " of " + name + " out of range: " + channels + " queues");
+                return;
+            }
             RxQueue q = queues[index];
+            if (!registered && q.memoryProvider() == null) {
+                return;
+            }
             if (q.memoryProvider() != mp) {
-                if (registered) {
-                    LOG.log(System.Logger.Level.WARNING, "rx queue {0,number,#} of {1} is not bound to {2}", index, name, mp);
-                }
+                warn("rx queue " + index + " of " + name + " is bound to " + q.memoryProvider() + ", not " + mp);
                 return;
             }
             q.setMemoryProvider(null);
             try {
                 restartLocked(q);
+            } catch (ErrnoException e) {
+                if (e.errno() == Errno.ENETDOWN) {
+                    LOG.log(System.Logger.Level.DEBUG, "rx queue {0,number,#} of {1}: closed while down: {2}", index,
+                            name, e.getMessage());
+                } else {
+                    warn("rx queue " + index + " of " + name + ": restart without provider failed: " + e.getMessage());
+                }
             } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "rx queue {0,number,#}: restart without provider failed: {1}", index,
-                        e.getMessage());
+                warn("rx queue " + index + " of " + name + ": restart without provider failed: " + e);
             }
         }
+    }
+
+    /**
+     * How many times this device's queue control path hit a kernel {@code WARN}: a failed rollback
+     * in {@link #restartQueue}, or a {@link #closeRxQueue} out of range, with stale params, or whose
+     * restart failed with anything but {@link Errno#ENETDOWN}. Counted every time (the kernel's
+     * {@code WARN_ON_ONCE} prints once per boot). Any thread.
+     */
+    public long warnings() {
+        return warnings;
+    }
+
+    /** Caller holds {@code controlLock}. */
+    private void warn(String message) {
+        warnings++; // single writer: the control lock holder
+        LOG.log(System.Logger.Level.WARNING, message);
     }
 
     @Override
@@ -929,7 +1019,7 @@ public final class NetDevice implements Netif, AutoCloseable {
         public QueueMem memAlloc(RxQueue queue) {
             int flags = PagePoolParams.PP_FLAG_DMA_MAP | PagePoolParams.PP_FLAG_DMA_SYNC_DEV;
             int order = driver instanceof IoUringNic u ? u.poolOrder() : 0;
-            PagePoolParams.Builder b = poolTemplate.toBuilder().device(dmaDevice).napi(queue.napi()).queue(queue)
+            PagePoolParams.Builder b = poolTemplate.toBuilder().device(queueDmaDevice(queue.queueIndex())).napi(queue.napi()).queue(queue)
                     .hostPages(hostPages).order(order).maxLen(dev.netmem.api.NetIov.PAGE_SIZE << order);
             PagePool pool = PagePool.create(b.flags(allowUnreadable
                     ? flags | PagePoolParams.PP_FLAG_ALLOW_UNREADABLE_NETMEM : flags).build());

@@ -22,4 +22,14 @@ public interface QueueMgmtOps {
 
     /** {@code ndo_queue_stop}: stops the NIC writing into the ring and the NAPI thread. Device up only. */
     void stop(QueueMem mem);
+
+    /**
+     * {@code ndo_queue_get_dma_dev}: the DMA device queue {@code queue} writes through, for a device
+     * whose queues sit behind different DMA devices (a multi-PF NIC). The default, {@code null}, is
+     * the kernel's op left unset: the core uses the netdev's parent ({@link NetDevice#dmaDevice}).
+     * Read by {@link NetDevice#queueDmaDevice}; control path.
+     */
+    default dev.netmem.api.DmaDevice getDmaDev(RxQueue queue) {
+        return null;
+    }
 }

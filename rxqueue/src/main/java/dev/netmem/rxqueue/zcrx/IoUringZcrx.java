@@ -6,6 +6,7 @@ import dev.netmem.api.NetIov;
 import dev.netmem.api.NetdevRxQueue;
 import dev.netmem.providers.zcrx.ZcrxArea;
 import dev.netmem.providers.zcrx.ZcrxIfq;
+import dev.netmem.providers.zcrx.ZcrxIfqReg;
 import dev.netmem.rxqueue.net.SkBuff;
 import dev.netmem.rxqueue.netdev.NetdevNlSock;
 import dev.netmem.rxqueue.netdev.RxBinding;
@@ -44,12 +45,24 @@ public final class IoUringZcrx {
      */
     public static RxBinding bindRxUserRing(NetdevNlSock nl, NetDevice device, ZcrxArea area, int queue,
                                            int rqEntries, int cqEntries, Path dir) {
+        return bindRxUserRing(nl, device, area, queue, ZcrxIfqReg.of(rqEntries, cqEntries), dir);
+    }
+
+    /**
+     * {@link #bindRxUserRing(NetdevNlSock, NetDevice, ZcrxArea, int, int, int, Path)} with every field
+     * of the registration ({@link ZcrxIfqReg}: the ring's setup flags, the reserved words and flags of
+     * the ifq, region and area structs, the events), checked by {@link ZcrxIfq#register} in the
+     * kernel's order after the {@code CAP_NET_ADMIN} check.
+     */
+    public static RxBinding bindRxUserRing(NetdevNlSock nl, NetDevice device, ZcrxArea area, int queue,
+                                           ZcrxIfqReg reg, Path dir) {
         Objects.requireNonNull(nl, "nl");
+        Objects.requireNonNull(reg, "reg");
         Objects.requireNonNull(device, "device");
         return nl.bindRx(device, new NetdevNlSock.ProviderRegistration<ZcrxIfq>() {
             @Override
             public ZcrxIfq create(Object owner, Consumer<NetdevRxQueue> closeQueue) {
-                return ZcrxIfq.register(area, device.dmaDevice(), rqEntries, cqEntries, dir, closeQueue, owner);
+                return ZcrxIfq.register(area, device.dmaDevice(), reg, dir, closeQueue, owner);
             }
 
             @Override
