@@ -193,7 +193,7 @@ final class Chaos {
             Soak.sleepMillis(Math.max(1000, o.seconds() * 150L));
             for (int i = 0; i < o.kills() && !stop; i++) {
                 String provider = i % 2 == 0 ? "dmabuf" : "user-ring";
-                ConsumerKill.Result r = ConsumerKill.run(provider, Duration.ofMillis(1500));
+                ConsumerKill.Outcome r = ConsumerKill.run(provider, Duration.ofMillis(1500));
                 killLines.add(provider + ": killed " + r.killed() + ", consumer_died " + r.consumerDied()
                         + ", tokens_reclaimed " + r.tokensReclaimed() + ", tokens_outstanding " + r.tokensOutstanding()
                         + ", inflight_after " + r.inflightAfter() + (r.ok() ? " -> OK" : " -> " + r.problem()));

@@ -25,8 +25,8 @@ final class ConsumerKill {
     private static final String CONSUMER_CLASS = "dev.netmem.demo.Consumer";
 
     /** What one kill did. */
-    record Result(String provider, boolean killed, int exit, boolean consumerDied, long tokensReclaimed,
-                  long tokensOutstanding, long inflightAfter, String problem) {
+    record Outcome(String provider, boolean killed, int exit, boolean consumerDied, long tokensReclaimed,
+                   long tokensOutstanding, long inflightAfter, String problem) {
         boolean ok() {
             return problem == null;
         }
@@ -36,7 +36,7 @@ final class ConsumerKill {
     }
 
     /** Runs the demo with {@code provider} and kills its consumer; never throws for a failed check. */
-    static Result run(String provider, Duration hold) throws InterruptedException {
+    static Outcome run(String provider, Duration hold) throws InterruptedException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         CompletableFuture<Integer> demo = new CompletableFuture<>();
@@ -61,7 +61,7 @@ final class ConsumerKill {
         try {
             exit = demo.get(120, TimeUnit.SECONDS);
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-            return new Result(provider, killed, -1, false, 0, -1, -1, "demo did not finish: " + e);
+            return new Outcome(provider, killed, -1, false, 0, -1, -1, "demo did not finish: " + e);
         }
         String json = lastLine(out.toString(StandardCharsets.UTF_8));
         boolean died = "true".equals(field(json, "consumer_died"));
@@ -83,7 +83,7 @@ final class ConsumerKill {
         if (problem != null) {
             problem += "; demo said: " + json + " " + err.toString(StandardCharsets.UTF_8).strip();
         }
-        return new Result(provider, killed, exit, died, reclaimed, outstanding, inflight, problem);
+        return new Outcome(provider, killed, exit, died, reclaimed, outstanding, inflight, problem);
     }
 
     private static ProcessHandle awaitConsumer(CompletableFuture<Integer> demo, Duration timeout)
