@@ -58,7 +58,7 @@ public final class Napi {
      */
     public Napi(String name, Napi config) {
         this.name = java.util.Objects.requireNonNull(name, "name");
-        this.id = config.id;
+        this.id = java.util.Objects.requireNonNull(config, "config").id;
     }
 
     /**
