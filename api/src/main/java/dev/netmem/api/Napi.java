@@ -46,7 +46,25 @@ public final class Napi {
         this.id = NEXT_ID.getAndIncrement();
     }
 
-    /** The NAPI id ({@code napi_id}), unique in this JVM. */
+    /**
+     * Creates a NAPI instance that takes the id of {@code config}, a NAPI it replaces: the kernel's
+     * persistent per-queue NAPI config ({@code netif_napi_add_config}), whose {@code napi_id}
+     * {@code napi_restore_config} reuses when the new instance is enabled, so a queue's NAPI id
+     * survives a driver deleting its NAPI and adding a new one. The two instances must never run at
+     * the same time (the kernel disables the old one, which unhashes it, before enabling the new).
+     *
+     * @param name   a label for diagnostics
+     * @param config the instance whose id to take
+     */
+    public Napi(String name, Napi config) {
+        this.name = java.util.Objects.requireNonNull(name, "name");
+        this.id = java.util.Objects.requireNonNull(config, "config").id;
+    }
+
+    /**
+     * The NAPI id ({@code napi_id}): unique in this JVM among live instances; an instance made from a
+     * persistent config ({@link #Napi(String, Napi)}) shares it with the one it replaced.
+     */
     public int id() {
         return id;
     }

@@ -5,18 +5,24 @@ import static dev.netmem.rxqueue.TestSupport.send;
 import static dev.netmem.testsupport.base.Await.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.netmem.api.Errno;
 import dev.netmem.api.ErrnoException;
+import dev.netmem.api.Napi;
 import dev.netmem.api.PagePool;
+import dev.netmem.rxqueue.netdev.NapiInfo;
 import dev.netmem.rxqueue.netdev.Netdev;
 import dev.netmem.rxqueue.netdev.NetdevNlSock;
 import dev.netmem.rxqueue.netdev.RxBinding;
 import dev.netmem.rxqueue.netdev.PagePoolInfo;
 import dev.netmem.rxqueue.nic.AllocFailPolicy;
+import dev.netmem.rxqueue.nic.IoUringNic;
 import dev.netmem.rxqueue.nic.NetDevice;
 import dev.netmem.rxqueue.nic.RxQueue;
 import dev.netmem.rxqueue.stack.DevmemSocket;
@@ -24,6 +30,7 @@ import dev.netmem.rxqueue.stack.NetStack;
 import dev.netmem.rxqueue.wire.PayloadPattern;
 import dev.netmem.rxqueue.wire.SyntheticWire;
 import dev.netmem.testsupport.TestProvider;
+import dev.netmem.uring.IoUringAvailability;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -36,7 +43,8 @@ import org.junit.jupiter.api.Timeout;
 /**
  * The kernel's netdevsim selftests ported one to one onto a device built like netdevsim (one queue,
  * no header split, nothing posted until traffic): {@code nl_netdev.py}'s {@code page_pool_check}
- * with the {@code pp_hold} knob, {@code pp_alloc_fail.py}'s ring-size change while traffic runs, and
+ * with the {@code pp_hold} knob, its {@code napi_list_check} and {@code nsim_rxq_reset_down} with the
+ * {@code queue_reset} modes, {@code pp_alloc_fail.py}'s ring-size change while traffic runs, and
  * ncdevmem's channel-count check.
  */
 @Timeout(60)
@@ -44,7 +52,11 @@ class NetdevsimScenariosTest extends DeviceTestBase {
     private static final PayloadPattern P = PayloadPattern.repeating(7);
 
     private NetDevice nsim(String name) {
-        return device(NetDevice.builder(name).rxQueues(1).ringSize(16).headerSplit(false, 0).postOnDemand(true));
+        return nsim(name, 1);
+    }
+
+    private NetDevice nsim(String name, int queues) {
+        return device(NetDevice.builder(name).rxQueues(queues).ringSize(16).headerSplit(false, 0).postOnDemand(true));
     }
 
     private static List<PagePoolInfo> pools(NetDevice dev) {
@@ -199,6 +211,198 @@ class NetdevsimScenariosTest extends DeviceTestBase {
             await("received on queue 3", () -> s.queuedBytes() == 500 && dev.rxQueue(3).rxPackets() == 1);
             s.close();
         }
+    }
+
+    /**
+     * {@code nl_netdev.py napi_list_check}: with 100 queues up, {@code queue_reset} of queues 50, 0 and 99
+     * in modes 0 to 3 keeps 100 NAPIs; here also with the same ids (netdevsim's NAPI config is persistent).
+     */
+    @Test
+    void shouldPassNlNetdevNapiListCheck() {
+        NetDevice nsim = nsim("nsimnapi", 100);
+        nsim.open();
+        List<NapiInfo> napis = Netdev.napiGetDump(nsim.ifindex());
+        assertEquals(100, napis.size());
+        for (int q : new int[] {50, 0, 99}) {
+            for (int i = 0; i < 4; i++) {
+                nsim.queueReset(q, i);
+                assertEquals(napis, Netdev.napiGetDump(nsim.ifindex()), "queue count after reset queue " + q
+                        + " mode " + i);
+            }
+        }
+    }
+
+    /**
+     * {@code nl_netdev.py nsim_rxq_reset_down}: the queue API resets a queue while the interface is down
+     * (modes 0, 2 and 3: new memory is allocated and freed); mode 1, which keeps the running NAPI,
+     * refuses ({@code nsim_queue_mem_alloc}), and the device comes up with one pool per queue, nothing
+     * left behind.
+     */
+    @Test
+    void shouldPassNlNetdevNsimRxqResetDown() {
+        NetDevice nsim = nsim("nsimdown", 4);
+        nsim.open();
+        int id = nsim.rxQueue(1).napi().id();
+        nsim.close(); // ip link set dev ... down
+        for (int i : new int[] {0, 2, 3}) {
+            nsim.queueReset(1, i);
+        }
+        assertEquals(List.of(), pools(nsim), "the new memory of each reset was freed");
+        ErrnoException e = assertThrows(ErrnoException.class, () -> nsim.queueReset(1, 1));
+        assertEquals(Errno.ENETDOWN, e.errno());
+        assertEquals("queue_reset: mode 1 needs nsimdown up", e.getMessage());
+        nsim.open();
+        assertEquals(4, pools(nsim).size());
+        assertEquals(id, Netdev.queueGet(nsim.ifindex(), 1).napiId().getAsInt(), "the queue's NAPI id persists");
+    }
+
+    @Test
+    void shouldGiveTheQueueANewNapiWithTheSameIdInResetMode0() {
+        assertQueueReset(0, true);
+    }
+
+    @Test
+    void shouldKeepTheQueueNapiAndReplaceOnlyThePoolInResetMode1() {
+        assertQueueReset(1, false);
+    }
+
+    @Test
+    void shouldGiveTheQueueANewNapiWithTheSameIdInResetMode2() {
+        assertQueueReset(2, true);
+    }
+
+    @Test
+    void shouldGiveTheQueueANewNapiWithTheSameIdInResetMode3() {
+        assertQueueReset(3, true);
+    }
+
+    /**
+     * One {@code queue_reset} of queue 0 in {@code mode} with a page held ({@code pp_hold}) from the old
+     * pool: the queue restarts on a new pool created with the queue's NAPI after the reset (a new
+     * instance or the same one, as the mode says) and the NAPI id every netlink object reports is the
+     * one the queue had; the old pool, unlinked and destroyed, stays detached without a NAPI until the
+     * page comes back. Traffic flows on the new memory, and everything is released at teardown.
+     */
+    private void assertQueueReset(int mode, boolean newNapi) {
+        NetDevice nsim = nsim("nsimqr" + mode);
+        nsim.open();
+        RxQueue q = nsim.rxQueue(0);
+        Napi before = q.napi();
+        int id = before.id();
+        PagePool oldPool = q.pagePool();
+        assertEquals(id, Netdev.pagePoolGet(oldPool.id()).napiId().getAsInt());
+        nsim.setPpHold(true);
+
+        nsim.queueReset(0, mode);
+
+        if (newNapi) {
+            assertNotSame(before, q.napi(), "mode " + mode + " replaces the NAPI instance");
+        } else {
+            assertSame(before, q.napi(), "mode " + mode + " keeps the NAPI instance");
+        }
+        assertEquals(id, q.napi().id(), "the NAPI id persists (netif_napi_add_config)");
+        assertEquals(id, Netdev.queueGet(nsim.ifindex(), 0).napiId().getAsInt(), "queue-get napi-id");
+        assertEquals(List.of(new NapiInfo(id, nsim.ifindex())), Netdev.napiGetDump(nsim.ifindex()), "napi-get");
+        PagePool newPool = q.pagePool();
+        assertNotSame(oldPool, newPool, "the reset restarted the queue on new memory");
+        assertSame(q.napi(), newPool.napi(), "the new pool was created with the queue's NAPI");
+        PagePoolInfo fresh = Netdev.pagePoolGet(newPool.id());
+        assertEquals(id, fresh.napiId().getAsInt());
+        assertTrue(fresh.detachTime().isEmpty());
+        PagePoolInfo old = Netdev.pagePoolGet(oldPool.id());
+        assertTrue(old.napiId().isEmpty(), "the old pool is unlinked from its NAPI: " + old);
+        assertTrue(old.detachTime().isPresent(), "destroyed with the held page out: " + old);
+        assertEquals(1, old.inflight());
+
+        DevmemSocket s = NetStack.of(nsim).openSocket(80);
+        send(nsim, 1, 80, payload(P, 0, 1000));
+        await("delivered on the new memory", () -> s.queuedBytes() == 1000 && q.rxPackets() == 1);
+        s.close();
+        nsim.setPpHold(false);
+        await("the old pool goes with the page", () -> oldPool.state() == PagePool.State.RELEASED);
+        nsim.close();
+        await("the new pool goes at close", () -> newPool.state() == PagePool.State.RELEASED);
+        assertEquals(0, newPool.inflight());
+        assertEquals(List.of(), pools(nsim));
+    }
+
+    /** {@code nsim_qreset_write}'s and {@code nsim_queue_mem_alloc}'s refusals, in their order. */
+    @Test
+    void shouldRefuseABadQueueOrModeAsNetdevsimDoes() {
+        NetDevice nsim = nsim("nsimbad", 2);
+        assertQueueResetRefused(nsim, 0, 4, Errno.EINVAL, "queue_reset: mode 4 is not in [0, 3]"); // down: checked first
+        nsim.open();
+        PagePool pool = nsim.rxQueue(0).pagePool();
+        assertQueueResetRefused(nsim, 0, 4, Errno.EINVAL, "queue_reset: mode 4 is not in [0, 3]");
+        assertQueueResetRefused(nsim, 0, -1, Errno.EINVAL, "queue_reset: mode 4294967295 is not in [0, 3]");
+        assertQueueResetRefused(nsim, 2, 0, Errno.EINVAL, "queue_reset: rx queue 2 out of range: 2 queues");
+        assertQueueResetRefused(nsim, -1, 0, Errno.EINVAL, "queue_reset: rx queue -1 out of range: 2 queues");
+        assertQueueResetRefused(nsim, 2, 4, Errno.EINVAL, "queue_reset: rx queue 2 out of range: 2 queues");
+        nsim.setChannels(1);
+        assertQueueResetRefused(nsim, 1, 0, Errno.EINVAL, "queue_reset: rx queue 1 out of range: 1 queues");
+        assertSame(pool, nsim.rxQueue(0).pagePool(), "nothing was restarted");
+
+        NetDevice noApi = device(NetDevice.builder("nsimnoapi").ringSize(16).queueApi(false));
+        noApi.open();
+        assertQueueResetRefused(noApi, 0, 0, Errno.EOPNOTSUPP, "nsimnoapi does not support the queue management API");
+        noApi.unregister();
+        assertQueueResetRefused(noApi, 0, 0, Errno.ENODEV, "nsimnoapi is unregistered");
+    }
+
+    @Test
+    void shouldRefuseQueueResetOnTheIoUringDriver() {
+        IoUringAvailability a = IoUringAvailability.check();
+        assumeTrue(a.available(), a.message());
+        NetDevice dev = device(NetDevice.builder("uringqr").driver(IoUringNic.builder().build()));
+        assertQueueResetRefused(dev, 0, 0, Errno.EOPNOTSUPP, "uringqr: queue_reset needs the emulated NIC");
+    }
+
+    private static void assertQueueResetRefused(NetDevice dev, int queue, int mode, Errno errno, String message) {
+        ErrnoException e = assertThrows(ErrnoException.class, () -> dev.queueReset(queue, mode));
+        assertEquals(errno, e.errno());
+        assertEquals(message, e.getMessage());
+    }
+
+    /**
+     * A stream keeps flowing, byte for byte in order, across {@code queue_reset}s of its queue in every
+     * mode (twice round) while the wire sends, with a devmem-free host queue and header split on; every
+     * pool any generation of the queue had is released (inflight 0) once the device closes.
+     */
+    @Test
+    void shouldKeepTrafficFlowingWithoutLossAcrossQueueResetsInEveryMode() {
+        NetDevice dev = device(NetDevice.builder("nsimflow").rxQueues(2).ringSize(64));
+        dev.addFlowRule(80, 1);
+        dev.open();
+        RxQueue q = dev.rxQueue(1);
+        int id = q.napi().id();
+        List<PagePool> seen = new ArrayList<>();
+        seen.add(q.pagePool());
+        seen.add(q.headerPool());
+        MemorySegment iov = Arena.ofAuto().allocate(64 * 1024);
+        long[] got = {0};
+        try (DevmemSocket s = NetStack.of(dev).openSocket(80);
+             SyntheticWire w = SyntheticWire.builder(dev, 2, 80).sizes(64, 1500).pattern(P).start()) {
+            receiveUntil(s, iov, got, () -> got[0] > (256 << 10));
+            for (int round = 0; round < 2; round++) {
+                for (int mode = 0; mode < 4; mode++) {
+                    long packets = q.rxPackets();
+                    dev.queueReset(1, mode);
+                    seen.add(q.pagePool());
+                    seen.add(q.headerPool());
+                    assertEquals(id, Netdev.queueGet(dev.ifindex(), 1).napiId().getAsInt());
+                    long at = got[0];
+                    receiveUntil(s, iov, got, () -> got[0] > at + (256 << 10) && q.rxPackets() > packets);
+                }
+            }
+            assertTrue(w.packetsSent() > 0);
+            assertEquals(0, q.rxDropped(), "nothing dropped");
+        }
+        dev.close();
+        for (PagePool p : seen) {
+            await("pool " + p.id() + " released", () -> p.state() == PagePool.State.RELEASED);
+            assertEquals(0, p.inflight(), "pool " + p.id());
+        }
+        assertEquals(List.of(), pools(dev));
     }
 
     private static void assertChannelsRefused(NetDevice dev, int n, String message) {

@@ -23,7 +23,7 @@ import javax.management.ObjectName;
 
 /**
  * Models the {@code netdev} generic netlink family: binding providers to RX queues
- * ({@link NetdevNlSock#bindRx}), introspection records ({@link #queueGet}, {@link #pagePoolGet},
+ * ({@link NetdevNlSock#bindRx}), introspection records ({@link #queueGet}, {@link #napiGetDump}, {@link #pagePoolGet},
  * {@link #pagePoolDump}, {@link #pagePoolStats}) and the {@code page-pool} notifications
  * ({@link #addListener}). The same figures are published as JMX MXBeans:
  * {@code dev.netmem:type=PagePool,id=N} ({@link PagePoolMXBean}) for every visible pool and
@@ -145,6 +145,24 @@ public final class Netdev {
         ProviderInfo info = mp == null ? null : mp.fill(q);
         return new QueueInfo(ifindex, id, "rx", d.isUp() ? OptionalInt.of(q.napi().id()) : OptionalInt.empty(),
                 dmabufOf(info), ioUringOf(info));
+    }
+
+    /**
+     * {@code napi-get} (dump, filtered by {@code ifindex}): the NAPIs listed on the device, one per active
+     * queue while it is up (each queue's current {@link RxQueue#napi()}), none while it is down (the
+     * driver deletes them at close). In queue index order; the kernel walks {@code dev->napi_list}.
+     *
+     * @throws dev.netmem.api.ErrnoException {@link Errno#ENODEV} for an unknown device
+     */
+    public static List<NapiInfo> napiGetDump(int ifindex) {
+        NetDevice d = device(ifindex);
+        List<NapiInfo> out = new ArrayList<>();
+        if (d.isUp()) {
+            for (int i = 0; i < d.numRxQueues(); i++) {
+                out.add(new NapiInfo(d.rxQueue(i).napi().id(), ifindex));
+            }
+        }
+        return out;
     }
 
     /**

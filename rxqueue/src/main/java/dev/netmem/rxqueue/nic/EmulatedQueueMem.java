@@ -119,7 +119,7 @@ public final class EmulatedQueueMem extends QueueMem {
             filled = true;
             return;
         }
-        queue.napi().schedule();
+        napi.schedule();
         try {
             for (int i = 0; i < size; i++) {
                 if (split) {
@@ -139,7 +139,7 @@ public final class EmulatedQueueMem extends QueueMem {
                 buf[i] = b;
             }
         } finally {
-            queue.napi().complete();
+            napi.complete();
         }
         consumed = 0;
         armed = 0;
@@ -285,7 +285,7 @@ public final class EmulatedQueueMem extends QueueMem {
      */
     @Override
     int poll(int budget) {
-        assert queue.napi().isOwnerThread() : "poll outside NAPI context";
+        assert napi.isOwnerThread() : "poll outside NAPI context";
         var req = allocRequest;
         if (req != null) {
             allocRequest = null;
@@ -313,7 +313,6 @@ public final class EmulatedQueueMem extends QueueMem {
      */
     @Override
     void napiStop() {
-        var napi = queue.napi();
         napi.schedule();
         try {
             long c = (long) COMPLETED.getAcquire(this); // partner: nicWrite's setVolatile

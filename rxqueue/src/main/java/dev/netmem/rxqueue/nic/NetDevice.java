@@ -3,6 +3,7 @@ package dev.netmem.rxqueue.nic;
 import dev.netmem.api.DmaDevice;
 import dev.netmem.api.Errno;
 import dev.netmem.api.ErrnoException;
+import dev.netmem.api.Napi;
 import dev.netmem.api.PagePool;
 import dev.netmem.api.PagePoolParams;
 import dev.netmem.api.spi.MemoryProvider;
@@ -54,6 +55,8 @@ public final class NetDevice implements Netif, AutoCloseable {
     private static final ConcurrentHashMap<Integer, NetDevice> DEVICES = new ConcurrentHashMap<>();
     private static final CopyOnWriteArrayList<NetdevNotifier> NOTIFIERS = new CopyOnWriteArrayList<>();
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
+    /** Not a netdevsim reset: the queue ops keep the queue's NAPI instance (as bnxt's do). */
+    private static final int RQ_RESET_KEEP_NAPI = -1;
 
     private final String name;
     private final int ifindex;
@@ -78,6 +81,11 @@ public final class NetDevice implements Netif, AutoCloseable {
     private final boolean virtual;
     /** netdevsim-like: the emulated NIC posts a queue's ring only once the first packet arrives. */
     private final boolean postOnDemand;
+    /**
+     * netdevsim's {@code rq_reset_mode} for the {@link #queueReset} in progress, else
+     * {@link #RQ_RESET_KEEP_NAPI} (the emulated NIC's own restarts keep the queue's NAPI). Control lock.
+     */
+    private int rqResetMode = RQ_RESET_KEEP_NAPI;
     /** netdevsim's {@code pp_hold}: the page held from queue 0's pool, or null. Control lock. */
     private dev.netmem.api.NetIov ppHeld;
     private PagePool ppHeldPool;
@@ -523,6 +531,67 @@ public final class NetDevice implements Netif, AutoCloseable {
     public boolean ppHeld() {
         synchronized (controlLock) {
             return ppHeld != null;
+        }
+    }
+
+    /**
+     * netdevsim's debugfs {@code queue_reset}: writing "{@code queue mode}" sets the driver's
+     * {@code rq_reset_mode}, restarts RX queue {@code queue} ({@code netdev_rx_queue_restart}, as
+     * {@link #restartQueue} does: new queue memory, new page pools, the bound provider kept) and sets
+     * the mode back. The mode decides what the queue ops ({@code nsim_queue_mem_alloc}, {@code _start},
+     * {@code _stop}, {@code _mem_free}) do with the queue's NAPI:
+     * <ul>
+     *   <li>0: a new NAPI, added when the new memory is allocated; the old one is deleted when the old
+     *       memory is freed;</li>
+     *   <li>1: the same NAPI, only disabled and enabled again; the old pool is unlinked from it at stop
+     *       and a new pool created with it;</li>
+     *   <li>2: a new NAPI; at start the old one is deleted, then the new one added;</li>
+     *   <li>3: a new NAPI; at start the new one is added, then the old one deleted.</li>
+     * </ul>
+     * In every mode the queue keeps its NAPI id: netdevsim adds its NAPIs with
+     * {@code netif_napi_add_config}, and {@code napi_restore_config} gives a new instance the id the
+     * queue's persistent config holds. So {@code queue-get}, {@code napi-get} and the new pools'
+     * {@code napi-id} report the same id before and after; what changes in modes 0, 2 and 3 is the
+     * instance ({@link RxQueue#napi()}), which the new pools are created with. The old pools are
+     * unlinked from their NAPI and destroyed (detached while buffers are out). While the device is
+     * down, modes 0, 2 and 3 only allocate and free new memory, and mode 1 fails. Emulated NIC only.
+     *
+     * @apiNote The device keeps {@code rq_reset_mode} only for the duration of this call, as
+     *          {@code nsim_qreset_write} does; every other restart (bind, unbind, ring size) keeps the
+     *          queue's NAPI instance, where netdevsim's use mode 0's new instance (with the same id).
+     * @throws dev.netmem.api.ErrnoException in this order: {@link Errno#EOPNOTSUPP} on the io_uring driver
+     *                         (no netdevsim); {@link Errno#ENODEV} once unregistered; {@link Errno#EINVAL}
+     *                         "queue_reset: rx queue Q out of range: N queues" ({@code queue} not below
+     *                         {@code real_num_rx_queues}); {@link Errno#EOPNOTSUPP} without the queue
+     *                         management API; {@link Errno#EINVAL} "queue_reset: mode M is not in [0, 3]";
+     *                         {@link Errno#ENETDOWN} "queue_reset: mode 1 needs NAME up"; or what the
+     *                         restart throws
+     */
+    public void queueReset(int queue, int mode) {
+        synchronized (controlLock) {
+            if (driver != EmulatedNic.INSTANCE) {
+                throw Errno.EOPNOTSUPP.exception(name + ": queue_reset needs the emulated NIC");
+            }
+            checkRegistered();
+            if (queue < 0 || queue >= channels) { // nsim_qreset_write: unsigned, so negative is out of range
+                throw Errno.EINVAL.exception("queue_reset: rx queue " + queue + " out of range: " + channels
+                        + " queues");
+            }
+            checkQueueApi(); // netdev_rx_queue_restart: no queue ops
+            // nsim_queue_mem_alloc's checks: the mode is unsigned; only mode 1 needs the NAPI running
+            if (mode < 0 || mode > 3) {
+                throw Errno.EINVAL.exception("queue_reset: mode " + Integer.toUnsignedString(mode)
+                        + " is not in [0, 3]");
+            }
+            if (mode == 1 && !up) {
+                throw Errno.ENETDOWN.exception("queue_reset: mode 1 needs " + name + " up");
+            }
+            rqResetMode = mode;
+            try {
+                restartLocked(queues[queue]);
+            } finally {
+                rqResetMode = RQ_RESET_KEEP_NAPI;
+            }
         }
     }
 
@@ -1019,7 +1088,7 @@ public final class NetDevice implements Netif, AutoCloseable {
         public QueueMem memAlloc(RxQueue queue) {
             int flags = PagePoolParams.PP_FLAG_DMA_MAP | PagePoolParams.PP_FLAG_DMA_SYNC_DEV;
             int order = driver instanceof IoUringNic u ? u.poolOrder() : 0;
-            PagePoolParams.Builder b = poolTemplate.toBuilder().device(queueDmaDevice(queue.queueIndex())).napi(queue.napi()).queue(queue)
+            PagePoolParams.Builder b = poolTemplate.toBuilder().device(queueDmaDevice(queue.queueIndex())).napi(napiForMemAlloc(queue)).queue(queue)
                     .hostPages(hostPages).order(order).maxLen(dev.netmem.api.NetIov.PAGE_SIZE << order);
             PagePool pool = PagePool.create(b.flags(allowUnreadable
                     ? flags | PagePoolParams.PP_FLAG_ALLOW_UNREADABLE_NETMEM : flags).build());
@@ -1047,6 +1116,11 @@ public final class NetDevice implements Netif, AutoCloseable {
 
         @Override
         public void start(QueueMem mem) {
+            // a new NAPI (netdevsim reset modes 0, 2, 3) replaces the queue's here; mode 2 deletes the old
+            // one before adding the new, mode 3 after, mode 0 added it at allocation and deletes the old
+            // when the old memory is freed: only the kernel's NAPI list sees the order, the model derives
+            // its list from the queues (Netdev.napiGetDump)
+            mem.queue().setNapi(mem.napi());
             mem.fill();
             mem.startNapi();
             mem.queue().activate(mem);
@@ -1057,6 +1131,19 @@ public final class NetDevice implements Netif, AutoCloseable {
             mem.queue().activate(null);
             mem.stopNapi(STOP_TIMEOUT);
         }
+    }
+
+    /**
+     * {@code nsim_queue_mem_alloc}'s NAPI: in reset modes 0, 2 and 3 a new instance that takes the
+     * queue's id ({@code netif_napi_add_config}: the id persists in the per-queue NAPI config), otherwise
+     * the queue's own. Control lock.
+     */
+    private Napi napiForMemAlloc(RxQueue queue) {
+        int mode = rqResetMode;
+        if (mode == 0 || mode == 2 || mode == 3) {
+            return new Napi(name + "-rx-" + queue.queueIndex(), queue.napi());
+        }
+        return queue.napi();
     }
 
     /** Builds a {@link NetDevice}; {@link #build()} validates and registers it with the netdev family. */

@@ -2,6 +2,7 @@ package dev.netmem.rxqueue.nic;
 
 import dev.netmem.api.Errno;
 import dev.netmem.api.ErrnoException;
+import dev.netmem.api.Napi;
 import dev.netmem.api.PagePool;
 import dev.netmem.rxqueue.net.NetifRx;
 import dev.netmem.rxqueue.net.SkBuff;
@@ -31,6 +32,11 @@ public abstract sealed class QueueMem permits EmulatedQueueMem, UringQueueMem {
     private static final System.Logger LOG = System.getLogger("dev.netmem.rxqueue");
 
     final RxQueue queue;
+    /**
+     * The NAPI this memory polls as and its pools recycle into: the one its pools were created with
+     * ({@code ndo_queue_mem_alloc}'s choice), which {@code ndo_queue_start} makes the queue's.
+     */
+    final Napi napi;
     final PagePool pool;
     final PagePool headerPool;
     final SkbCache skbs;
@@ -43,6 +49,7 @@ public abstract sealed class QueueMem permits EmulatedQueueMem, UringQueueMem {
 
     QueueMem(RxQueue queue, PagePool pool, PagePool headerPool, int skbPrealloc) {
         this.queue = queue;
+        this.napi = pool.params().napi() != null ? pool.params().napi() : queue.napi();
         this.pool = pool;
         this.headerPool = headerPool;
         this.skbs = new SkbCache(skbPrealloc);
@@ -51,6 +58,11 @@ public abstract sealed class QueueMem permits EmulatedQueueMem, UringQueueMem {
     /** The queue this memory serves. */
     public RxQueue queue() {
         return queue;
+    }
+
+    /** The NAPI this memory polls as (and its pools were created with). */
+    public Napi napi() {
+        return napi;
     }
 
     /** The main page pool: payload buffers (the bound provider's memory, else host pages). */
@@ -109,9 +121,9 @@ public abstract sealed class QueueMem permits EmulatedQueueMem, UringQueueMem {
 
     /** Starts the NAPI thread and links the pools to the NAPI for direct recycling. */
     void startNapi() {
-        pool.enableDirectRecycling(queue.napi());
+        pool.enableDirectRecycling(napi);
         if (headerPool != null) {
-            headerPool.enableDirectRecycling(queue.napi());
+            headerPool.enableDirectRecycling(napi);
         }
         running = true;
         startFailure = null;
@@ -190,7 +202,6 @@ public abstract sealed class QueueMem permits EmulatedQueueMem, UringQueueMem {
     }
 
     private void napiLoop() {
-        var napi = queue.napi();
         try {
             napiStart();
         } catch (RuntimeException | Error e) {
@@ -211,7 +222,7 @@ public abstract sealed class QueueMem permits EmulatedQueueMem, UringQueueMem {
         }
     }
 
-    private void pollLoop(dev.netmem.api.Napi napi) {
+    private void pollLoop(Napi napi) {
         while (running) {
             napi.schedule();
             int work;

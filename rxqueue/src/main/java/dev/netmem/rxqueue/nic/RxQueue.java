@@ -10,8 +10,9 @@ import java.lang.invoke.VarHandle;
 
 /**
  * Models {@code struct netdev_rx_queue} with the driver's ring behind it: a queue index, the
- * memory-provider binding ({@code mp_params}), a NAPI instance that lives as long as the queue, the
- * current {@link QueueMem} (pools, descriptor ring, poll thread) and the per-queue statistics
+ * memory-provider binding ({@code mp_params}), its NAPI instance (which lives as long as the queue
+ * unless a netdevsim queue reset replaces it: {@link NetDevice#queueReset}; its id persists either
+ * way), the current {@link QueueMem} (pools, descriptor ring, poll thread) and the per-queue statistics
  * (the netdev {@code qstats}: {@code rx-packets}, {@code rx-bytes}, {@code rx-alloc-fail},
  * {@code rx-hw-drops}).
  *
@@ -32,7 +33,8 @@ public final class RxQueue implements NetdevRxQueue {
 
     private final NetDevice device;
     private final int index;
-    private final Napi napi;
+    /** The queue's NAPI: replaced only by {@code ndo_queue_start} (device lock); read from any thread. */
+    private volatile Napi napi;
     private final Object nicLock = new Object();
     /** Counters, one per 64-byte line so the NAPI and NIC writers do not share a line. */
     private final long[] counters = new long[64];
@@ -74,7 +76,11 @@ public final class RxQueue implements NetdevRxQueue {
         return device;
     }
 
-    /** The queue's NAPI (its id is the {@code napi-id} of the queue and its pools). */
+    /**
+     * The queue's NAPI (its id is the {@code napi-id} of the queue and its pools): the running memory's
+     * ({@link QueueMem#napi()}). A netdevsim queue reset in mode 0, 2 or 3 replaces the instance with
+     * one that keeps the id ({@link NetDevice#queueReset}).
+     */
     public Napi napi() {
         return napi;
     }
@@ -193,6 +199,11 @@ public final class RxQueue implements NetdevRxQueue {
 
     void setXskPool(boolean present) {
         xskPool = present;
+    }
+
+    /** {@code ndo_queue_start}: the started memory's NAPI becomes the queue's. Device lock. */
+    void setNapi(Napi n) {
+        napi = n;
     }
 
     void setMem(QueueMem m) {

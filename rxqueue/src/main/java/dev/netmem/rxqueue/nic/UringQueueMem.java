@@ -134,11 +134,11 @@ final class UringQueueMem extends QueueMem {
             }
             armWake();
             br = BufRing.register(ring, BGID, entries, nic.incremental() ? IOU_PBUF_RING_INC : 0);
-            queue.napi().schedule();
+            napi.schedule();
             try {
                 refill();
             } finally {
-                queue.napi().complete();
+                napi.complete();
             }
             if (br.free() != 0) {
                 throw outOfMemory(pool, entries);
@@ -160,7 +160,7 @@ final class UringQueueMem extends QueueMem {
 
     @Override
     int poll(int budget) {
-        assert queue.napi().isOwnerThread() : "poll outside NAPI context";
+        assert napi.isOwnerThread() : "poll outside NAPI context";
         adoptIncoming();
         int n = ring.reap(onCqe);
         drainDeferred();
@@ -211,7 +211,7 @@ final class UringQueueMem extends QueueMem {
             return;
         }
         stopping = true;
-        queue.napi().schedule();
+        napi.schedule();
         try {
             for (int s = 0; s < slots.length; s++) {
                 IoUringNic.Connection c = slots[s];
@@ -231,7 +231,7 @@ final class UringQueueMem extends QueueMem {
             br.unregister(); // the kernel lets go of every posted buffer before any goes home
             returnPosted();
         } finally {
-            queue.napi().complete();
+            napi.complete();
             br.close();
             br = null;
             ring.close();

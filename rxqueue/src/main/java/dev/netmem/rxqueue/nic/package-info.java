@@ -48,10 +48,16 @@
  *       index order) and unwinds; the errors are the same.</li>
  *   <li>{@code sk_rcvbuf} is a device setting ({@link dev.netmem.rxqueue.nic.NetDevice#rcvbuf()}) that
  *       every socket of the device's stack shares.</li>
+ *   <li>The driver's own queue restarts keep the queue's NAPI instance (as bnxt's do); netdevsim's
+ *       make a new one with the same persistent id. Only
+ *       {@link dev.netmem.rxqueue.nic.NetDevice#queueReset} applies netdevsim's reset modes, and the
+ *       NAPI list is derived from the queues, so modes 2 and 3 (the order the old NAPI leaves and the
+ *       new one joins {@code dev->napi_list}) look like mode 0 from outside.</li>
  * </ul>
  *
  * <h2>Test hooks (netdevsim-like)</h2>
  * {@link dev.netmem.rxqueue.nic.NetDevice#setPpHold} ({@code pp_hold}),
+ * {@link dev.netmem.rxqueue.nic.NetDevice#queueReset} ({@code queue_reset} modes 0–3),
  * {@link dev.netmem.rxqueue.nic.NetDevice#setRingSize} ({@code ethtool -G}),
  * {@link dev.netmem.rxqueue.nic.NetDevice#setChannels} ({@code ethtool -L}),
  * {@link dev.netmem.rxqueue.nic.NetDevice#xdpAttach} and
