@@ -9,9 +9,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.netmem.api.Errno;
 import dev.netmem.api.ErrnoException;
+import dev.netmem.api.NetIov;
 import dev.netmem.api.PagePool;
 import dev.netmem.api.PagePoolListener;
 import dev.netmem.providers.dmabuf.Dmabuf;
+import dev.netmem.providers.dmabuf.DmabufBinding;
 import dev.netmem.providers.zcrx.ZcrxArea;
 import dev.netmem.providers.zcrx.ZcrxIfq;
 import dev.netmem.providers.zcrx.ZcrxUserRing;
@@ -50,6 +52,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -170,6 +173,16 @@ class UringDriverTest {
 
     /** Receives one stream (readable or devmem) until EOF; returns the bytes; tokens go back at once. */
     private long receiveAll(DevmemSocket sock, Dmabuf dmabuf, long seed, MessageDigest md, String diag) {
+        return receiveAll(sock, dmabuf, seed, md, diag, 0, List.of());
+    }
+
+    /**
+     * {@link #receiveAll(DevmemSocket, Dmabuf, long, MessageDigest, String)} by a slow application: after
+     * each recvmsg it pauses {@code lagNanos} before reading what it got (its tokens held meanwhile). A
+     * byte wrong in dma-buf memory fails naming its chunk and which of {@code bindings} have that chunk out.
+     */
+    private long receiveAll(DevmemSocket sock, Dmabuf dmabuf, long seed, MessageDigest md, String diag, long lagNanos,
+                            List<DmabufBinding> bindings) {
         long got = 0;
         List<DevmemRecord> recs = new ArrayList<>();
         long deadline = System.nanoTime() + T.toNanos();
@@ -180,6 +193,9 @@ class UringDriverTest {
             if (n < 0) {
                 return got;
             }
+            if (n > 0 && lagNanos > 0) {
+                LockSupport.parkNanos(lagNanos);
+            }
             if (recs.isEmpty()) {
                 verify(iov, 0, seed, got, n, md);
                 got += n;
@@ -189,7 +205,11 @@ class UringDriverTest {
             long linear = 0;
             for (DevmemRecord r : recs) {
                 if (r instanceof DevmemRecord.Dmabuf d) {
-                    verify(dmabuf.segment(), d.fragOffset(), seed, got, d.fragSize(), md);
+                    try {
+                        verify(dmabuf.segment(), d.fragOffset(), seed, got, d.fragSize(), md);
+                    } catch (AssertionError e) {
+                        throw new AssertionError(e.getMessage() + " in " + chunkOwners(d, bindings), e);
+                    }
                     got += d.fragSize();
                     tokens.add(DmabufToken.of(d.fragToken()));
                 } else {
@@ -204,6 +224,19 @@ class UringDriverTest {
                 assertEquals(chunk.size(), sock.dontneed(chunk.toArray(DmabufToken[]::new)));
             }
         }
+    }
+
+    /** Where a devmem frag lies in the dma-buf, and which bindings of it have that chunk out of their genpool now. */
+    private static String chunkOwners(DevmemRecord.Dmabuf d, List<DmabufBinding> bindings) {
+        int chunk = (int) (d.fragOffset() / NetIov.PAGE_SIZE);
+        StringBuilder s = new StringBuilder("the frag at dma-buf offset " + d.fragOffset() + " (+" + d.fragSize()
+                + ", chunk " + chunk + ") of binding " + d.dmabufId() + "; chunk " + chunk + " is out in:");
+        for (DmabufBinding b : bindings) {
+            if (b.area().niov(chunk).pool() != null) {
+                s.append(' ').append(b);
+            }
+        }
+        return s.toString();
     }
 
     /**
@@ -569,6 +602,7 @@ class UringDriverTest {
         long total = 48L << 20;
         AtomicReference<String> sent = new AtomicReference<>();
         AtomicReference<Throwable> chaosFailure = new AtomicReference<>();
+        List<DmabufBinding> bindings = new CopyOnWriteArrayList<>();
         int[] rounds = {0};
         try (IoUringNic.Listener l = nic.listen(port); NetdevNlSock nl = Netdev.open()) {
             Thread s = sender(port, 6, total, sent, false);
@@ -576,7 +610,17 @@ class UringDriverTest {
                 try {
                     while (s.isAlive() && rounds[0] < 30) {
                         dev.restartQueue(0);
+                        // Each binding carves the whole dma-buf into chunks of its own (the kernel's
+                        // per-binding genpool), so binding it again while the socket or the reader still
+                        // holds chunks of the last binding hands the same memory out twice: bind again
+                        // only once the last binding is freed (every chunk came home).
+                        if (!bindings.isEmpty()) {
+                            DmabufBinding last = bindings.getLast();
+                            await("the last binding is freed before its dma-buf is bound again: " + last, T,
+                                    last::isFreed);
+                        }
                         RxBinding b = nl.bindRx(dev, dmabuf, 0);
+                        bindings.add((DmabufBinding) b.provider());
                         Thread.sleep(5);
                         dev.restartQueue(0);
                         b.close();
@@ -588,7 +632,8 @@ class UringDriverTest {
                 }
             });
             MessageDigest md = sha256();
-            assertEquals(total, receiveAll(sock, dmabuf, 6, md, stats(dev)));
+            // a slow reader: the socket and the reader still hold chunks of a binding when it is unbound
+            assertEquals(total, receiveAll(sock, dmabuf, 6, md, stats(dev), 10_000_000L, bindings));
             s.join(T);
             chaos.join(T);
             assertEquals(null, chaosFailure.get());

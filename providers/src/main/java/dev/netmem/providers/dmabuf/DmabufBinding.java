@@ -48,6 +48,11 @@ import java.util.function.Consumer;
  * the chunk allocator ({@code LEAKED}): the dma-buf is still unmapped and its reference dropped, as
  * {@code __net_devmem_dmabuf_binding_free} does.
  *
+ * <p>Each binding carves the whole dma-buf into chunks of its own (the kernel gives each binding its
+ * own genpool): nothing ties two bindings of one dma-buf. Binding a dma-buf again before its last
+ * binding is {@link #isFreed() freed} hands out chunks whose bytes a socket or the application may
+ * still be reading, and the NIC overwrites them; wait for {@link #isFreed()} first.
+ *
  * <h2>Execution contexts</h2>
  * {@code allocNetmems}: the pool's allocation context (NAPI). {@code releaseNetmem}, queries and
  * {@link #unbind()}: any thread. {@link #bind}, {@link #addQueue} and {@link #uninstall}: the control

@@ -225,6 +225,37 @@ class DmabufBindingTest {
     }
 
     @Test
+    void shouldHandOutTheMemoryOfAChunkStillOutWhenItsDmabufIsBoundAgainBeforeTheOldBindingIsFreed() {
+        // net_devmem_bind_dmabuf gives each binding a genpool over the whole dma-buf: nothing ties two
+        // bindings of one dma-buf, so rebinding it is safe only once the old binding is freed
+        PagePool oldPool = pool(0);
+        NetIov held = oldPool.alloc(); // a frag a socket or the application still reads
+        held.segment().set(ValueLayout.JAVA_LONG, 0, 0x0123456789ABCDEFL);
+        binding.unbind();
+        oldPool.destroy();
+        assertEquals(DmabufBinding.State.UNBOUND, binding.state(), "the held chunk keeps the old binding alive");
+        DmabufBinding again = DmabufBinding.bind(dmabuf, device, q -> { });
+        PagePool newPool = PagePool.create(StubQueue.poolParams(again, device).order(0).build());
+        List<NetIov> fresh = new ArrayList<>();
+        for (NetIov n; (n = newPool.alloc()) != null; ) {
+            fresh.add(n);
+        }
+        assertEquals(PAGES, fresh.size(), "the new binding hands out every chunk, the held one's included");
+        NetIov alias = fresh.stream().filter(n -> n.virtualAddress() == held.virtualAddress()).findFirst().orElseThrow();
+        alias.segment().set(ValueLayout.JAVA_LONG, 0, 0L); // the NIC receives into the new binding's buffer
+        assertEquals(0L, held.segment().get(ValueLayout.JAVA_LONG, 0), "the held frag's bytes are overwritten");
+
+        oldPool.putNetmem(held, -1, false);
+        assertTrue(binding.isFreed(), "freed once its last chunk came home: from here rebinding is safe");
+        for (NetIov n : fresh) {
+            newPool.putNetmem(n, -1, false);
+        }
+        newPool.destroy();
+        again.unbind();
+        assertTrue(again.isFreed());
+    }
+
+    @Test
     void shouldRejectASecondUnbindAndPoolsAndQueuesAfterUnbind() {
         binding.unbind();
         IllegalStateException e = assertThrows(IllegalStateException.class, binding::unbind);
