@@ -105,7 +105,7 @@ final class UringQueueMem extends QueueMem {
         this.nic = nic;
         this.table = nic.table(queue.queueIndex());
         this.entries = ringSize;
-        this.bufSize = nic.bufferSize();
+        this.bufSize = pool.params().bufferSize(); // the queue config's rx_page_size, not only the NIC's order
         this.byBid = new NetIov[ringSize];
         this.freeBids = new int[ringSize];
         for (int i = ringSize - 1; i >= 0; i--) {
