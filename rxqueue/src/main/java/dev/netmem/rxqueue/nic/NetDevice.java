@@ -140,9 +140,10 @@ public final class NetDevice implements Netif, AutoCloseable {
         // what the rings can hold for a socket, in truesize: a header page plus a data buffer per slot
         // io_uring: a receive cancelled because the window closed may still fill what the ring holds and
         // what the poll posts until the cancel lands, so twice the ring; incremental buffers carry up to
-        // one skb (one header page) per piece
+        // one skb (one header page) per piece; a provider may ask for buffers up to MAX_RX_PAGE_SIZE
+        // (rx_page_size), so the limit is sized for those
         long ringBytes = driver instanceof IoUringNic u
-                ? 2L * rxQueues * ringSize * (dev.netmem.api.NetIov.PAGE_SIZE + u.bufferSize())
+                ? 2L * rxQueues * ringSize * (dev.netmem.api.NetIov.PAGE_SIZE + Math.max(u.bufferSize(), MAX_RX_PAGE_SIZE))
                         * (u.incremental() ? 64 : 1)
                 : (long) rxQueues * ringSize * (2L * dev.netmem.api.NetIov.PAGE_SIZE);
         // saturating: a huge rcvbuf must not wrap negative, which would make every socket drop everything
