@@ -48,6 +48,10 @@
  *       index order) and unwinds; the errors are the same.</li>
  *   <li>{@code sk_rcvbuf} is a device setting ({@link dev.netmem.rxqueue.nic.NetDevice#rcvbuf()}) that
  *       every socket of the device's stack shares.</li>
+ *   <li>The queue config ({@link dev.netmem.rxqueue.nic.NetdevQueueConfig}) is read by the driver's
+ *       {@code memAlloc} through {@link dev.netmem.rxqueue.nic.NetDevice#queueConfig} instead of being
+ *       passed to mem_alloc and start; it is rendered from the same queue params, so the value is the
+ *       same. The io_uring driver posts a 64 KiB buffer one skb's payload (65495 bytes) long.</li>
  * </ul>
  *
  * <h2>Test hooks (netdevsim-like)</h2>
