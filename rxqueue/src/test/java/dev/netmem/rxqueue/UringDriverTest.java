@@ -16,6 +16,7 @@ import dev.netmem.providers.dmabuf.Dmabuf;
 import dev.netmem.providers.dmabuf.DmabufBinding;
 import dev.netmem.providers.zcrx.ZcrxArea;
 import dev.netmem.providers.zcrx.ZcrxIfq;
+import dev.netmem.providers.zcrx.ZcrxIfqReg;
 import dev.netmem.providers.zcrx.ZcrxUserRing;
 import dev.netmem.rxqueue.netdev.Netdev;
 import dev.netmem.rxqueue.netdev.NetdevNlSock;
@@ -433,6 +434,64 @@ class UringDriverTest {
         }
         assertEquals(total, got[0]);
         assertEquals(sent.get(), HexFormat.of().formatHex(md.digest()));
+        sock.close();
+        b.close();
+        assertAllPoolsReleased(dev);
+        await("the ifq is freed", ifq::isFreed);
+    }
+
+    @Test
+    void shouldReceiveIntoSixtyFourKibUserRingBuffersWithCompletionsLargerThanAPage(@TempDir Path dir)
+            throws Exception {
+        // rx_buf_len 64 KiB: the queue's pool has 64 KiB buffers (rx_page_size through the queue config),
+        // the driver posts them whole on its buffer ring, and the kernel fills them past 4 KiB
+        NetDevice dev = device(NetDevice.builder("ur-zcrx-64k").rxQueues(1).ringSize(64), IoUringNic.builder().build());
+        int port = freePort();
+        dev.open();
+        MemorySegment mem = Arena.ofShared().allocate(16L << 20, 4096);
+        NetdevNlSock nl = Netdev.open();
+        RxBinding b = IoUringZcrx.bindRxUserRing(nl, dev, ZcrxArea.ofUserMemory(mem), 0,
+                ZcrxIfqReg.of(1024, 2048).withRxBufLen(64 << 10), dir);
+        ZcrxIfq ifq = assertInstanceOf(ZcrxIfq.class, b.provider());
+        assertEquals(64 << 10, ifq.rxBufLen());
+        assertEquals(64 << 10, dev.rxQueue(0).pagePool().params().bufferSize(), "the queue's pool has 64 KiB buffers");
+        DevmemSocket sock = NetStack.of(dev).openSocket(port);
+        IoUringNic nic = (IoUringNic) dev.driver();
+        long total = 16L << 20;
+        long[] got = {0};
+        int[] maxLen = {0};
+        long[] large = {0};
+        MessageDigest md = sha256();
+        AtomicReference<String> sent = new AtomicReference<>();
+        try (IoUringNic.Listener l = nic.listen(port);
+             ZcrxUserRing ring = ZcrxUserRing.open(ifq.regionPath(), mem)) {
+            Thread s = sender(port, 7, total, sent, false);
+            long deadline = System.nanoTime() + T.toNanos();
+            while (!sock.isEndOfStream() || got[0] < total) {
+                assertTrue(System.nanoTime() < deadline, "timed out after " + got[0] + "; " + stats(dev));
+                try {
+                    IoUringZcrx.recvZc(sock, ifq, Duration.ofMillis(20));
+                } catch (ErrnoException e) {
+                    assertEquals(Errno.ENOSPC, e.errno(), e.getMessage()); // the CQ is full: drain it
+                }
+                ring.poll((off, len, flags) -> {
+                    verify(ring.data(off, len), 0, 7, got[0], len, md);
+                    got[0] += len;
+                    maxLen[0] = Math.max(maxLen[0], len);
+                    if (len > NetIov.PAGE_SIZE) {
+                        large[0]++;
+                    }
+                    assertTrue(ring.refill(off, len), "refill ring has room");
+                });
+            }
+            s.join(T);
+        }
+        assertEquals(total, got[0]);
+        assertEquals(sent.get(), HexFormat.of().formatHex(md.digest()));
+        System.out.println("64 KiB zcrx buffers: largest completion " + maxLen[0] + " B, " + large[0]
+                + " completions over 4 KiB; " + stats(dev));
+        assertTrue(maxLen[0] > NetIov.PAGE_SIZE, "a completion longer than a page: " + maxLen[0]);
+        assertEquals(0, dev.rxQueue(0).rxDropped(), stats(dev));
         sock.close();
         b.close();
         assertAllPoolsReleased(dev);

@@ -5,6 +5,7 @@ import dev.netmem.api.PagePoolStats;
 import dev.netmem.providers.dmabuf.Dmabuf;
 import dev.netmem.providers.zcrx.ZcrxArea;
 import dev.netmem.providers.zcrx.ZcrxIfq;
+import dev.netmem.providers.zcrx.ZcrxIfqReg;
 import dev.netmem.providers.zcrx.ZcrxUserRing;
 import dev.netmem.rxqueue.netdev.Netdev;
 import dev.netmem.rxqueue.netdev.NetdevNlSock;
@@ -150,9 +151,11 @@ final class Demo {
                     dmabuf = Dmabuf.create(DMABUF_BYTES);
                     // The refill ring holds every buffer of the area, so returning buffers never blocks;
                     // the completion ring has room for them all plus copy-fallback completions.
-                    int buffers = (int) (DMABUF_BYTES / 4096);
-                    binding = IoUringZcrx.bindRxUserRing(nl, dev, ZcrxArea.ofDmabuf(dmabuf), 0, buffers, 2 * buffers,
-                            Dmabuf.DEFAULT_DIR);
+                    // --rx-buf-len: buffers of that size, and a queue pool of that size (rx_page_size)
+                    int bufLen = o.rxBufLen() == 0 ? 4096 : o.rxBufLen();
+                    int buffers = (int) (DMABUF_BYTES / bufLen);
+                    binding = IoUringZcrx.bindRxUserRing(nl, dev, ZcrxArea.ofDmabuf(dmabuf), 0,
+                            ZcrxIfqReg.of(buffers, 2 * buffers).withRxBufLen(o.rxBufLen()), Dmabuf.DEFAULT_DIR);
                     ifq = (ZcrxIfq) binding.provider();
                 }
                 default -> { } // host pages: nothing to bind
@@ -163,7 +166,8 @@ final class Demo {
             if (!o.quiet()) {
                 err.printf("netmem demo: nic=%s provider=%s mode=%s queue 0 of %s (%d queues), port %d%s%n",
                         driver.name(), o.provider(), o.mode(), dev.name(), o.queues(), port,
-                        dmabuf == null ? "" : ", dmabuf " + dmabuf.path() + " (" + (DMABUF_BYTES >> 20) + " MiB)");
+                        (dmabuf == null ? "" : ", dmabuf " + dmabuf.path() + " (" + (DMABUF_BYTES >> 20) + " MiB)")
+                                + (ifq == null ? "" : ", rx_buf_len " + ifq.rxBufLen()));
             }
             long start = 0;
             CompletableFuture<Sender.Result> sender = null;

@@ -72,6 +72,11 @@ public final class DemoMain implements Callable<Integer> {
                 + "Linux 6.10+).")
     private String uring;
 
+    @Option(names = "--rx-buf-len", paramLabel = "N[k]",
+            description = "With --provider user-ring: the zcrx rx_buf_len, the size of each area buffer and of the "
+                + "queue's page-pool buffers (rx_page_size), a power of two from 4k to 64k (default: 4k).")
+    private String rxBufLen;
+
     @Option(names = "--json", description = "Print the summary as one JSON line, the last line of stdout "
             + "(the text summary goes to stderr).")
     private boolean json;
@@ -122,7 +127,7 @@ public final class DemoMain implements Callable<Integer> {
         DemoOptions o;
         try {
             o = DemoOptions.of(provider, mode, bytes, seconds, queues, json, listen, connections, quiet, nic, verify,
-                    uring);
+                    uring, rxBufLen);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }

@@ -23,10 +23,11 @@ import java.util.Locale;
  * @param bundles     io_uring driver: receive bundles ({@code IORING_RECVSEND_BUNDLE})
  * @param incremental io_uring driver: incremental buffer consumption ({@code IOU_PBUF_RING_INC})
  * @param bufferOrder io_uring driver: page-pool order of the posted buffers (0: 4 KiB, up to 4: 64 KiB)
+ * @param rxBufLen    {@code user-ring} provider: the zcrx {@code rx_buf_len} (0: the default, 4 KiB)
  */
 record DemoOptions(String provider, String mode, long bytes, double seconds, int queues, boolean json,
                    int listenPort, int connections, boolean quiet, String nic, String verify,
-                   boolean uringGiven, boolean bundles, boolean incremental, int bufferOrder) {
+                   boolean uringGiven, boolean bundles, boolean incremental, int bufferOrder, int rxBufLen) {
 
     /** The providers {@code --provider} accepts (and shell completion offers). */
     static final List<String> PROVIDERS = List.of("host", "dmabuf", "user-ring");
@@ -42,6 +43,8 @@ record DemoOptions(String provider, String mode, long bytes, double seconds, int
     static final int MAX_QUEUES = 64;
     /** The largest {@code --uring order=N}: 64 KiB buffers. */
     static final int MAX_BUFFER_ORDER = 4;
+    /** The largest {@code --rx-buf-len}: the drivers' largest {@code rx_page_size}. */
+    static final int MAX_RX_BUF_LEN = 64 << 10;
 
     /**
      * Validates what the command line gave ({@code null}: not given) and applies the defaults; throws
@@ -59,6 +62,16 @@ record DemoOptions(String provider, String mode, long bytes, double seconds, int
     static DemoOptions of(String provider, String mode, String bytes, String seconds, int queues, boolean json,
                           Integer listen, Integer connections, boolean quiet, String nic, String verify,
                           String uring) {
+        return of(provider, mode, bytes, seconds, queues, json, listen, connections, quiet, nic, verify, uring, null);
+    }
+
+    /**
+     * As above, with {@code --rx-buf-len} ({@code null}: not given): the user ring's buffer size, a
+     * power of two in [4 KiB, 64 KiB], {@code --provider user-ring} only.
+     */
+    static DemoOptions of(String provider, String mode, String bytes, String seconds, int queues, boolean json,
+                          Integer listen, Integer connections, boolean quiet, String nic, String verify,
+                          String uring, String rxBufLen) {
         String p = oneOf("--provider", provider == null ? "dmabuf" : provider, PROVIDERS);
         String m = oneOf("--mode", mode == null ? "zerocopy" : mode, MODES);
         String n = oneOf("--nic", nic == null ? "uring" : nic, NICS);
@@ -120,7 +133,19 @@ record DemoOptions(String provider, String mode, long bytes, double seconds, int
                 }
             }
         }
-        return new DemoOptions(p, m, b, s, queues, json, port, conns, quiet, n, v, uring != null, bundles, incremental, order);
+        int bufLen = 0;
+        if (rxBufLen != null) {
+            if (!p.equals("user-ring")) {
+                throw new IllegalArgumentException("--rx-buf-len applies to --provider user-ring, not " + p);
+            }
+            long len = parseBytes("--rx-buf-len", rxBufLen);
+            if (Long.bitCount(len) != 1 || len < 4096 || len > MAX_RX_BUF_LEN) {
+                throw new IllegalArgumentException("--rx-buf-len must be a power of two from 4k to 64k: " + rxBufLen);
+            }
+            bufLen = (int) len;
+        }
+        return new DemoOptions(p, m, b, s, queues, json, port, conns, quiet, n, v, uring != null, bundles, incremental,
+                order, bufLen);
     }
 
     private static String oneOf(String opt, String v, List<String> allowed) {

@@ -122,6 +122,20 @@ class DemoTest {
         assertTrue(r.stderr().contains(line), r.stderr());
     }
 
+    /** --rx-buf-len: the user ring's area in 64 KiB buffers and the queue's pool of that size, on both drivers. */
+    @ParameterizedTest(name = "--rx-buf-len {0} --nic {1}")
+    @CsvSource({"64k,uring", "16k,emulated"})
+    @Timeout(120)
+    void shouldVerifyAUserRingWithLargeRxBuffers(String len, String nic) throws Exception {
+        Run r = run("--provider", "user-ring", "--nic", nic, "--rx-buf-len", len, "--bytes", "8m", "--json");
+        assertEquals(0, r.exit(), r.stderr() + r.stdout());
+        assertEquals("true", r.field("verified"));
+        assertEquals("0", r.field("inflight_after"));
+        assertEquals(r.field("sha256_sent"), r.field("sha256_verified"));
+        int bytes = Integer.parseInt(len.substring(0, len.length() - 1)) << 10;
+        assertTrue(r.stderr().contains(", rx_buf_len " + bytes), r.stderr());
+    }
+
     /** The edges of --queues: one queue (every flow on the bound queue) and the most the help offers. */
     @ParameterizedTest(name = "--queues {0} --provider {1} --nic {2}")
     @CsvSource({"1,dmabuf,uring", "1,host,uring", "1,user-ring,uring", "64,dmabuf,uring", "64,host,uring",
@@ -213,6 +227,11 @@ class DemoTest {
         assertUsage("netmem demo: --queues must be an integer in [1, 64]: 0", "--queues", "0");
         assertUsage("netmem demo: --queues must be an integer in [1, 64]: 65", "--queues", "65");
         assertUsage("netmem demo: --connections needs --listen", "--connections", "2");
+        assertUsage("netmem demo: --rx-buf-len applies to --provider user-ring, not dmabuf", "--rx-buf-len", "64k");
+        assertUsage("netmem demo: --rx-buf-len must be a power of two from 4k to 64k: 12k", "--provider", "user-ring",
+                "--rx-buf-len", "12k");
+        assertUsage("netmem demo: --rx-buf-len must be a power of two from 4k to 64k: 128k", "--provider", "user-ring",
+                "--rx-buf-len", "128k");
         assertUsage("netmem demo: --uring takes none, or a comma-separated list of bundles, incremental and order=N: "
                 + "turbo", "--uring", "bundles,turbo");
         assertUsage("netmem demo: --uring takes none, or a comma-separated list of bundles, incremental and order=N: "

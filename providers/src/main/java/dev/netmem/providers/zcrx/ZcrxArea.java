@@ -14,8 +14,9 @@ import java.util.Objects;
 
 /**
  * Models {@code struct io_zcrx_area} (io_uring/zcrx.c): the memory a zcrx ifq receives into, either
- * user memory ({@link #ofUserMemory}) or a dma-buf ({@link #ofDmabuf}), split into page-sized
- * net_iovs ({@link NetIovType#IOURING}), with
+ * user memory ({@link #ofUserMemory}) or a dma-buf ({@link #ofDmabuf}), split into net_iovs
+ * ({@link NetIovType#IOURING}) of {@code 1 << niov_shift} bytes (page-sized until an ifq registers it
+ * with a larger {@code rx_buf_len}, {@link ZcrxIfqReg#rxBufLen}), with
  * <ul>
  *   <li>a freelist of the buffers no pool owns ({@code freelist}, {@code free_count});</li>
  *   <li>a per-buffer atomic user reference count ({@code user_refs}): how many completions the user
@@ -23,10 +24,12 @@ import java.util.Objects;
  *   <li>an area id (0: one area per ifq, as the kernel "for now") and the token
  *       {@code area id << IORING_ZCRX_AREA_SHIFT} that prefixes every completion offset.</li>
  * </ul>
- * Buffer {@code i} is at offset {@code i << PAGE_SHIFT} of the area. The area is mapped for DMA
+ * Buffer {@code i} is at offset {@code i << niov_shift} of the area. The area is mapped for DMA
  * lazily, by the first page pool's provider {@code init} ({@code io_zcrx_map_area}).
  *
- * <p>Thread safety: the freelist is locked; user refs are atomic; mapping is synchronised.
+ * <p>Thread safety: the freelist is locked; user refs are atomic; mapping is synchronised. The split
+ * into buffers is redone only by the registering ifq ({@link #claim(int)}), before the ifq exists:
+ * every other thread reaches the area through that ifq's final fields.
  */
 public final class ZcrxArea {
     /** {@code IORING_ZCRX_AREA_SHIFT}: the area id lives in bits 63..48 of an offset. */
@@ -37,10 +40,11 @@ public final class ZcrxArea {
     private static final VarHandle USER_REFS = MethodHandles.arrayElementVarHandle(int[].class);
 
     private final int areaId;
-    private final NetIovArea niovs;
-    private final IndexFreelist freelist;
+    /** The buffers, their freelist and user refs: replaced only by {@link #claim(int)}, before any use. */
+    private NetIovArea niovs;
+    private IndexFreelist freelist;
     /** user_refs: accessed only through USER_REFS. */
-    private final int[] userRefs;
+    private int[] userRefs;
     private final Dmabuf dmabuf;
     private DmaDevice mappedOn;
     private long dmaBase;
@@ -49,9 +53,29 @@ public final class ZcrxArea {
     private ZcrxArea(MemorySegment memory, Dmabuf dmabuf) {
         this.areaId = 0;
         this.dmabuf = dmabuf;
-        this.niovs = new NetIovArea(memory, 0, NetIovType.IOURING, 0, 0, NetIov.NUMA_NO_NODE, null);
+        split(memory, NetIov.PAGE_SHIFT);
+    }
+
+    /** {@code io_zcrx_create_area}'s split: {@code area size >> niov_shift} buffers. */
+    private void split(MemorySegment memory, int niovShift) {
+        this.niovs = new NetIovArea(memory, niovShift - NetIov.PAGE_SHIFT, NetIovType.IOURING, 0, 0,
+                NetIov.NUMA_NO_NODE, null);
         this.freelist = new IndexFreelist(niovs.numNiovs());
         this.userRefs = new int[niovs.numNiovs()];
+    }
+
+    /**
+     * {@code io_area_max_shift}: the largest buffer shift the area's contiguous chunks can be split
+     * by, the lowest set bit of each chunk's length. netmem's area is one contiguous chunk (user
+     * memory is one mapping, a dma-buf one segment), so this is the lowest set bit of its length.
+     */
+    int maxShift() {
+        return Long.numberOfTrailingZeros(memory().byteSize());
+    }
+
+    /** {@code 1 << niov_shift}: the size of each buffer. */
+    public int bufferSize() {
+        return niovs.chunkSize();
     }
 
     /**
@@ -164,12 +188,18 @@ public final class ZcrxArea {
         return (int) USER_REFS.getAndSet(userRefs, idx, 0);
     }
 
-    /** Marks the area as registered with an ifq: one ifq per area. */
-    synchronized void claim() {
+    /**
+     * Marks the area as registered with an ifq (one ifq per area) and splits it into buffers of
+     * {@code 1 << niovShift} bytes; the caller checked the shift against {@link #maxShift()}.
+     */
+    synchronized void claim(int niovShift) {
         if (claimed) {
             throw new IllegalStateException("zcrx area is already registered with an ifq");
         }
         claimed = true;
+        if (niovShift != niovs.chunkShift()) {
+            split(memory(), niovShift);
+        }
     }
 
     /** Undoes {@link #claim()} when registration failed. */

@@ -107,6 +107,10 @@ public final class ZcrxIfq implements MemoryProvider {
     private final int id;
     private final ZcrxArea area;
     private final NetIovArea niovs;
+    /** {@code niov_shift}: log2 of the buffer size; buffer {@code i} is at area offset {@code i << niovShift}. */
+    private final int niovShift;
+    /** The {@code rx_buf_len} the user asked for (0: default): whether the queue gets an {@code rx_page_size}. */
+    private final boolean rxBufLenSet;
     private final DmaDevice device;
     private final ShmFile file;
     private final ZcrxRegion region;
@@ -150,13 +154,15 @@ public final class ZcrxIfq implements MemoryProvider {
     private long scrubbed;
 
     private ZcrxIfq(ZcrxArea area, DmaDevice device, ShmFile file, int rqEntries, int cqEntries,
-                    ZcrxEventDesc ev, Consumer<NetdevRxQueue> closeQueue, Object owner) {
+                    ZcrxEventDesc ev, boolean rxBufLenSet, Consumer<NetdevRxQueue> closeQueue, Object owner) {
         this.owner = owner;
+        this.rxBufLenSet = rxBufLenSet;
         this.allowedEvents = ev == null ? 0 : ev.typeMask();
         this.eventUserData = ev == null ? 0 : ev.userData();
         this.regionStats = ev != null && ev.stats();
         this.area = area;
         this.niovs = area.niovs();
+        this.niovShift = niovs.chunkShift();
         this.device = device;
         this.file = file;
         this.token = area.token();
@@ -211,12 +217,17 @@ public final class ZcrxIfq implements MemoryProvider {
      * <p>The checks run in {@code io_register_zcrx_ifq}'s order, the first failure wins: the ring's
      * setup flags ({@link #IORING_SETUP_DEFER_TASKRUN}, then {@link #IORING_SETUP_CQE32} or
      * {@link #IORING_SETUP_CQE_MIXED}); the registration's reserved words and {@code zcrx_id}; its
-     * {@code flags}; the ring sizes; the region descriptor ({@link ZcrxRegionDesc}); the area
-     * registration ({@link ZcrxAreaReg}). Nothing is claimed or created before they all pass.
+     * {@code flags}; the ring sizes; the region descriptor ({@link ZcrxRegionDesc}); then
+     * {@code io_zcrx_create_area}'s: {@code rx_buf_len} ({@link ZcrxIfqReg#rxBufLen}: 0, or a power
+     * of two of at least {@code PAGE_SIZE}, else {@code -EINVAL}); the area registration
+     * ({@link ZcrxAreaReg}); the buffer size against the area's contiguous chunks ({@code -ERANGE}).
+     * Nothing is claimed or created before they all pass. The area is split into buffers of
+     * {@code 1 << ilog2(rx_buf_len)} bytes ({@link #rxBufLen()}).
      *
      * @param owner the owner, or {@code null} for an ifq any holder may close
-     * @throws IllegalArgumentException if a check fails ({@code -EINVAL}, or {@code -EFAULT} for a
-     *                                  user-memory region without an address)
+     * @throws IllegalArgumentException if a check fails ({@code -EINVAL}; {@code -EFAULT} for a
+     *                                  user-memory region without an address; {@code -ERANGE} for an
+     *                                  {@code rx_buf_len} the area cannot be split by)
      * @throws IllegalStateException    if the area is registered with another ifq
      */
     public static ZcrxIfq register(ZcrxArea area, DmaDevice device, ZcrxIfqReg reg, Path dir,
@@ -231,8 +242,13 @@ public final class ZcrxIfq implements MemoryProvider {
         int rq = roundUpPow2(checkEntries("rq_entries", reg.rqEntries(), IO_RQ_MAX_ENTRIES, clamp));
         int cq = roundUpPow2(checkEntries("cq_entries", reg.cqEntries(), IORING_MAX_CQ_ENTRIES, clamp));
         checkRegionDesc(reg.regionDesc()); // io_allocate_rbuf_ring -> io_create_region
+        int shift = niovShift(reg.rxBufLen()); // io_zcrx_create_area, before the import
         checkAreaReg(reg.areaReg() != null ? reg.areaReg() : ZcrxAreaReg.of(area), area); // io_import_area
-        area.claim();
+        if (shift > area.maxShift()) {
+            throw new IllegalArgumentException("ERANGE: rx_buf_len " + reg.rxBufLen() + " does not divide the area's "
+                    + area.memory().byteSize() + "-byte contiguous chunks");
+        }
+        area.claim(shift);
         ShmFile file;
         try {
             file = ShmFile.create(dir, "netmem-zcrx", ZcrxRegion.byteSize(rq, cq));
@@ -240,7 +256,21 @@ public final class ZcrxIfq implements MemoryProvider {
             area.unclaim();
             throw e;
         }
-        return new ZcrxIfq(area, device, file, rq, cq, reg.eventDesc(), closeQueue, owner);
+        return new ZcrxIfq(area, device, file, rq, cq, reg.eventDesc(), reg.rxBufLen() != 0, closeQueue, owner);
+    }
+
+    /** {@code rx_buf_len} to {@code niov_shift}: 0 is {@code PAGE_SHIFT}; else a power of two >= PAGE_SIZE. */
+    private static int niovShift(int rxBufLen) {
+        if (rxBufLen == 0) {
+            return NetIov.PAGE_SHIFT;
+        }
+        // the u32 of the uapi: a negative int is a length past 2 GiB, a power of two only at 1 << 31
+        long len = Integer.toUnsignedLong(rxBufLen);
+        if (Long.bitCount(len) != 1 || len < NetIov.PAGE_SIZE) {
+            throw new IllegalArgumentException("EINVAL: rx_buf_len must be 0 or a power of two of at least "
+                    + NetIov.PAGE_SIZE + ": " + len);
+        }
+        return Long.numberOfTrailingZeros(len);
     }
 
     /** The "mandatory io_uring features for zc rx": DEFER_TASKRUN, and CQE32 or CQE_MIXED. */
@@ -346,6 +376,24 @@ public final class ZcrxIfq implements MemoryProvider {
         queues.add(rxq);
     }
 
+    /**
+     * {@code rx_buf_len} as the kernel writes it back: {@code 1 << niov_shift}, the size of every
+     * buffer of the area (completion and refill offsets are {@code index << niov_shift}).
+     */
+    public int rxBufLen() {
+        return 1 << niovShift;
+    }
+
+    /**
+     * The {@code rx_page_size} this ifq binds its queue with ({@code mp_param.rx_page_size}):
+     * {@link #rxBufLen()} if the registration set {@code rx_buf_len}, else 0, so a driver without
+     * {@code QCFG_RX_PAGE_SIZE} still serves a default registration (io_uring/zcrx: "don't set
+     * rx_page_size when not requested").
+     */
+    public int rxPageSize() {
+        return rxBufLenSet ? rxBufLen() : 0;
+    }
+
     /** The queue served now, if any. */
     public List<NetdevRxQueue> boundQueues() {
         return List.copyOf(queues);
@@ -356,13 +404,15 @@ public final class ZcrxIfq implements MemoryProvider {
     // =====================================================================================
 
     /**
-     * {@code io_pp_zc_init}: the pool must use this ifq's device, map for DMA, use order 0 and
-     * {@code FROM_DEVICE}; maps the area on first use and takes a reference for the pool.
+     * {@code io_pp_zc_init}: the pool must use this ifq's device, map for DMA, have buffers of the
+     * ifq's size ({@code order + PAGE_SHIFT == niov_shift}) and {@code FROM_DEVICE}; maps the area on
+     * first use and takes a reference for the pool.
      *
      * @throws IllegalStateException         if the ifq is closed
-     * @throws IllegalArgumentException      if the pool's device is not the ifq's ({@code -EINVAL})
-     * @throws UnsupportedOperationException if the pool does not map, or has order &gt; 0 or another
-     *                                       direction ({@code -EOPNOTSUPP})
+     * @throws IllegalArgumentException      if the pool's device is not the ifq's, or its buffers are
+     *                                       not the ifq's size ({@code -EINVAL})
+     * @throws UnsupportedOperationException if the pool does not map, or has another direction
+     *                                       ({@code -EOPNOTSUPP})
      */
     @Override
     public void init(PoolContext pool) {
@@ -374,15 +424,23 @@ public final class ZcrxIfq implements MemoryProvider {
             throw new IllegalArgumentException("EINVAL: zcrx ifq " + id + " is registered on " + device
                     + ", the pool uses " + p.device());
         }
-        if (!p.hasFlag(PagePoolParams.PP_FLAG_DMA_MAP) || p.order() != 0 || p.dmaDir() != DmaDirection.FROM_DEVICE) {
+        if (!p.hasFlag(PagePoolParams.PP_FLAG_DMA_MAP)) {
             throw new UnsupportedOperationException("EOPNOTSUPP: zcrx ifq " + id
-                    + " needs PP_FLAG_DMA_MAP, order 0 and FROM_DEVICE; the pool has order " + p.order() + ", "
-                    + p.dmaDir());
+                    + " needs PP_FLAG_DMA_MAP, order " + (niovShift - NetIov.PAGE_SHIFT) + " and FROM_DEVICE");
+        }
+        if (p.order() + NetIov.PAGE_SHIFT != niovShift) {
+            throw new IllegalArgumentException("EINVAL: zcrx ifq " + id + " has " + rxBufLen()
+                    + "-byte buffers (order " + (niovShift - NetIov.PAGE_SHIFT) + "); the pool has order " + p.order());
+        }
+        if (p.dmaDir() != DmaDirection.FROM_DEVICE) {
+            throw new UnsupportedOperationException("EOPNOTSUPP: zcrx ifq " + id
+                    + " needs PP_FLAG_DMA_MAP, order " + (niovShift - NetIov.PAGE_SHIFT) + " and FROM_DEVICE; the pool has order "
+                    + p.order() + ", " + p.dmaDir());
         }
         if (area.mapOnce(device)) {
             long base = area.dmaBase();
             for (int i = 0; i < niovs.numNiovs(); i++) {
-                pool.setDmaAddr(niovs.niov(i), base + ((long) i << NetIov.PAGE_SHIFT));
+                pool.setDmaAddr(niovs.niov(i), base + ((long) i << niovShift));
             }
         }
         pools.incrementAndGet();
@@ -472,7 +530,7 @@ public final class ZcrxIfq implements MemoryProvider {
             badArea++;
             return null;
         }
-        long idx = (off & ~ZcrxArea.IORING_ZCRX_AREA_MASK) >>> NetIov.PAGE_SHIFT;
+        long idx = (off & ~ZcrxArea.IORING_ZCRX_AREA_MASK) >>> niovShift;
         if (idx >= niovs.numNiovs()) {
             badIndex++;
             return null;
@@ -632,7 +690,7 @@ public final class ZcrxIfq implements MemoryProvider {
     /**
      * Hands {@code len} bytes at {@code offset} of a received buffer to the user
      * ({@code io_zcrx_queue_cqe}): takes a {@code pp_ref_count} reference, then a user reference,
-     * writes a CQE ({@code off = area token | index << PAGE_SHIFT + offset}, {@code res = len},
+     * writes a CQE ({@code off = area token | index << niov_shift + offset}, {@code res = len},
      * {@code IORING_CQE_F_MORE}) and store-releases the completion tail. The caller keeps its own
      * reference (the skb frag) and drops it as usual. Any thread; serialised by the completion lock.
      *
@@ -657,7 +715,7 @@ public final class ZcrxIfq implements MemoryProvider {
             }
             PagePool.refNetmem(niov); // pp_ref first: a user ref always has a pp_ref behind it
             area.userRefGetAndIncrement(niov.index());
-            publishCqeLocked(0, len, IORING_CQE_F_MORE, token | ((long) niov.index() << NetIov.PAGE_SHIFT) + offset);
+            publishCqeLocked(0, len, IORING_CQE_F_MORE, token | ((long) niov.index() << niovShift) + offset);
         }
         return true;
     }
@@ -699,7 +757,7 @@ public final class ZcrxIfq implements MemoryProvider {
      * reference and posts a CQE. When the user returns it, it goes straight back to the freelist.
      * Any thread; serialised by the completion lock.
      *
-     * @return the bytes copied ({@code min(src size, PAGE_SIZE)}), or {@code -ENOSPC} when the
+     * @return the bytes copied ({@code min(src size, buffer size)}), or {@code -ENOSPC} when the
      *         completion ring is full (counted as {@code cqOverflow}), or {@code -ENOMEM} when no
      *         buffer is free
      * @throws IllegalArgumentException if the area is a dma-buf, which the CPU must not write
@@ -728,7 +786,7 @@ public final class ZcrxIfq implements MemoryProvider {
             int len = (int) Math.min(src.byteSize(), niov.size());
             MemorySegment.copy(src, 0, niov.segment(), 0, len);
             area.userRefGetAndIncrement(idx);
-            publishCqeLocked(0, len, IORING_CQE_F_MORE, token | ((long) idx << NetIov.PAGE_SHIFT));
+            publishCqeLocked(0, len, IORING_CQE_F_MORE, token | ((long) idx << niovShift));
             return len;
         }
     }

@@ -226,7 +226,11 @@ public final class ZcrxUserRing implements AutoCloseable {
         return area;
     }
 
-    /** The buffer size ({@code PAGE_SIZE}). */
+    /**
+     * The default buffer size ({@code PAGE_SIZE}). An ifq registered with a larger
+     * {@code rx_buf_len} has buffers of {@link ZcrxIfq#rxBufLen()} bytes, which the registration
+     * reports and the region does not record; completion offsets are byte offsets either way.
+     */
     public int bufferSize() {
         return NetIov.PAGE_SIZE;
     }

@@ -3,6 +3,7 @@ package dev.netmem.rxqueue.netdev;
 import dev.netmem.api.Errno;
 import dev.netmem.api.NetdevRxQueue;
 import dev.netmem.api.spi.MemoryProvider;
+import dev.netmem.api.spi.MemoryProviderParams;
 import dev.netmem.providers.dmabuf.Dmabuf;
 import dev.netmem.providers.dmabuf.DmabufBinding;
 import dev.netmem.rxqueue.jfr.RxEvents;
@@ -93,7 +94,7 @@ public final class NetdevNlSock implements AutoCloseable {
     public RxBinding bindRx(NetDevice device, MemoryProvider provider, int... queues) {
         checkNetAdmin();
         long pid = provider.fill(null).id();
-        return bind(device, provider, queues, pid > 0 ? pid : NEXT_GENERIC_ID.getAndIncrement(),
+        return bind(device, MemoryProviderParams.of(provider), queues, pid > 0 ? pid : NEXT_GENERIC_ID.getAndIncrement(),
                 RxBinding::closeQueues, q -> { });
     }
 
@@ -156,6 +157,14 @@ public final class NetdevNlSock implements AutoCloseable {
 
         /** Unbinds and releases the provider as its owner; idempotent. */
         void release(P provider, Object owner);
+
+        /**
+         * The {@code rx_page_size} of the provider's {@code pp_memory_provider_params}: the receive
+         * buffer size it needs from the driver, or 0 (the default) for the driver's own.
+         */
+        default int rxPageSize(P provider) {
+            return 0;
+        }
     }
 
     /**
@@ -172,7 +181,8 @@ public final class NetdevNlSock implements AutoCloseable {
         P provider = registration.create(o, closeHook(device, self::get));
         self.set(provider);
         try {
-            return bind(device, provider, queues, registration.id(provider), b -> registration.release(provider, o),
+            return bind(device, new MemoryProviderParams(provider, registration.rxPageSize(provider)), queues,
+                    registration.id(provider), b -> registration.release(provider, o),
                     q -> registration.queueBound(provider, q));
         } catch (RuntimeException e) {
             registration.release(provider, o);
@@ -203,11 +213,12 @@ public final class NetdevNlSock implements AutoCloseable {
         return q -> device.closeRxQueue(q.queueIndex(), mp.get());
     }
 
-    private RxBinding bind(NetDevice device, MemoryProvider provider, int[] queues, long id,
+    private RxBinding bind(NetDevice device, MemoryProviderParams params, int[] queues, long id,
                            RxBinding.Unbinder unbinder, Consumer<RxQueue> onBound) {
         checkOpen();
+        MemoryProvider provider = params.provider();
         int[] qs = queues.clone();
-        device.openRxQueues(provider, qs);
+        device.openRxQueues(params, qs);
         for (int q : qs) {
             onBound.accept(device.rxQueue(q));
         }

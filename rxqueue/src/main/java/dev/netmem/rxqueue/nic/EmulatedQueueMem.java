@@ -236,7 +236,8 @@ public final class EmulatedQueueMem extends QueueMem {
 
     /** The largest payload {@link #nicWrite} accepts. */
     int maxPayload() {
-        return split ? NetIov.PAGE_SIZE : NetIov.PAGE_SIZE - Headers.HEADER_LEN;
+        int buf = pagePool().params().bufferSize(); // the queue config's rx_page_size
+        return split ? buf : buf - Headers.HEADER_LEN;
     }
 
     // =====================================================================================

@@ -4,9 +4,11 @@ import dev.netmem.api.DmaDevice;
 import dev.netmem.api.Errno;
 import dev.netmem.api.ErrnoException;
 import dev.netmem.api.Napi;
+import dev.netmem.api.NetIov;
 import dev.netmem.api.PagePool;
 import dev.netmem.api.PagePoolParams;
 import dev.netmem.api.spi.MemoryProvider;
+import dev.netmem.api.spi.MemoryProviderParams;
 import dev.netmem.providers.host.HostPageProvider;
 import dev.netmem.rxqueue.jfr.RxEvents;
 import dev.netmem.rxqueue.jfr.RxQueueRestartEvent;
@@ -45,6 +47,11 @@ import java.util.function.UnaryOperator;
 public final class NetDevice implements Netif, AutoCloseable {
     /** Most RX queues a device may have. */
     public static final int MAX_RX_QUEUES = 1024;
+    /**
+     * The largest receive buffer ({@code rx_page_size}) either driver accepts in its
+     * {@code ndo_validate_qcfg}: 64 KiB (order 4), the io_uring driver's largest buffer order.
+     */
+    public static final int MAX_RX_PAGE_SIZE = dev.netmem.api.NetIov.PAGE_SIZE << 4;
     /** The largest {@code hds-thresh}: headers and payload must fit one header buffer. */
     public static final int HDS_THRESH_MAX = QueueMem.HEADER_BUF_SIZE - Headers.HEADER_LEN;
 
@@ -141,9 +148,10 @@ public final class NetDevice implements Netif, AutoCloseable {
         // what the rings can hold for a socket, in truesize: a header page plus a data buffer per slot
         // io_uring: a receive cancelled because the window closed may still fill what the ring holds and
         // what the poll posts until the cancel lands, so twice the ring; incremental buffers carry up to
-        // one skb (one header page) per piece
+        // one skb (one header page) per piece; a provider may ask for buffers up to MAX_RX_PAGE_SIZE
+        // (rx_page_size), so the limit is sized for those
         long ringBytes = driver instanceof IoUringNic u
-                ? 2L * rxQueues * ringSize * (dev.netmem.api.NetIov.PAGE_SIZE + u.bufferSize())
+                ? 2L * rxQueues * ringSize * (dev.netmem.api.NetIov.PAGE_SIZE + Math.max(u.bufferSize(), MAX_RX_PAGE_SIZE))
                         * (u.incremental() ? 64 : 1)
                 : (long) rxQueues * ringSize * (2L * dev.netmem.api.NetIov.PAGE_SIZE);
         // saturating: a huge rcvbuf must not wrap negative, which would make every socket drop everything
@@ -954,8 +962,24 @@ public final class NetDevice implements Netif, AutoCloseable {
      * ({@link Errno#EBUSY} "designated queue already in use by AF_XDP"); finally the list is not empty
      * ({@link Errno#EINVAL} "no rx queues to bind"). Every check runs before anything is bound, so a
      * failed check binds nothing. If a restart fails, the queues bound so far are closed again.
+     * Binds with the driver's default buffer size; see {@link #openRxQueues(MemoryProviderParams, int[])}.
      */
     public void openRxQueues(MemoryProvider mp, int[] indices) {
+        openRxQueues(MemoryProviderParams.of(mp), indices);
+    }
+
+    /**
+     * {@link #openRxQueues(MemoryProvider, int[])} with the whole {@code pp_memory_provider_params}:
+     * a non-zero {@link MemoryProviderParams#rxPageSize} is refused with {@link Errno#EOPNOTSUPP}
+     * "device does not support: rx_page_size" unless the driver lists
+     * {@link QueueMgmtOps#QCFG_RX_PAGE_SIZE} (checked per queue after the XDP check, before the
+     * already-bound one, as {@code __net_mp_open_rxq} does); then, per queue, after the params are
+     * set, the queue config is validated ({@code netdev_queue_config_validate}: the driver's
+     * {@link QueueMgmtOps#validateQcfg} on its defaults and on the provider's overrides), whose
+     * refusal clears the params and closes the queues bound so far, like a failed restart.
+     */
+    public void openRxQueues(MemoryProviderParams params, int[] indices) {
+        MemoryProvider mp = params.provider();
         synchronized (controlLock) {
             checkRegistered();
             checkQueueApi();
@@ -967,15 +991,16 @@ public final class NetDevice implements Netif, AutoCloseable {
             int[] ascending = indices.clone(); // the kernel reads the list into a bitmap and opens in index order
             java.util.Arrays.sort(ascending);
             for (int i = 0; i < ascending.length; i++) {
-                checkOpenRxQueue(queues[ascending[i]], i > 0 && ascending[i - 1] == ascending[i]);
+                checkOpenRxQueue(queues[ascending[i]], i > 0 && ascending[i - 1] == ascending[i], params.rxPageSize());
             }
             if (indices.length == 0) {
                 throw Errno.EINVAL.exception("no rx queues to bind");
             }
             for (int i = 0; i < indices.length; i++) {
                 RxQueue q = queues[indices[i]];
-                q.setMemoryProvider(mp);
+                q.setMemoryProvider(mp, params.rxPageSize());
                 try {
+                    queueConfig(q, true); // netdev_queue_config_validate
                     restartLocked(q);
                 } catch (RuntimeException e) {
                     q.setMemoryProvider(null);
@@ -989,7 +1014,7 @@ public final class NetDevice implements Netif, AutoCloseable {
     }
 
     /** {@code __net_mp_open_rxq}'s checks for one queue, in order; {@code repeated}: named earlier in the list. */
-    private void checkOpenRxQueue(RxQueue q, boolean repeated) {
+    private void checkOpenRxQueue(RxQueue q, boolean repeated, int rxPageSize) {
         if (virtual) {
             throw Errno.EBUSY.exception("rx queue is mapped to a virtual netdev");
         }
@@ -1002,6 +1027,9 @@ public final class NetDevice implements Netif, AutoCloseable {
         if (xdpProg) {
             throw Errno.EEXIST.exception("unable to custom memory provider to device with XDP program attached");
         }
+        if (rxPageSize != 0 && (ops.supportedParams() & QueueMgmtOps.QCFG_RX_PAGE_SIZE) == 0) {
+            throw Errno.EOPNOTSUPP.exception("device does not support: rx_page_size");
+        }
         if (q.memoryProvider() != null || repeated) {
             // a repeated index would find its queue bound by the first occurrence: the kernel's
             // EEXIST, reported before anything is bound
@@ -1010,6 +1038,39 @@ public final class NetDevice implements Netif, AutoCloseable {
         if (q.xskPool()) {
             throw Errno.EBUSY.exception("designated queue already in use by AF_XDP");
         }
+    }
+
+    /**
+     * {@code netdev_queue_config}: the config queue {@code index} is (re)allocated with: zeroed, the
+     * driver's defaults ({@link QueueMgmtOps#defaultQcfg}), then the bound provider's
+     * {@code rx_page_size} if it set one. The driver reads it in {@link QueueMgmtOps#memAlloc}.
+     * Control path.
+     *
+     * @throws dev.netmem.api.ErrnoException {@link Errno#ERANGE} for a bad index
+     */
+    public NetdevQueueConfig queueConfig(int index) {
+        synchronized (controlLock) {
+            if (index < 0 || index >= queues.length) {
+                throw Errno.ERANGE.exception("rx queue index out of range");
+            }
+            return queueConfig(queues[index], false);
+        }
+    }
+
+    /** {@code __netdev_queue_config}; with {@code validate}, the driver checks the defaults, then the overrides. */
+    private NetdevQueueConfig queueConfig(RxQueue q, boolean validate) {
+        NetdevQueueConfig c = ops.defaultQcfg();
+        if (validate) {
+            ops.validateQcfg(c);
+        }
+        int mpSize = q.mpRxPageSizeLocked();
+        if (mpSize != 0) {
+            c = c.withRxPageSize(mpSize);
+        }
+        if (validate) {
+            ops.validateQcfg(c);
+        }
+        return c;
     }
 
     /**
@@ -1087,7 +1148,9 @@ public final class NetDevice implements Netif, AutoCloseable {
         @Override
         public QueueMem memAlloc(RxQueue queue) {
             int flags = PagePoolParams.PP_FLAG_DMA_MAP | PagePoolParams.PP_FLAG_DMA_SYNC_DEV;
-            int order = driver instanceof IoUringNic u ? u.poolOrder() : 0;
+            int rxPageSize = queueConfig(queue, false).rxPageSize();
+            // the pool's order from the config's buffer size (validated a power of two >= PAGE_SIZE)
+            int order = rxPageSize == 0 ? defaultOrder() : Integer.numberOfTrailingZeros(rxPageSize) - NetIov.PAGE_SHIFT;
             PagePoolParams.Builder b = poolTemplate.toBuilder().device(queueDmaDevice(queue.queueIndex())).napi(napiForMemAlloc(queue)).queue(queue)
                     .hostPages(hostPages).order(order).maxLen(dev.netmem.api.NetIov.PAGE_SIZE << order);
             PagePool pool = PagePool.create(b.flags(allowUnreadable
@@ -1112,6 +1175,32 @@ public final class NetDevice implements Netif, AutoCloseable {
         @Override
         public void memFree(QueueMem mem) {
             mem.free();
+        }
+
+        /** Both drivers: {@code rx_page_size} is the main pool's buffer size. */
+        @Override
+        public int supportedParams() {
+            return QCFG_RX_PAGE_SIZE;
+        }
+
+        /** The driver's own buffer size: 4 KiB, or the io_uring driver's buffer order. */
+        @Override
+        public NetdevQueueConfig defaultQcfg() {
+            return new NetdevQueueConfig(NetIov.PAGE_SIZE << defaultOrder());
+        }
+
+        /** A power of two in {@code [PAGE_SIZE, MAX_RX_PAGE_SIZE]}, else {@link Errno#ERANGE} (as bnxt does). */
+        @Override
+        public void validateQcfg(NetdevQueueConfig qcfg) {
+            int size = qcfg.rxPageSize();
+            if (Integer.bitCount(size) != 1 || size < NetIov.PAGE_SIZE || size > MAX_RX_PAGE_SIZE) {
+                throw Errno.ERANGE.exception(name + ": rx_page_size " + size + " is not a power of two in ["
+                        + NetIov.PAGE_SIZE + ", " + MAX_RX_PAGE_SIZE + "]");
+            }
+        }
+
+        private int defaultOrder() {
+            return driver instanceof IoUringNic u ? u.poolOrder() : 0;
         }
 
         @Override

@@ -41,6 +41,8 @@ public final class RxQueue implements NetdevRxQueue {
 
     /** {@code mp_params}: written under the device lock, read by pool creation. */
     private volatile MemoryProvider mp;
+    /** {@code mp_params.rx_page_size}, 0 for the driver's default. Device lock. */
+    private int mpRxPageSize;
     /** Current memory, or null while the device is down. Device lock. */
     private QueueMem mem;
     /** The memory the NIC writes into: set by start, cleared by stop, under the NIC lock. */
@@ -185,8 +187,29 @@ public final class RxQueue implements NetdevRxQueue {
 
     // ---- control path (device lock) ----
 
+    /** Sets {@code mp_params} to {@code provider} with the default buffer size; {@code null} clears all of it. */
     void setMemoryProvider(MemoryProvider provider) {
+        setMemoryProvider(provider, 0);
+    }
+
+    void setMemoryProvider(MemoryProvider provider, int rxPageSize) {
+        mpRxPageSize = rxPageSize;
         mp = provider;
+    }
+
+    /**
+     * {@code mp_params.rx_page_size}: the receive buffer size the bound provider asked for, or 0 (no
+     * provider, or the driver's default). Survives restarts; cleared when the provider is closed.
+     */
+    public int mpRxPageSize() {
+        synchronized (device.controlLock()) {
+            return mpRxPageSize;
+        }
+    }
+
+    /** {@link #mpRxPageSize} for the control lock holder. */
+    int mpRxPageSizeLocked() {
+        return mpRxPageSize;
     }
 
     QueueMem mem() {

@@ -105,7 +105,9 @@ final class UringQueueMem extends QueueMem {
         this.nic = nic;
         this.table = nic.table(queue.queueIndex());
         this.entries = ringSize;
-        this.bufSize = nic.bufferSize();
+        // the queue config's rx_page_size, not only the NIC's order; a 64 KiB buffer is posted one skb's
+        // payload long: a piece longer than that would overflow the headers' 16-bit length
+        this.bufSize = Math.min(pool.params().bufferSize(), MAX_SKB_PAYLOAD);
         this.byBid = new NetIov[ringSize];
         this.freeBids = new int[ringSize];
         for (int i = ringSize - 1; i >= 0; i--) {

@@ -53,6 +53,10 @@
  *       {@link dev.netmem.rxqueue.nic.NetDevice#queueReset} applies netdevsim's reset modes, and the
  *       NAPI list is derived from the queues, so modes 2 and 3 (the order the old NAPI leaves and the
  *       new one joins {@code dev->napi_list}) look like mode 0 from outside.</li>
+ *   <li>The queue config ({@link dev.netmem.rxqueue.nic.NetdevQueueConfig}) is read by the driver's
+ *       {@code memAlloc} through {@link dev.netmem.rxqueue.nic.NetDevice#queueConfig} instead of being
+ *       passed to mem_alloc and start; it is rendered from the same queue params, so the value is the
+ *       same. The io_uring driver posts a 64 KiB buffer one skb's payload (65495 bytes) long.</li>
  * </ul>
  *
  * <h2>Test hooks (netdevsim-like)</h2>

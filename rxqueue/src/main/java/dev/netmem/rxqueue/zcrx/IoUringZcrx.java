@@ -51,8 +51,11 @@ public final class IoUringZcrx {
     /**
      * {@link #bindRxUserRing(NetdevNlSock, NetDevice, ZcrxArea, int, int, int, Path)} with every field
      * of the registration ({@link ZcrxIfqReg}: the ring's setup flags, the reserved words and flags of
-     * the ifq, region and area structs, the events), checked by {@link ZcrxIfq#register} in the
-     * kernel's order after the {@code CAP_NET_ADMIN} check.
+     * the ifq, region and area structs, the events, {@code rx_buf_len}), checked by
+     * {@link ZcrxIfq#register} in the kernel's order after the {@code CAP_NET_ADMIN} check. A non-zero
+     * {@link ZcrxIfqReg#rxBufLen} binds the queue with that {@code rx_page_size}: the driver must list
+     * {@code QCFG_RX_PAGE_SIZE} ({@code EOPNOTSUPP}) and accept the size in its
+     * {@code ndo_validate_qcfg}; the queue's pool then has buffers of that size.
      */
     public static RxBinding bindRxUserRing(NetdevNlSock nl, NetDevice device, ZcrxArea area, int queue,
                                            ZcrxIfqReg reg, Path dir) {
@@ -80,6 +83,11 @@ public final class IoUringZcrx {
                 if (ifq.state() == ZcrxIfq.State.ACTIVE) {
                     ifq.close(owner);
                 }
+            }
+
+            @Override
+            public int rxPageSize(ZcrxIfq ifq) {
+                return ifq.rxPageSize(); // mp_param.rx_page_size: only when rx_buf_len was set
             }
         }, queue);
     }
