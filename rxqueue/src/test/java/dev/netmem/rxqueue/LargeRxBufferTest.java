@@ -22,9 +22,9 @@ import dev.netmem.providers.zcrx.ZcrxUserRing;
 import dev.netmem.rxqueue.netdev.Netdev;
 import dev.netmem.rxqueue.netdev.NetdevNlSock;
 import dev.netmem.rxqueue.netdev.RxBinding;
+import dev.netmem.rxqueue.nic.ForwardingQueueOps;
 import dev.netmem.rxqueue.nic.NetDevice;
 import dev.netmem.rxqueue.nic.NetdevQueueConfig;
-import dev.netmem.rxqueue.nic.QueueMem;
 import dev.netmem.rxqueue.nic.QueueMgmtOps;
 import dev.netmem.rxqueue.nic.RxQueue;
 import dev.netmem.rxqueue.stack.DevmemSocket;
@@ -67,27 +67,7 @@ class LargeRxBufferTest extends DeviceTestBase {
 
     /** The driver's four core ops only: a driver that predates the queue config (no supported_params). */
     private static UnaryOperator<QueueMgmtOps> coreOpsOnly() {
-        return ops -> new QueueMgmtOps() {
-            @Override
-            public QueueMem memAlloc(RxQueue queue) {
-                return ops.memAlloc(queue);
-            }
-
-            @Override
-            public void memFree(QueueMem mem) {
-                ops.memFree(mem);
-            }
-
-            @Override
-            public void start(QueueMem mem) {
-                ops.start(mem);
-            }
-
-            @Override
-            public void stop(QueueMem mem) {
-                ops.stop(mem);
-            }
-        };
+        return ForwardingQueueOps::new;
     }
 
     private static ZcrxArea area(Arena arena, long bytes) {
@@ -174,30 +154,10 @@ class LargeRxBufferTest extends DeviceTestBase {
     @Test
     void shouldValidateTheDefaultsThenTheProvidersOverride() {
         List<NetdevQueueConfig> seen = new ArrayList<>();
-        NetDevice dev = device(NetDevice.builder("twice").rxQueues(2).ringSize(16).queueOps(ops -> new QueueMgmtOps() {
-            @Override
-            public QueueMem memAlloc(RxQueue queue) {
-                return ops.memAlloc(queue);
-            }
-
-            @Override
-            public void memFree(QueueMem mem) {
-                ops.memFree(mem);
-            }
-
-            @Override
-            public void start(QueueMem mem) {
-                ops.start(mem);
-            }
-
-            @Override
-            public void stop(QueueMem mem) {
-                ops.stop(mem);
-            }
-
+        NetDevice dev = device(NetDevice.builder("twice").rxQueues(2).ringSize(16).queueOps(ops -> new ForwardingQueueOps(ops) {
             @Override
             public NetdevQueueConfig defaultQcfg() {
-                return ops.defaultQcfg();
+                return driver.defaultQcfg();
             }
 
             @Override
@@ -210,7 +170,7 @@ class LargeRxBufferTest extends DeviceTestBase {
 
             @Override
             public int supportedParams() {
-                return ops.supportedParams();
+                return driver.supportedParams();
             }
         }));
         dev.open();

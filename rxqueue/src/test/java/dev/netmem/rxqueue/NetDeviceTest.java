@@ -19,9 +19,9 @@ import dev.netmem.rxqueue.netdev.Netdev;
 import dev.netmem.rxqueue.netdev.NetdevNlSock;
 import dev.netmem.rxqueue.netdev.PagePoolInfo;
 import dev.netmem.rxqueue.nic.AllocFailPolicy;
+import dev.netmem.rxqueue.nic.ForwardingQueueOps;
 import dev.netmem.rxqueue.nic.NetDevice;
 import dev.netmem.rxqueue.nic.QueueMem;
-import dev.netmem.rxqueue.nic.QueueMgmtOps;
 import dev.netmem.rxqueue.nic.RxQueue;
 import dev.netmem.rxqueue.stack.DevmemSocket;
 import dev.netmem.rxqueue.stack.NetStack;
@@ -32,7 +32,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -170,28 +169,13 @@ class NetDeviceTest extends DeviceTestBase {
     @Test
     void shouldRollBackToTheOldMemoryWhenTheNewQueueFailsToStart() {
         AtomicBoolean failStart = new AtomicBoolean();
-        NetDevice dev = device(NetDevice.builder("rollback").ringSize(16).queueOps(ops -> new QueueMgmtOps() {
-            @Override
-            public QueueMem memAlloc(RxQueue queue) {
-                return ops.memAlloc(queue);
-            }
-
-            @Override
-            public void memFree(QueueMem mem) {
-                ops.memFree(mem);
-            }
-
+        NetDevice dev = device(NetDevice.builder("rollback").ringSize(16).queueOps(ops -> new ForwardingQueueOps(ops) {
             @Override
             public void start(QueueMem mem) {
                 if (failStart.getAndSet(false)) {
                     throw Errno.ENOMEM.exception("injected start failure");
                 }
-                ops.start(mem);
-            }
-
-            @Override
-            public void stop(QueueMem mem) {
-                ops.stop(mem);
+                driver.start(mem);
             }
         }));
         dev.open();
@@ -241,29 +225,14 @@ class NetDeviceTest extends DeviceTestBase {
     @Test
     void shouldWarnOnAFailedRestartWhenClosingExceptForEnetdown() {
         java.util.concurrent.atomic.AtomicReference<Errno> failAlloc = new java.util.concurrent.atomic.AtomicReference<>();
-        NetDevice dev = device(NetDevice.builder("closefail").ringSize(8).queueOps(ops -> new QueueMgmtOps() {
+        NetDevice dev = device(NetDevice.builder("closefail").ringSize(8).queueOps(ops -> new ForwardingQueueOps(ops) {
             @Override
             public QueueMem memAlloc(RxQueue queue) {
                 Errno e = failAlloc.getAndSet(null);
                 if (e != null) {
                     throw e.exception("injected mem_alloc failure");
                 }
-                return ops.memAlloc(queue);
-            }
-
-            @Override
-            public void memFree(QueueMem mem) {
-                ops.memFree(mem);
-            }
-
-            @Override
-            public void start(QueueMem mem) {
-                ops.start(mem);
-            }
-
-            @Override
-            public void stop(QueueMem mem) {
-                ops.stop(mem);
+                return driver.memAlloc(queue);
             }
         }));
         dev.open();

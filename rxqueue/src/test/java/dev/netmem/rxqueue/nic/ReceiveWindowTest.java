@@ -19,26 +19,11 @@ class ReceiveWindowTest {
 
     /** The driver's ops, except that start does not start the NAPI thread: the test polls by hand. */
     private static QueueMgmtOps withoutNapiThread(QueueMgmtOps driver) {
-        return new QueueMgmtOps() {
-            @Override
-            public QueueMem memAlloc(RxQueue queue) {
-                return driver.memAlloc(queue);
-            }
-
-            @Override
-            public void memFree(QueueMem mem) {
-                driver.memFree(mem);
-            }
-
+        return new ForwardingQueueOps(driver) {
             @Override
             public void start(QueueMem mem) {
                 mem.fill();
                 mem.queue().activate(mem);
-            }
-
-            @Override
-            public void stop(QueueMem mem) {
-                driver.stop(mem);
             }
         };
     }
