@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.netmem.api.DmaDevice;
 import dev.netmem.api.Errno;
 import dev.netmem.api.ErrnoException;
 import dev.netmem.api.PagePool;
@@ -51,6 +52,30 @@ class NetDeviceTest extends DeviceTestBase {
                 "attached, with the posted ring's buffers out: " + up);
         dev.close();
         assertEquals(List.of(), Netdev.pagePoolDump(dev.ifindex()), "down again: no pools left");
+    }
+
+    /**
+     * The driver syncs what the NIC wrote for the CPU ({@code page_pool_dma_sync_netmem_for_cpu})
+     * before the stack reads it: the header frag and the payload with header split, the one buffer
+     * without. A coherent device would count none, so the device here is not coherent.
+     */
+    @Test
+    void shouldSyncEveryReceivedBufferForTheCpuBeforeTheStackReadsIt() {
+        for (boolean split : new boolean[] {true, false}) {
+            DmaDevice dma = new DmaDevice("cpusync-" + split, false);
+            NetDevice dev = device(NetDevice.builder("cpusync").ringSize(16).dmaDevice(dma).headerSplit(split, 0));
+            dev.open();
+            DevmemSocket sock = NetStack.of(dev).openSocket(80);
+            long before = dma.cpuSyncs();
+            for (int i = 0; i < 5; i++) {
+                send(dev, 1000, 80, payload(PayloadPattern.repeating(7), 0, 1000));
+            }
+            await("the skbs reach the socket", () -> sock.queuedBytes() == 5000);
+            assertEquals(split ? 10 : 5, dma.cpuSyncs() - before,
+                    (split ? "a header and a payload" : "one buffer") + " synced per packet");
+            sock.close();
+            dev.close();
+        }
     }
 
     @Test

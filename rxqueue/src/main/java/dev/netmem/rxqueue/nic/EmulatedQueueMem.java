@@ -373,7 +373,13 @@ public final class EmulatedQueueMem extends QueueMem {
         int hw = hdrWritten[slot];
         int bw = bufWritten[slot];
         SkBuff skb = skbs.get();
+        // the NIC wrote by DMA: sync what it wrote for the CPU before the stack reads it (the provider
+        // may have turned that off: devmem memory is never read by the CPU)
         if (hw > 0) {
+            headerPool.dmaSyncNetmemForCpu(hdr[slot], hdrOff[slot], hw);
+            if (bw > 0) {
+                pool.dmaSyncNetmemForCpu(buf[slot], 0, bw);
+            }
             skb.init(hdr[slot], hdrOff[slot], hw, true);
             hdr[slot] = null;
             if (bw > 0) {
@@ -381,6 +387,7 @@ public final class EmulatedQueueMem extends QueueMem {
                 buf[slot] = null;
             }
         } else {
+            pool.dmaSyncNetmemForCpu(buf[slot], 0, bw);
             skb.init(buf[slot], 0, bw, true);
             buf[slot] = null;
         }
