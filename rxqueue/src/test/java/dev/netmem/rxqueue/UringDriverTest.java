@@ -158,6 +158,32 @@ class UringDriverTest {
         }
     }
 
+    /**
+     * Receives {@code sock}'s stream through zcrx until its end: {@code recvZc} (a full completion ring
+     * is drained, not an error), then each user-ring completion verified against pattern {@code seed},
+     * shown to {@code onLen} and refilled. Returns the bytes received.
+     */
+    private static long drainUserRing(NetDevice dev, DevmemSocket sock, ZcrxIfq ifq, ZcrxUserRing ring, long seed,
+                                      long total, MessageDigest md, java.util.function.IntConsumer onLen) {
+        long[] got = {0};
+        long deadline = System.nanoTime() + T.toNanos();
+        while (!sock.isEndOfStream() || got[0] < total) {
+            assertTrue(System.nanoTime() < deadline, "timed out after " + got[0] + "; " + stats(dev));
+            try {
+                IoUringZcrx.recvZc(sock, ifq, Duration.ofMillis(20));
+            } catch (ErrnoException e) {
+                assertEquals(Errno.ENOSPC, e.errno(), e.getMessage()); // the CQ is full: drain it
+            }
+            ring.poll((off, len, flags) -> {
+                verify(ring.data(off, len), 0, seed, got[0], len, md);
+                got[0] += len;
+                onLen.accept(len);
+                assertTrue(ring.refill(off, len), "refill ring has room");
+            });
+        }
+        return got[0];
+    }
+
     /** Verifies {@code len} bytes at {@code segOff} of {@code seg} as stream bytes from {@code streamOff}. */
     private static void verify(MemorySegment seg, long segOff, long seed, long streamOff, int len, MessageDigest md) {
         for (int i = 0; i < len; i++) {
@@ -410,29 +436,16 @@ class UringDriverTest {
         DevmemSocket sock = NetStack.of(dev).openSocket(port);
         IoUringNic nic = (IoUringNic) dev.driver();
         long total = 16L << 20;
-        long[] got = {0};
+        long got;
         MessageDigest md = sha256();
         AtomicReference<String> sent = new AtomicReference<>();
         try (IoUringNic.Listener l = nic.listen(port);
              ZcrxUserRing ring = ZcrxUserRing.open(ifq.regionPath(), mem)) {
             Thread s = sender(port, 3, total, sent, false);
-            long deadline = System.nanoTime() + T.toNanos();
-            while (!sock.isEndOfStream() || got[0] < total) {
-                assertTrue(System.nanoTime() < deadline, "timed out after " + got[0] + "; " + stats(dev));
-                try {
-                    IoUringZcrx.recvZc(sock, ifq, Duration.ofMillis(20));
-                } catch (ErrnoException e) {
-                    assertEquals(Errno.ENOSPC, e.errno(), e.getMessage()); // the CQ is full: drain it
-                }
-                ring.poll((off, len, flags) -> {
-                    verify(ring.data(off, len), 0, 3, got[0], len, md);
-                    got[0] += len;
-                    assertTrue(ring.refill(off, len), "refill ring has room");
-                });
-            }
+            got = drainUserRing(dev, sock, ifq, ring, 3, total, md, len -> { });
             s.join(T);
         }
-        assertEquals(total, got[0]);
+        assertEquals(total, got);
         assertEquals(sent.get(), HexFormat.of().formatHex(md.digest()));
         sock.close();
         b.close();
@@ -458,7 +471,7 @@ class UringDriverTest {
         DevmemSocket sock = NetStack.of(dev).openSocket(port);
         IoUringNic nic = (IoUringNic) dev.driver();
         long total = 16L << 20;
-        long[] got = {0};
+        long got;
         int[] maxLen = {0};
         long[] large = {0};
         MessageDigest md = sha256();
@@ -466,27 +479,15 @@ class UringDriverTest {
         try (IoUringNic.Listener l = nic.listen(port);
              ZcrxUserRing ring = ZcrxUserRing.open(ifq.regionPath(), mem)) {
             Thread s = sender(port, 7, total, sent, false);
-            long deadline = System.nanoTime() + T.toNanos();
-            while (!sock.isEndOfStream() || got[0] < total) {
-                assertTrue(System.nanoTime() < deadline, "timed out after " + got[0] + "; " + stats(dev));
-                try {
-                    IoUringZcrx.recvZc(sock, ifq, Duration.ofMillis(20));
-                } catch (ErrnoException e) {
-                    assertEquals(Errno.ENOSPC, e.errno(), e.getMessage()); // the CQ is full: drain it
+            got = drainUserRing(dev, sock, ifq, ring, 7, total, md, len -> {
+                maxLen[0] = Math.max(maxLen[0], len);
+                if (len > NetIov.PAGE_SIZE) {
+                    large[0]++;
                 }
-                ring.poll((off, len, flags) -> {
-                    verify(ring.data(off, len), 0, 7, got[0], len, md);
-                    got[0] += len;
-                    maxLen[0] = Math.max(maxLen[0], len);
-                    if (len > NetIov.PAGE_SIZE) {
-                        large[0]++;
-                    }
-                    assertTrue(ring.refill(off, len), "refill ring has room");
-                });
-            }
+            });
             s.join(T);
         }
-        assertEquals(total, got[0]);
+        assertEquals(total, got);
         assertEquals(sent.get(), HexFormat.of().formatHex(md.digest()));
         System.out.println("64 KiB zcrx buffers: largest completion " + maxLen[0] + " B, " + large[0]
                 + " completions over 4 KiB; " + stats(dev));
