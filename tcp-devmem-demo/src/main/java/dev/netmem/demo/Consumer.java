@@ -31,7 +31,8 @@ import net.openhft.chronicle.bytes.BytesStore;
  *   'E' u64 totalBytes                         end of stream (every mode)
  * </pre>
  * On stdout (to the receiver): {@code 'R'} once mapped and ready, then after {@code 'E'}
- * {@code 'H' u64 bytes, u64 patternErrors, UTF sha256, u64 cpuNanos} (this JVM's CPU time).
+ * {@code 'H' u64 bytes, u64 patternErrors, UTF sha256, u64 cpuNanos}: this JVM's CPU time since it
+ * said ready, the window the receiver's clock measures (its start-up is the summary's set-up time).
  *
  * <p>Verification reads the mapping in place: a {@link MemorySegment} over the mapping is compared with {@link StreamPattern} by one vectorised
  * {@link MemorySegment#mismatch} per frag (as every path of the receive benchmark checks), and the
@@ -56,8 +57,11 @@ public final class Consumer {
     /** The receiver JVM that started this consumer. */
     private static final java.util.Optional<ProcessHandle> PARENT = ProcessHandle.current().parent();
 
+    /** This JVM's CPU time when it said ready; {@link #writeResult} reports the CPU time since. */
+    private static long cpuAtReady;
+
     private final BytesStore<?, ?> view;
-    private final MappedByteBuffer mapped;
+    private final ByteBuffer mapped;
     /** The same mapping as a segment, for the vectorised pattern check; null without a dmabuf. */
     private final MemorySegment seg;
     private final boolean pattern;
@@ -66,7 +70,7 @@ public final class Consumer {
     private long pos;
     private long patternErrors;
 
-    private Consumer(MappedByteBuffer mapped, boolean pattern, boolean hash) {
+    private Consumer(ByteBuffer mapped, boolean pattern, boolean hash) {
         this.hash = hash;
         this.mapped = mapped;
         this.view = mapped == null ? null : BytesStore.wrap(mapped);
@@ -97,6 +101,7 @@ public final class Consumer {
             int colon = spec.lastIndexOf(':');
             try (HandoffRings rings = HandoffRings.open(Path.of(spec.substring(0, colon)),
                     Integer.parseInt(spec.substring(colon + 1)))) {
+                warmUpHandoff(checkPattern, hash);
                 rings.markReady();
                 ready(out);
                 c.runHandoff(rings, in, out);
@@ -135,7 +140,36 @@ public final class Consumer {
         }
     }
 
+    /**
+     * Runs the zero-copy hand-off loop ({@link #drainHandoff}) against a private in-memory ring and
+     * pattern buffer, both sides in this thread, until the JIT has compiled it: records of 1 KiB (the
+     * code path does not depend on the size), each verified like a real one. Before ready, so part of
+     * the set-up time.
+     */
+    private static void warmUpHandoff(boolean pattern, boolean hash) throws IOException {
+        ByteBuffer twice = ByteBuffer.allocateDirect(2 * StreamPattern.PERIOD);
+        twice.put(StreamPattern.slice(0, StreamPattern.PERIOD)).put(StreamPattern.slice(0, StreamPattern.PERIOD)).clear();
+        Consumer w = new Consumer(twice, pattern, hash);
+        int size = 1024;
+        int batch = 32;
+        int[] tokens = new int[batch];
+        try (HandoffRings r = HandoffRings.inMemory(batch)) {
+            for (int round = 0; round < 2_000; round++) {
+                for (int i = 0; i < batch; i++) {
+                    r.putRecord((w.pos + (long) i * size) % StreamPattern.PERIOD, size, i);
+                }
+                r.publishRecords();
+                w.drainHandoff(r);
+                r.takeTokens(tokens, batch);
+            }
+        }
+        if (w.patternErrors != 0) {
+            throw new IllegalStateException("the hand-off warm-up saw " + w.patternErrors + " pattern errors");
+        }
+    }
+
     private static void ready(DataOutputStream out) throws IOException {
+        cpuAtReady = cpuNanos();
         out.writeByte(OP_READY);
         out.flush();
     }
@@ -149,18 +183,7 @@ public final class Consumer {
         long total = -1;
         int idle = 0;
         while (total < 0 || pos < total) {
-            int n = rings.recordsReady();
-            if (n > 0) {
-                for (int i = 0; i < n; i++) {
-                    verifyInPlace(rings.recordOffset(i), rings.recordSize(i));
-                    while (rings.tokenSpace() == 0) {
-                        rings.publishTokens();
-                        java.util.concurrent.locks.LockSupport.parkNanos(20_000);
-                    }
-                    rings.putToken(rings.recordToken(i));
-                }
-                rings.releaseRecords(n);
-                rings.publishTokens();
+            if (drainHandoff(rings) > 0) {
                 idle = 0;
                 continue;
             }
@@ -188,12 +211,40 @@ public final class Consumer {
         writeResult(out);
     }
 
+    /**
+     * Verifies every record ready on the record ring in place and puts its token on the token ring;
+     * frees the record slots and publishes the tokens with one release store each. Returns how many
+     * records it took.
+     */
+    private int drainHandoff(HandoffRings rings) throws IOException {
+        int n = rings.recordsReady();
+        if (n == 0) {
+            return 0;
+        }
+        for (int i = 0; i < n; i++) {
+            verifyInPlace(rings.recordOffset(i), rings.recordSize(i));
+            while (rings.tokenSpace() == 0) {
+                rings.publishTokens();
+                java.util.concurrent.locks.LockSupport.parkNanos(20_000);
+            }
+            rings.putToken(rings.recordToken(i));
+        }
+        rings.releaseRecords(n);
+        rings.publishTokens();
+        return n;
+    }
+
+    /** This process's CPU time so far (user + system, every thread), in nanoseconds. */
+    private static long cpuNanos() {
+        return ProcessHandle.current().info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(0L);
+    }
+
     private void writeResult(DataOutputStream out) throws IOException {
         out.writeByte(OP_HASH);
         out.writeLong(pos);
         out.writeLong(patternErrors);
         out.writeUTF(hash ? HexFormat.of().formatHex(sha.digest()) : "");
-        out.writeLong(ProcessHandle.current().info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(0L));
+        out.writeLong(cpuNanos() - cpuAtReady);
         out.flush();
     }
 

@@ -688,7 +688,7 @@ final class Demo {
         }
     }
 
-    /** CPU seconds of the run: this process since the clock started, plus every consumer JVM's own. */
+    /** CPU seconds of the run: this process since the clock started, plus every consumer JVM's since it said ready. */
     private double cpuSeconds() {
         return (cpuNanos() - cpuAtStart + consumerCpuNanos) / 1e9;
     }
@@ -736,7 +736,7 @@ final class Demo {
         double cpuS = cpuSeconds();
         text.printf("received  %,d bytes in %.2f s = %.2f Gbit/s (clock from the consumer ready; set-up took %.2f s)%n",
                 got, seconds, gbps, setupSeconds);
-        text.printf("cpu       %.2f s in the receiver and consumer JVMs = %.2f s per GB%n", cpuS,
+        text.printf("cpu       %.2f s in the receiver and consumer JVMs while receiving = %.2f s per GB%n", cpuS,
                 got == 0 ? 0 : cpuS / (got / 1e9));
         switch (o.verify()) {
             case "pattern" -> text.printf("verified  the pattern %s, pattern errors %d (no sha256: --verify pattern) -> %s%n",

@@ -100,6 +100,18 @@ final class HandoffRings implements AutoCloseable {
         return map(p, true, entries);
     }
 
+    /**
+     * Both sides in one private, in-memory region (no file), for a process that exercises the rings
+     * by itself: the consumer's warm-up.
+     */
+    static HandoffRings inMemory(int entries) {
+        if (entries < 1 || Integer.bitCount(entries) != 1) {
+            throw new IllegalArgumentException("entries must be a power of two: " + entries);
+        }
+        Arena arena = Arena.ofConfined();
+        return new HandoffRings(null, false, arena, arena.allocate(regionSize(entries, entries), 64), entries, entries);
+    }
+
     /** The consumer's side: maps the region the receiver created. */
     static HandoffRings open(Path p, int entries) throws IOException {
         return map(p, false, entries);
@@ -124,7 +136,7 @@ final class HandoffRings implements AutoCloseable {
         }
     }
 
-    /** The region file. */
+    /** The region file; null for an {@link #inMemory} region. */
     Path path() {
         return path;
     }
