@@ -9,7 +9,10 @@ import java.util.concurrent.atomic.LongAdder;
  * {@code dma_map_page_attrs}, {@code dma_unmap_page_attrs}, {@code dma_sync_single_range_for_device}).
  *
  * <p>Each mapping gets a fresh I/O virtual address (IOVA) and is remembered until it is unmapped, so
- * a double unmap, an unmap of an unknown address or a length mismatch is caught and thrown. The
+ * a double unmap, an unmap of an unknown address or a length mismatch is caught and thrown. An IOVA
+ * is aligned to the mapping's length in pages rounded up to a power of two, as the IOMMU DMA layer
+ * allocates them size-aligned ({@code alloc_iova_fast(..., size_aligned = true)}): a 48 KiB mapping
+ * starts on a 64 KiB boundary, so a dma-buf is aligned to any power of two that divides its size. The
  * device counts maps, unmaps, failed maps and bytes synced for the device, so tests can assert that
  * a pool maps a buffer once when it enters and unmaps it once when it leaves.
  *
@@ -80,8 +83,8 @@ public final class DmaDevice {
     }
 
     /**
-     * Maps {@code length} bytes and returns their IOVA, or {@link #DMA_MAPPING_ERROR} when an injected
-     * failure is pending.
+     * Maps {@code length} bytes and returns their IOVA (aligned to the length in pages rounded up to a
+     * power of two), or {@link #DMA_MAPPING_ERROR} when an injected failure is pending.
      *
      * @throws IllegalArgumentException if {@code length <= 0}, or {@code dir} is {@code NONE}
      */
@@ -97,10 +100,12 @@ public final class DmaDevice {
             return DMA_MAPPING_ERROR;
         }
         long pages = (length + NetIov.PAGE_SIZE - 1) >>> NetIov.PAGE_SHIFT;
+        // size-aligned, as the IOMMU's IOVA allocator: to roundup_pow_of_two(pages) pages
+        long align = (pages == 1 ? 1 : Long.highestOneBit(pages - 1) << 1) << NetIov.PAGE_SHIFT;
         long iova;
         synchronized (this) {
-            iova = nextIova;
-            nextIova += pages << NetIov.PAGE_SHIFT;
+            iova = (nextIova + align - 1) & -align;
+            nextIova = iova + (pages << NetIov.PAGE_SHIFT);
             if (used == starts.length) {
                 compactOrGrow();
             }

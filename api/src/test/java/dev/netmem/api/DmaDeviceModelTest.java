@@ -2,6 +2,7 @@ package dev.netmem.api;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -59,6 +60,36 @@ class DmaDeviceModelTest {
             assertEquals(unmappedSyncs, d.unmappedSyncs(), at);
             long probe = ever.get(r.nextInt(ever.size()));
             assertEquals(model.containsKey(probe), d.isMapped(probe), at);
+        }
+    }
+
+    /**
+     * IOVAs are size-aligned, as the IOMMU DMA layer allocates them: each mapping starts on a multiple
+     * of its length in pages rounded up to a power of two, and never overlaps an earlier one (a
+     * dma-buf binding relies on it: its net_iovs must be aligned to their size).
+     */
+    @Test
+    void shouldAlignEachIovaToItsLengthInPagesRoundedUpToAPowerOfTwo() {
+        long seed = Long.getLong("netmem.seed", System.nanoTime());
+        System.out.println("DmaDeviceModelTest size-aligned seed " + seed + " (-Dnetmem.seed=" + seed + " repeats it)");
+        SplittableRandom r = new SplittableRandom(seed);
+        DmaDevice d = new DmaDevice("aligned", true);
+        long end = 0;
+        for (int step = 0; step < 10_000; step++) {
+            long len = 1 + r.nextLong(r.nextBoolean() ? 3L * NetIov.PAGE_SIZE : 1L << 22);
+            long pages = (len + NetIov.PAGE_SIZE - 1) / NetIov.PAGE_SIZE;
+            long align = NetIov.PAGE_SIZE;
+            while (align < pages * NetIov.PAGE_SIZE) {
+                align <<= 1;
+            }
+            long iova = d.map(len, DmaDirection.FROM_DEVICE);
+            String at = "seed " + seed + ", step " + step + ": " + len + " bytes at 0x" + Long.toHexString(iova);
+            assertEquals(0, iova % align, at + " is not aligned to " + align);
+            assertTrue(iova >= end, at + " overlaps the previous mapping ending at 0x" + Long.toHexString(end));
+            end = iova + len;
+            if (r.nextBoolean()) {
+                d.unmap(iova, len, DmaDirection.FROM_DEVICE);
+            }
         }
     }
 }
