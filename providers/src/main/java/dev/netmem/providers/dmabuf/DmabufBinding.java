@@ -6,6 +6,7 @@ import dev.netmem.api.NetIov;
 import dev.netmem.api.NetIovArea;
 import dev.netmem.api.NetIovType;
 import dev.netmem.api.NetdevRxQueue;
+import dev.netmem.api.PagePoolParams;
 import dev.netmem.api.spi.MemoryProvider;
 import dev.netmem.api.spi.PoolContext;
 import dev.netmem.api.spi.ProviderInfo;
@@ -21,14 +22,17 @@ import java.util.function.Consumer;
 
 /**
  * Models {@code struct net_devmem_dmabuf_binding} and its provider ops ({@code dmabuf_devmem_ops},
- * net/core/devmem.c): a {@link Dmabuf} imported for a DMA device and carved into order-0 net_iovs
- * ({@link NetIovType#DMABUF}) that the page pools of the bound RX queues allocate from.
+ * net/core/devmem.c): a {@link Dmabuf} imported for a DMA device and carved into net_iovs
+ * ({@link NetIovType#DMABUF}) of {@code 1 << niov_shift} bytes that the page pools of the bound RX
+ * queues allocate from. {@code niov_shift} is {@code PAGE_SHIFT} (4 KiB net_iovs, the 6.18 kernel)
+ * unless bind-rx asked for larger receive buffers ({@code NETDEV_A_DMABUF_RX_BUF_SIZE}, a net-next
+ * series not in 6.18; see {@link #bind(Dmabuf, DmaDevice, int, Consumer, Object)}).
  *
- * <p>Chunk {@code i} lives at offset {@code i * PAGE_SIZE} of the dma-buf
+ * <p>Chunk {@code i} lives at offset {@code i << niov_shift} of the dma-buf
  * ({@link NetIov#virtualAddress()}, the {@code frag_offset} a devmem socket reports) and at device
- * address {@code base + i * PAGE_SIZE}, where {@code base} is the IOVA the device mapped the whole
- * dma-buf at. A genpool-like index allocator hands chunks out; a chunk is either free or out,
- * never lost, never handed out twice.
+ * address {@code base + (i << niov_shift)}, where {@code base} is the IOVA the device mapped the whole
+ * dma-buf at. A genpool-like index allocator hands chunks out, a whole net_iov each; a chunk is
+ * either free or out, never lost, never handed out twice.
  *
  * <h2>References</h2>
  * The binding is freed when its reference count reaches zero. References are held by the owner
@@ -81,6 +85,8 @@ public final class DmabufBinding implements MemoryProvider {
     private final Dmabuf dmabuf;
     private final DmaDevice dmaDevice;
     private final long dmaBase;
+    /** {@code niov_shift}: log2 of the net_iov size; the pools' order is {@code niov_shift - PAGE_SHIFT}. */
+    private final int niovShift;
     private final NetIovArea area;
     private final IndexFreelist chunks;
     private final Consumer<NetdevRxQueue> closeQueue;
@@ -94,23 +100,27 @@ public final class DmabufBinding implements MemoryProvider {
     /** {@code binding->dev}: cleared when the last queue is uninstalled. */
     private volatile DmaDevice dev;
 
-    private DmabufBinding(Dmabuf dmabuf, DmaDevice device, long dmaBase, Consumer<NetdevRxQueue> closeQueue,
-                          Object owner) {
+    private DmabufBinding(Dmabuf dmabuf, DmaDevice device, long dmaBase, int niovShift,
+                          Consumer<NetdevRxQueue> closeQueue, Object owner) {
         this.dmabuf = dmabuf;
         this.owner = owner;
         this.dmaDevice = device;
         this.dev = device;
         this.dmaBase = dmaBase;
+        this.niovShift = niovShift;
         this.closeQueue = closeQueue;
-        this.area = new NetIovArea(dmabuf.segment(), 0, NetIovType.DMABUF, 0, dmaBase, NetIov.NUMA_NO_NODE, null);
+        // num_niovs = len >> niov_shift; net_iov i at base + (i << niov_shift)
+        this.area = new NetIovArea(dmabuf.segment(), niovShift - NetIov.PAGE_SHIFT, NetIovType.DMABUF, 0, dmaBase,
+                NetIov.NUMA_NO_NODE, null);
         this.chunks = new IndexFreelist(area.numNiovs());
         this.id = IDS.alloc(this);
     }
 
     /**
-     * {@code net_devmem_bind_dmabuf}: imports {@code dmabuf} for {@code device} (takes a dma-buf
-     * reference, maps it {@code FROM_DEVICE}), builds one net_iov per page and registers the binding
-     * under a fresh cyclic id (at least 1). Control path.
+     * {@code net_devmem_bind_dmabuf} with page-sized net_iovs ({@code niov_shift = PAGE_SHIFT}):
+     * imports {@code dmabuf} for {@code device} (takes a dma-buf reference, maps it
+     * {@code FROM_DEVICE}), builds one net_iov per page and registers the binding under a fresh cyclic
+     * id (at least 1). Control path.
      *
      * @param dmabuf     the memory; its size must be a multiple of {@link NetIov#PAGE_SIZE}
      * @param device     the DMA device of the queues to bind ({@code netdev_queue_get_dma_dev})
@@ -137,8 +147,39 @@ public final class DmabufBinding implements MemoryProvider {
      */
     public static DmabufBinding bind(Dmabuf dmabuf, DmaDevice device, Consumer<NetdevRxQueue> closeQueue,
                                      Object owner) {
+        return bind(dmabuf, device, NetIov.PAGE_SHIFT, closeQueue, owner);
+    }
+
+    /**
+     * {@code net_devmem_bind_dmabuf} with net_iovs of {@code 1 << niovShift} bytes (the net-next
+     * series that adds bind-rx's {@code rx-buf-size}; not in 6.18): imports and maps {@code dmabuf} as
+     * {@link #bind(Dmabuf, DmaDevice, Consumer, Object)} does, then requires its one scatterlist entry
+     * (the whole dma-buf: its DMA address and length) to be aligned to the net_iov size, and carves it
+     * into {@code size >> niovShift} net_iovs; net_iov {@code i} is at dma-buf offset
+     * {@code i << niovShift} and device address {@code base + (i << niovShift)}. The pools of the bound
+     * queues must have order {@code niovShift - PAGE_SHIFT} ({@link #init}). The caller checked the size
+     * asked for (bind-rx: a power of two of at least {@code PAGE_SIZE}). Control path.
+     *
+     * @param niovShift log2 of the net_iov size, in {@code [PAGE_SHIFT, 31]} (a {@code u32} size);
+     *                  netmem's net_iovs are at most {@code PAGE_SIZE << MAX_PAGE_ORDER} (4 MiB), so a
+     *                  larger one the dma-buf is aligned to is refused after the alignment check
+     * @param owner     the owner, or {@code null} for a binding any holder may unbind
+     * @throws UnsupportedOperationException if {@code device} is null ({@code -EOPNOTSUPP})
+     * @throws IllegalArgumentException      if {@code niovShift} is out of range; if the size is not a
+     *                                       whole number of pages; after the import, if the dma-buf's
+     *                                       address or size is not a multiple of the net_iov size
+     *                                       ({@code -EINVAL} "dmabuf sg entry ... not aligned to niov size"),
+     *                                       or the net_iov is above 4 MiB (the import undone either way)
+     * @throws IllegalStateException         if the dma-buf is closed or cannot be mapped
+     */
+    public static DmabufBinding bind(Dmabuf dmabuf, DmaDevice device, int niovShift,
+                                     Consumer<NetdevRxQueue> closeQueue, Object owner) {
         Objects.requireNonNull(dmabuf, "dmabuf");
         Objects.requireNonNull(closeQueue, "closeQueue");
+        if (niovShift < NetIov.PAGE_SHIFT || niovShift > Integer.SIZE - 1) {
+            throw new IllegalArgumentException("niovShift must be in [" + NetIov.PAGE_SHIFT + ", "
+                    + (Integer.SIZE - 1) + "]: " + niovShift);
+        }
         if (device == null) {
             throw new UnsupportedOperationException("EOPNOTSUPP: Device doesn't support DMA");
         }
@@ -153,7 +194,32 @@ public final class DmabufBinding implements MemoryProvider {
             dmabuf.close();
             throw new IllegalStateException("ENOMEM: " + device + " cannot map " + dmabuf);
         }
-        return new DmabufBinding(dmabuf, device, base, closeQueue, owner);
+        String refused = checkSgEntry(base, size, niovShift);
+        if (refused == null && niovShift > NetIov.PAGE_SHIFT + PagePoolParams.MAX_PAGE_ORDER) {
+            refused = "niov size " + (1L << niovShift) + " is above netmem's largest net_iov, "
+                    + (NetIov.PAGE_SIZE << PagePoolParams.MAX_PAGE_ORDER) + " (PAGE_SIZE << MAX_PAGE_ORDER)";
+        }
+        if (refused != null) { // the import undone: unmap, drop the dma-buf reference
+            device.unmap(base, size, DmaDirection.FROM_DEVICE);
+            dmabuf.close();
+            throw new IllegalArgumentException(refused);
+        }
+        return new DmabufBinding(dmabuf, device, base, niovShift, closeQueue, owner);
+    }
+
+    /**
+     * The per-entry check of {@code net_devmem_bind_dmabuf}: a scatterlist entry's DMA address and
+     * length must both be multiples of the net_iov size, else {@code -EINVAL} with the kernel's
+     * message ({@code %pad} prints the address as 16 hex digits). Returns that message, or
+     * {@code null} when the entry is aligned.
+     */
+    static String checkSgEntry(long dmaAddr, long len, int niovShift) {
+        long niovSize = 1L << niovShift;
+        if ((dmaAddr & (niovSize - 1)) == 0 && (len & (niovSize - 1)) == 0) {
+            return null;
+        }
+        return "EINVAL: dmabuf sg entry (addr=0x" + String.format("%016x", dmaAddr) + ", len=" + len
+                + ") not aligned to niov size " + niovSize;
     }
 
     /** The live (not yet unbound) binding with this id ({@code net_devmem_lookup_dmabuf}). */
@@ -244,10 +310,11 @@ public final class DmabufBinding implements MemoryProvider {
 
     /**
      * {@code mp_dmabuf_devmem_init}: turns off DMA syncs (dma-buf memory must not be synced), requires
-     * order 0 and takes a binding reference for the pool.
+     * the pool's buffers to be the binding's net_iovs (order {@code niov_shift - PAGE_SHIFT}, 0 for a
+     * binding of page-sized net_iovs) and takes a binding reference for the pool.
      *
      * @throws IllegalStateException    if the binding is unbound ({@code -EINVAL})
-     * @throws IllegalArgumentException if the pool's order is not 0 ({@code -E2BIG})
+     * @throws IllegalArgumentException if the pool's order is another ({@code -E2BIG})
      */
     @Override
     public void init(PoolContext pool) {
@@ -257,9 +324,9 @@ public final class DmabufBinding implements MemoryProvider {
         pool.disableDmaSync();
         pool.disableDmaSyncForCpu(); // mp_dmabuf_devmem_init: dma-buf addresses are never synced
         int order = pool.params().order();
-        if (order != 0) {
-            throw new IllegalArgumentException("E2BIG: devmem binding " + idString() + " serves order-0 buffers only, got order "
-                    + order);
+        if (order != niovShift - NetIov.PAGE_SHIFT) {
+            throw new IllegalArgumentException("E2BIG: devmem binding " + idString() + " serves order-"
+                    + (niovShift - NetIov.PAGE_SHIFT) + " buffers only, got order " + order);
         }
         refs.incrementAndGet();
         pools.incrementAndGet();
@@ -369,7 +436,7 @@ public final class DmabufBinding implements MemoryProvider {
         State end = State.FREED;
         if (out != 0) {
             LOG.log(System.Logger.Level.WARNING, "devmem binding " + idString() + ": can't destroy genpool. size="
-                    + (long) chunks.size() * NetIov.PAGE_SIZE + ", avail=" + (long) chunks.freeCount() * NetIov.PAGE_SIZE);
+                    + ((long) chunks.size() << niovShift) + ", avail=" + ((long) chunks.freeCount() << niovShift));
             end = State.LEAKED;
         }
         dmaDevice.unmap(dmaBase, dmabuf.size(), DmaDirection.FROM_DEVICE);
@@ -415,7 +482,17 @@ public final class DmabufBinding implements MemoryProvider {
         return dmaBase;
     }
 
-    /** The chunks as net_iovs ({@code owner->area}); chunk {@code i} is at dma-buf offset {@code i * PAGE_SIZE}. */
+    /** {@code binding->niov_shift}: log2 of the net_iov size ({@code PAGE_SHIFT} unless bind-rx set {@code rx-buf-size}). */
+    public int niovShift() {
+        return niovShift;
+    }
+
+    /** {@code 1 << niov_shift}: the bytes of each net_iov, the genpool's allocation unit. */
+    public int niovSize() {
+        return 1 << niovShift;
+    }
+
+    /** The chunks as net_iovs ({@code owner->area}); chunk {@code i} is at dma-buf offset {@code i << niov_shift}. */
     public NetIovArea area() {
         return area;
     }
