@@ -1,6 +1,7 @@
 package dev.netmem.rxqueue.netdev;
 
 import dev.netmem.api.Errno;
+import dev.netmem.api.NetIov;
 import dev.netmem.api.NetdevRxQueue;
 import dev.netmem.api.spi.MemoryProvider;
 import dev.netmem.api.spi.MemoryProviderParams;
@@ -12,6 +13,7 @@ import dev.netmem.rxqueue.nic.RxQueue;
 import java.lang.ref.Cleaner;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -99,22 +101,52 @@ public final class NetdevNlSock implements AutoCloseable {
     }
 
     /**
-     * {@code bind-rx} with a dma-buf ({@code netdev_nl_bind_rx_doit}): imports {@code dmabuf} for the
-     * queues' one DMA device ({@link NetDevice#bindDmaDevice}: {@code EOPNOTSUPP} if they sit behind
-     * different ones) as a {@link DmabufBinding}, then binds it to {@code queues} with the checks
-     * of {@link #bindRx(NetDevice, MemoryProvider, int...)}. Closing the returned binding (or this
-     * socket) unbinds the dma-buf, which restarts every bound queue without it.
+     * {@code bind-rx} with a dma-buf ({@code netdev_nl_bind_rx_doit}) and no {@code rx-buf-size}:
+     * {@link #bindRx(NetDevice, DmabufAttrs, int...)} with {@link DmabufAttrs#of(Dmabuf)}, a binding of
+     * page-sized net_iovs that asks the driver for no {@code rx_page_size}.
      *
      * @return the binding; its id is the devmem binding id that devmem records carry
      */
     public RxBinding bindRx(NetDevice device, Dmabuf dmabuf, int... queues) {
+        return bindRx(device, DmabufAttrs.of(dmabuf), queues);
+    }
+
+    /**
+     * {@code bind-rx} with a dma-buf ({@code netdev_nl_bind_rx_doit}): checks {@code rx-buf-size} if
+     * present ({@link Errno#EINVAL} "rx_buf_size N must be a power of 2 &gt;= page size (4096)" unless a
+     * power of two of at least {@code PAGE_SIZE}; its log2 is the binding's {@code niov_shift}, else
+     * {@code PAGE_SHIFT}), then imports the dma-buf for the queues' one DMA device
+     * ({@link NetDevice#bindDmaDevice}: {@code EOPNOTSUPP} if they sit behind different ones) as a
+     * {@link DmabufBinding} of net_iovs that size ({@code -EINVAL} unless the dma-buf's address and size
+     * are multiples of it), then binds it to {@code queues} with the checks of
+     * {@link #bindRx(NetDevice, MemoryProvider, int...)}. A binding of net_iovs larger than a page
+     * binds the queues with that {@code rx_page_size} ({@code net_devmem_bind_dmabuf_to_queue}): the
+     * driver must list {@code QCFG_RX_PAGE_SIZE} ({@link Errno#EOPNOTSUPP}) and accept the size, and
+     * the queues' pools then have buffers of that size. Any failure after the import unbinds and frees
+     * the binding. Closing the returned binding (or this socket) unbinds the dma-buf, which restarts
+     * every bound queue without it.
+     *
+     * <p>{@code rx-buf-size} models a net-next series that is not in the 6.18 kernel; see
+     * {@link DmabufAttrs}.
+     *
+     * @return the binding; its id is the devmem binding id that devmem records carry
+     */
+    public RxBinding bindRx(NetDevice device, DmabufAttrs attrs, int... queues) {
         checkNetAdmin();
+        Dmabuf dmabuf = attrs.dmabuf();
         return bindRx(device, new ProviderRegistration<DmabufBinding>() {
             @Override
             public DmabufBinding create(Object owner, Consumer<NetdevRxQueue> closeQueue) {
                 checkOpen(); // a closed socket reports that before any queue is looked at
+                int niovShift = niovShift(attrs.rxBufSize()); // before the binding is created
                 // netdev_nl_get_dma_dev: the queues' one DMA device, before the import
-                return DmabufBinding.bind(dmabuf, device.bindDmaDevice(queues), closeQueue, owner);
+                return DmabufBinding.bind(dmabuf, device.bindDmaDevice(queues), niovShift, closeQueue, owner);
+            }
+
+            @Override
+            public int rxPageSize(DmabufBinding binding) {
+                // net_devmem_bind_dmabuf_to_queue: mp_params.rx_page_size only for net_iovs larger than a page
+                return binding.niovShift() != NetIov.PAGE_SHIFT ? binding.niovSize() : 0;
             }
 
             @Override
@@ -188,6 +220,22 @@ public final class NetdevNlSock implements AutoCloseable {
             registration.release(provider, o);
             throw e;
         }
+    }
+
+    /**
+     * {@code rx-buf-size} to {@code niov_shift}: absent is {@code PAGE_SHIFT}; present, a power of two
+     * of at least {@code PAGE_SIZE} ({@code -EINVAL} otherwise, 0 included), its log2.
+     */
+    private static int niovShift(OptionalInt rxBufSize) {
+        if (rxBufSize.isEmpty()) {
+            return NetIov.PAGE_SHIFT;
+        }
+        long size = Integer.toUnsignedLong(rxBufSize.getAsInt()); // the attribute is a u32
+        if (Long.bitCount(size) != 1 || size < NetIov.PAGE_SIZE) {
+            throw Errno.EINVAL.exception("rx_buf_size " + size + " must be a power of 2 >= page size ("
+                    + NetIov.PAGE_SIZE + ")");
+        }
+        return Long.numberOfTrailingZeros(size);
     }
 
     private void checkOpen() {

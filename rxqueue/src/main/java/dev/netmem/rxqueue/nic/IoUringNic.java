@@ -406,7 +406,8 @@ public final class IoUringNic implements NicDriver {
 
         /**
          * Buffers of {@code PAGE_SIZE << order} bytes (the queue's page-pool order); default 0 (4 KiB).
-         * A dma-buf binding supports only order 0 ({@code E2BIG}), as devmem does.
+         * A dma-buf binding serves only pools of its own net_iov order ({@code E2BIG}): order 0 unless
+         * bind-rx set {@code rx-buf-size}, which sizes the queue's buffers itself ({@code rx_page_size}).
          */
         public Builder bufferOrder(int order) {
             if (order < 0 || order > 4) {
