@@ -1,12 +1,16 @@
 package dev.netmem.demo;
 
+import dev.netmem.api.ErrnoException;
 import dev.netmem.api.PagePool;
 import dev.netmem.api.PagePoolStats;
+import dev.netmem.cli.Cli;
 import dev.netmem.providers.dmabuf.Dmabuf;
+import dev.netmem.providers.dmabuf.DmabufBinding;
 import dev.netmem.providers.zcrx.ZcrxArea;
 import dev.netmem.providers.zcrx.ZcrxIfq;
 import dev.netmem.providers.zcrx.ZcrxIfqReg;
 import dev.netmem.providers.zcrx.ZcrxUserRing;
+import dev.netmem.rxqueue.netdev.DmabufAttrs;
 import dev.netmem.rxqueue.netdev.Netdev;
 import dev.netmem.rxqueue.netdev.NetdevNlSock;
 import dev.netmem.rxqueue.netdev.PagePoolInfo;
@@ -109,6 +113,18 @@ final class Demo {
         this.err = err;
     }
 
+    /**
+     * A binding the provider or the driver refused for {@code --rx-buf-len} (the size passes the
+     * option's own check, 4k to 64k, yet a driver may not support or accept it): the demo's one-line
+     * failure (exit 1), naming the size, the binding and the refusal with its errno.
+     */
+    static Cli.Failure bindRefused(DemoOptions o, RuntimeException e) {
+        String attr = o.provider().equals("dmabuf") ? "bind-rx rx_buf_size " : "zcrx rx_buf_len ";
+        String errno = e instanceof ErrnoException x ? " (" + x.errno().name() + ")" : "";
+        return new Cli.Failure("queue 0 refused the " + o.provider() + " binding with " + attr + o.rxBufLen()
+                + " (--rx-buf-len): " + e.getMessage() + errno, e);
+    }
+
     /** What one connection produced. */
     record ConnResult(long bytes, String sha256Verified, long patternErrors, boolean consumerOk) {
     }
@@ -142,23 +158,32 @@ final class Demo {
             int port = server.port();
             server.setTimeout(o.listenPort() < 0 ? 30_000 : 600_000); // never wait for a client forever
             dev.addFlowRule(port, 0);
-            switch (o.provider()) {
-                case "dmabuf" -> {
-                    dmabuf = Dmabuf.create(DMABUF_BYTES);
-                    binding = nl.bindRx(dev, dmabuf, 0);
+            try {
+                switch (o.provider()) {
+                    case "dmabuf" -> {
+                        dmabuf = Dmabuf.create(DMABUF_BYTES);
+                        // --rx-buf-len: bind-rx's rx-buf-size, net_iovs and a queue pool of that size
+                        DmabufAttrs attrs = DmabufAttrs.of(dmabuf);
+                        binding = nl.bindRx(dev, o.rxBufLen() == 0 ? attrs : attrs.withRxBufSize(o.rxBufLen()), 0);
+                    }
+                    case "user-ring" -> {
+                        dmabuf = Dmabuf.create(DMABUF_BYTES);
+                        // The refill ring holds every buffer of the area, so returning buffers never blocks;
+                        // the completion ring has room for them all plus copy-fallback completions.
+                        // --rx-buf-len: buffers of that size, and a queue pool of that size (rx_page_size)
+                        int bufLen = o.rxBufLen() == 0 ? 4096 : o.rxBufLen();
+                        int buffers = (int) (DMABUF_BYTES / bufLen);
+                        binding = IoUringZcrx.bindRxUserRing(nl, dev, ZcrxArea.ofDmabuf(dmabuf), 0,
+                                ZcrxIfqReg.of(buffers, 2 * buffers).withRxBufLen(o.rxBufLen()), Dmabuf.DEFAULT_DIR);
+                        ifq = (ZcrxIfq) binding.provider();
+                    }
+                    default -> { } // host pages: nothing to bind
                 }
-                case "user-ring" -> {
-                    dmabuf = Dmabuf.create(DMABUF_BYTES);
-                    // The refill ring holds every buffer of the area, so returning buffers never blocks;
-                    // the completion ring has room for them all plus copy-fallback completions.
-                    // --rx-buf-len: buffers of that size, and a queue pool of that size (rx_page_size)
-                    int bufLen = o.rxBufLen() == 0 ? 4096 : o.rxBufLen();
-                    int buffers = (int) (DMABUF_BYTES / bufLen);
-                    binding = IoUringZcrx.bindRxUserRing(nl, dev, ZcrxArea.ofDmabuf(dmabuf), 0,
-                            ZcrxIfqReg.of(buffers, 2 * buffers).withRxBufLen(o.rxBufLen()), Dmabuf.DEFAULT_DIR);
-                    ifq = (ZcrxIfq) binding.provider();
+            } catch (ErrnoException | IllegalArgumentException e) {
+                if (o.rxBufLen() == 0) {
+                    throw e;
                 }
-                default -> { } // host pages: nothing to bind
+                throw bindRefused(o, e);
             }
             for (PagePoolInfo info : Netdev.pagePoolDump(dev.ifindex())) {
                 poolIds.add(info.id());
@@ -167,7 +192,9 @@ final class Demo {
                 err.printf("netmem demo: nic=%s provider=%s mode=%s queue 0 of %s (%d queues), port %d%s%n",
                         driver.name(), o.provider(), o.mode(), dev.name(), o.queues(), port,
                         (dmabuf == null ? "" : ", dmabuf " + dmabuf.path() + " (" + (DMABUF_BYTES >> 20) + " MiB)")
-                                + (ifq == null ? "" : ", rx_buf_len " + ifq.rxBufLen()));
+                                + (ifq == null ? "" : ", rx_buf_len " + ifq.rxBufLen())
+                                + (binding != null && binding.provider() instanceof DmabufBinding db
+                                        ? ", rx_buf_size " + db.niovSize() : ""));
             }
             long start = 0;
             CompletableFuture<Sender.Result> sender = null;

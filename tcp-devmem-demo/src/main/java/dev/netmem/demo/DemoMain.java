@@ -73,8 +73,10 @@ public final class DemoMain implements Callable<Integer> {
     private String uring;
 
     @Option(names = "--rx-buf-len", paramLabel = "N[k]",
-            description = "With --provider user-ring: the zcrx rx_buf_len, the size of each area buffer and of the "
-                + "queue's page-pool buffers (rx_page_size), a power of two from 4k to 64k (default: 4k).")
+            description = "With --provider dmabuf or user-ring: the size of each buffer of the provider and of the "
+                + "queue's page-pool buffers (rx_page_size), a power of two from 4k to 64k (default: 4k): bind-rx's "
+                + "rx-buf-size for dmabuf (a net-next devmem attribute, not in Linux 6.18), the zcrx rx_buf_len for "
+                + "user-ring.")
     private String rxBufLen;
 
     @Option(names = "--json", description = "Print the summary as one JSON line, the last line of stdout "

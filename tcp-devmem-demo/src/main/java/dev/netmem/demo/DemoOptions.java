@@ -23,7 +23,10 @@ import java.util.Locale;
  * @param bundles     io_uring driver: receive bundles ({@code IORING_RECVSEND_BUNDLE})
  * @param incremental io_uring driver: incremental buffer consumption ({@code IOU_PBUF_RING_INC})
  * @param bufferOrder io_uring driver: page-pool order of the posted buffers (0: 4 KiB, up to 4: 64 KiB)
- * @param rxBufLen    {@code user-ring} provider: the zcrx {@code rx_buf_len} (0: the default, 4 KiB)
+ * @param rxBufLen    {@code --rx-buf-len}, 0 when not given (the default, 4 KiB): for {@code user-ring} the
+ *                    zcrx {@code rx_buf_len}, for {@code dmabuf} bind-rx's {@code rx-buf-size} (the
+ *                    net-next devmem attribute netmem models ahead of the 6.18 kernel); either way the
+ *                    size of each net_iov and of the queue's page-pool buffers ({@code rx_page_size})
  */
 record DemoOptions(String provider, String mode, long bytes, double seconds, int queues, boolean json,
                    int listenPort, int connections, boolean quiet, String nic, String verify,
@@ -66,8 +69,9 @@ record DemoOptions(String provider, String mode, long bytes, double seconds, int
     }
 
     /**
-     * As above, with {@code --rx-buf-len} ({@code null}: not given): the user ring's buffer size, a
-     * power of two in [4 KiB, 64 KiB], {@code --provider user-ring} only.
+     * As above, with {@code --rx-buf-len} ({@code null}: not given): the provider's buffer size, a
+     * power of two in [4 KiB, 64 KiB], {@code --provider dmabuf} or {@code user-ring} only (host pages
+     * are sized with {@code --uring order=N}).
      */
     static DemoOptions of(String provider, String mode, String bytes, String seconds, int queues, boolean json,
                           Integer listen, Integer connections, boolean quiet, String nic, String verify,
@@ -125,7 +129,7 @@ record DemoOptions(String provider, String mode, long bytes, double seconds, int
                     }
                     if (order > 0 && !p.equals("host")) {
                         throw new IllegalArgumentException("--uring " + opt + " needs --provider host: " + p
-                                + " memory comes in 4 KiB net_iovs (order 0), as devmem's does");
+                                + " buffers are its net_iovs (4 KiB), sized with --rx-buf-len instead");
                     }
                 } else {
                     throw new IllegalArgumentException("--uring takes none, or a comma-separated list of bundles, "
@@ -135,8 +139,8 @@ record DemoOptions(String provider, String mode, long bytes, double seconds, int
         }
         int bufLen = 0;
         if (rxBufLen != null) {
-            if (!p.equals("user-ring")) {
-                throw new IllegalArgumentException("--rx-buf-len applies to --provider user-ring, not " + p);
+            if (p.equals("host")) {
+                throw new IllegalArgumentException("--rx-buf-len applies to --provider dmabuf or user-ring, not host");
             }
             long len = parseBytes("--rx-buf-len", rxBufLen);
             if (Long.bitCount(len) != 1 || len < 4096 || len > MAX_RX_BUF_LEN) {

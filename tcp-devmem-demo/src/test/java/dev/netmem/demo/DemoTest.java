@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.netmem.api.Errno;
+import dev.netmem.cli.Cli;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.ServerSocket;
@@ -136,6 +138,38 @@ class DemoTest {
         assertTrue(r.stderr().contains(", rx_buf_len " + bytes), r.stderr());
     }
 
+    /**
+     * --rx-buf-len with a dmabuf: bind-rx's rx-buf-size (the net-next devmem attribute), so the binding's
+     * net_iovs and the queue's pool are that size; every byte verified in place, nothing leaked.
+     */
+    @ParameterizedTest(name = "--rx-buf-len {0} --nic {1}")
+    @CsvSource({"64k,uring", "16k,emulated"})
+    @Timeout(120)
+    void shouldVerifyADmabufWithLargeRxBuffers(String len, String nic) throws Exception {
+        Run r = run("--provider", "dmabuf", "--nic", nic, "--rx-buf-len", len, "--bytes", "4m", "--json");
+        assertEquals(0, r.exit(), r.stderr() + r.stdout());
+        assertEquals("true", r.field("verified"));
+        assertEquals("0", r.field("inflight_after"));
+        assertEquals("0", r.field("tokens_outstanding"));
+        assertEquals(r.field("sha256_sent"), r.field("sha256_verified"));
+        int bytes = Integer.parseInt(len.substring(0, len.length() - 1)) << 10;
+        assertTrue(r.stderr().contains(", rx_buf_size " + bytes), r.stderr());
+    }
+
+    /** A size the option accepts but the driver refuses is one line naming the size and the errno. */
+    @Test
+    void shouldReportARefusedRxBufLenInOneLine() {
+        DemoOptions o = DemoOptions.of("dmabuf", null, "1m", null, 2, false, null, null, true, "emulated", null, null,
+                "64k");
+        Cli.Failure f = Demo.bindRefused(o, Errno.EOPNOTSUPP.exception("device does not support: rx_page_size"));
+        assertEquals("queue 0 refused the dmabuf binding with bind-rx rx_buf_size 65536 (--rx-buf-len): "
+                + "device does not support: rx_page_size (EOPNOTSUPP)", f.getMessage());
+        o = DemoOptions.of("user-ring", null, "1m", null, 2, false, null, null, true, "emulated", null, null, "16k");
+        f = Demo.bindRefused(o, new IllegalArgumentException("ERANGE: rx_buf_len 16384 does not divide the area"));
+        assertEquals("queue 0 refused the user-ring binding with zcrx rx_buf_len 16384 (--rx-buf-len): "
+                + "ERANGE: rx_buf_len 16384 does not divide the area", f.getMessage());
+    }
+
     /** The edges of --queues: one queue (every flow on the bound queue) and the most the help offers. */
     @ParameterizedTest(name = "--queues {0} --provider {1} --nic {2}")
     @CsvSource({"1,dmabuf,uring", "1,host,uring", "1,user-ring,uring", "64,dmabuf,uring", "64,host,uring",
@@ -227,9 +261,11 @@ class DemoTest {
         assertUsage("netmem demo: --queues must be an integer in [1, 64]: 0", "--queues", "0");
         assertUsage("netmem demo: --queues must be an integer in [1, 64]: 65", "--queues", "65");
         assertUsage("netmem demo: --connections needs --listen", "--connections", "2");
-        assertUsage("netmem demo: --rx-buf-len applies to --provider user-ring, not dmabuf", "--rx-buf-len", "64k");
+        assertUsage("netmem demo: --rx-buf-len applies to --provider dmabuf or user-ring, not host", "--provider",
+                "host", "--rx-buf-len", "64k");
         assertUsage("netmem demo: --rx-buf-len must be a power of two from 4k to 64k: 12k", "--provider", "user-ring",
                 "--rx-buf-len", "12k");
+        assertUsage("netmem demo: --rx-buf-len must be a power of two from 4k to 64k: 2k", "--rx-buf-len", "2k");
         assertUsage("netmem demo: --rx-buf-len must be a power of two from 4k to 64k: 128k", "--provider", "user-ring",
                 "--rx-buf-len", "128k");
         assertUsage("netmem demo: --uring takes none, or a comma-separated list of bundles, incremental and order=N: "
@@ -238,8 +274,8 @@ class DemoTest {
                 + "an empty item", "--uring", "bundles,");
         assertUsage("netmem demo: --uring order must be an integer in [0, 4]: order=5", "--uring", "order=5",
                 "--provider", "host");
-        assertUsage("netmem demo: --uring order=1 needs --provider host: dmabuf memory comes in 4 KiB net_iovs "
-                + "(order 0), as devmem's does", "--uring", "order=1");
+        assertUsage("netmem demo: --uring order=1 needs --provider host: dmabuf buffers are its net_iovs (4 KiB), "
+                + "sized with --rx-buf-len instead", "--uring", "order=1");
         assertUsage("netmem demo: --uring applies to the io_uring driver, not --nic emulated", "--uring", "bundles",
                 "--nic", "emulated");
         assertUsage("netmem demo send: --to must be HOST:PORT: nohost", "send", "--to", "nohost", "--bytes", "1k");
