@@ -27,7 +27,9 @@ import java.util.Map;
  *   <li>(b) {@code nio_pipe}: the same, the bytes piped to a consumer JVM that verifies them;</li>
  *   <li>(c) {@code netty_uring}: Netty 4.2's io_uring transport, verified in the event loop;</li>
  *   <li>(d) {@code uring_*}: netmem on the io_uring driver (the demo's receiver and consumer JVM), for
- *       host pages, a dma-buf and a zcrx user ring, zero-copy and copy;</li>
+ *       host pages, a dma-buf and a zcrx user ring, zero-copy and copy; {@code _64k}: zero-copy into
+ *       64 KiB buffers ({@code --rx-buf-len 64k}: for the dma-buf, bind-rx's {@code rx-buf-size} of the
+ *       net-next devmem series, not in Linux 6.18; for the user ring, zcrx's {@code rx_buf_len});</li>
  *   <li>(e) {@code emulated_dmabuf_zerocopy}: the same on the emulated NIC, for reference.</li>
  * </ul>
  * Usage: {@code RecvBench [--quick] [--reps N] [--bytes N[m|g]] [--results DIR] [--only REGEX]}.
@@ -99,16 +101,18 @@ public final class RecvBench {
         paths.add(new Path0("nio", (b, v, e) -> NioPaths.nio(b, v)));
         paths.add(new Path0("nio_pipe", (b, v, e) -> NioPaths.nioPipe(b, v)));
         paths.add(new Path0("netty_uring", (b, v, e) -> NettyUringPath.run(b, v)));
+        // a fourth element is the demo's --rx-buf-len, and a suffix of the key: 64 KiB buffers (the queue's
+        // rx_page_size), one record or completion and one token or refill entry per 64 KiB instead of per
+        // 4 KiB. For dmabuf it is bind-rx's rx-buf-size, a net-next devmem attribute (not in Linux 6.18);
+        // for the user ring the zcrx rx_buf_len
         for (String[] d : new String[][] {{"uring", "host", "zerocopy"}, {"uring", "dmabuf", "zerocopy"},
-            {"uring", "dmabuf", "copy"}, {"uring", "user-ring", "zerocopy"}, {"uring", "user-ring", "copy"},
-            {"emulated", "dmabuf", "zerocopy"}}) {
-            String key = d[0] + "_" + d[1].replace('-', '_') + (d[1].equals("host") ? "" : "_" + d[2]);
-            paths.add(new Path0(key, (b, v, e) -> demo(d[0], d[1], d[2], List.of(), b, v, e)));
+            {"uring", "dmabuf", "zerocopy", "64k"}, {"uring", "dmabuf", "copy"}, {"uring", "user-ring", "zerocopy"},
+            {"uring", "user-ring", "copy"}, {"emulated", "dmabuf", "zerocopy"}, {"uring", "user-ring", "zerocopy", "64k"}}) {
+            List<String> extra = d.length > 3 ? List.of("--rx-buf-len", d[3]) : List.of();
+            String key = d[0] + "_" + d[1].replace('-', '_') + (d[1].equals("host") ? "" : "_" + d[2])
+                    + (d.length > 3 ? "_" + d[3] : "");
+            paths.add(new Path0(key, (b, v, e) -> demo(d[0], d[1], d[2], extra, b, v, e)));
         }
-        // zcrx rx_buf_len: the user ring's area in 64 KiB buffers (the queue's rx_page_size), one completion
-        // and one refill entry per 64 KiB instead of per 4 KiB; devmem has no such knob (its net_iovs are pages)
-        paths.add(new Path0("uring_user_ring_zerocopy_64k",
-                (b, v, e) -> demo("uring", "user-ring", "zerocopy", List.of("--rx-buf-len", "64k"), b, v, e)));
         String filter = only;
         paths.removeIf(p -> !p.key().matches(filter));
         Map<String, List<Result>> runs = new LinkedHashMap<>();

@@ -134,6 +134,38 @@ class ReportTest {
         assertTrue(md.indexOf("### Receive benchmark") < md.indexOf("### The page pool's paths (JMH)"), md);
     }
 
+    /**
+     * The 64 KiB dma-buf path ({@code --rx-buf-len 64k}, bind-rx's rx-buf-size) is a path of its own: listed
+     * where RecvBench put it, named when it is the best provider, never taken for the 4 KiB dmabuf figures.
+     */
+    @Test
+    void shouldKeepTheSixtyFourKibDmabufPathApartFromTheDmabufFigures() {
+        Map<String, Object> recv = new java.util.LinkedHashMap<>();
+        recv.put("recv_nio_gbps", 20.0);
+        recv.put("recv_nio_pipe_gbps", 10.0);
+        recv.put("recv_nio_pipe_cpu_s_per_gb", 2.0);
+        recv.put("recv_netty_uring_gbps", 18.0);
+        recv.put("recv_uring_dmabuf_zerocopy_gbps", 17.0);
+        recv.put("recv_uring_dmabuf_zerocopy_cpu_s_per_gb", 1.0);
+        recv.put("recv_uring_dmabuf_zerocopy_64k_gbps", 24.0);
+        recv.put("recv_uring_dmabuf_zerocopy_64k_cpu_s_per_gb", 0.6);
+        recv.put("recv_uring_dmabuf_copy_gbps", 5.0);
+        recv.put("recv_uring_user_ring_zerocopy_64k_gbps", 22.0);
+        recv.put("recv_bytes_per_run", 268435456.0);
+        recv.put("recv_repetitions", 5.0);
+        recv.put("recv_all_verified", true);
+        Report r = new Report(JmhResults.parse(sampleJson(false)), MACHINE, DemoRuns.fromRecv(recv), recv);
+        Map<String, Report.Target> t = new java.util.HashMap<>();
+        r.targets().forEach(x -> t.put(x.name(), x));
+        Report.Target best = t.get("netmem, best provider / Netty io_uring (c) [recv_uring_dmabuf_zerocopy_64k_gbps]");
+        assertEquals(24.0 / 18.0, best.measured(), 1e-9, t.keySet().toString());
+        assertEquals(17.0 / 20.0, t.get("dmabuf zero-copy in place / plain NIO (a)").measured(), 1e-9);
+        assertEquals(17.0, r.summary().get("demo_zerocopy_gbps"), "the 4 KiB path's figure");
+        String md = new Markdown(r).readmeSection("bench/results");
+        assertTrue(md.indexOf("| uring_dmabuf_zerocopy | 17.00 |") < md.indexOf("| uring_dmabuf_zerocopy_64k | 24.00 |")
+                && md.indexOf("| uring_dmabuf_zerocopy_64k | 24.00 |") < md.indexOf("| uring_dmabuf_copy | 5.00 |"), md);
+    }
+
     @Test
     void shouldSayWhyAReceiveTargetIsNotGradedWithoutTheReceiveBenchmark() {
         Report.Target a = report(false).targets().stream()
