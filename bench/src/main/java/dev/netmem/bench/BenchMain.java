@@ -52,7 +52,7 @@ import picocli.CommandLine.Spec;
                 + "benchmark in one run, then writes bench/results/: recv.json, recv-section.md, latest.json (JMH), "
                 + "latest.md, latest.png, summary.json, performance-section.md; the console log also goes to "
                 + "bench/results/tmp/latest.log.",
-            "Without --quick: the full run, 1 GiB per receive run, 2 forks, 4 x 1 s warm-up, 6 x 1 s measurement."},
+            "Without --quick: the full run, 4 GiB per receive run, 2 forks, 4 x 1 s warm-up, 6 x 1 s measurement."},
         exitCodeList = "0:the runs finished and the results were written")
 public final class BenchMain implements Callable<Integer> {
     /** Every benchmark class of this module: {@code Bench1…Bench4}. */

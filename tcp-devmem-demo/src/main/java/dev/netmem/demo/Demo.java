@@ -62,7 +62,9 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class Demo {
     static final int MSS = 4000;
-    private static final long DMABUF_BYTES = 16L << 20;
+    /** The dma-buf's size: 16 MiB, or 1024 buffers when they are larger than 16 KiB. */
+    private static final long MIN_DMABUF_BYTES = 16L << 20;
+    private static final int MIN_DMABUF_BUFFERS = 1024;
     private static final int IOV_BYTES = 256 << 10;
     /** The consumer JVM's flags, each said once, here. */
     private static final List<String> CONSUMER_JVM_FLAGS = List.of(
@@ -88,7 +90,7 @@ final class Demo {
      * Application flow control: records the consumer may hold (the record ring's size). A devmem
      * receiver must return tokens or the dma-buf runs dry: this caps what the consumer holds at half.
      */
-    private static final int HANDOFF_ENTRIES = (int) (DMABUF_BYTES / 4096 / 2);
+    private static final int HANDOFF_ENTRIES = (int) (MIN_DMABUF_BYTES / 4096 / 2);
     private final int[] tokenBatch = new int[1024];
     private final DmabufToken[] runBatch = new DmabufToken[DevmemSocket.MAX_DONTNEED_TOKENS];
     private volatile boolean consumerDied;
@@ -158,21 +160,24 @@ final class Demo {
             int port = server.port();
             server.setTimeout(o.listenPort() < 0 ? 30_000 : 600_000); // never wait for a client forever
             dev.addFlowRule(port, 0);
+            // at least 1024 buffers, so 64 KiB ones leave room beyond the ring (256) and in flight
+            // (16 MiB of 64 KiB buffers is only the ring: 8 GiB streams ran at 0.82x the rate of 64 MiB, medians of 3)
+            long dmabufBytes = Math.max(MIN_DMABUF_BYTES, (long) MIN_DMABUF_BUFFERS * (o.rxBufLen() == 0 ? 4096 : o.rxBufLen()));
             try {
                 switch (o.provider()) {
                     case "dmabuf" -> {
-                        dmabuf = Dmabuf.create(DMABUF_BYTES);
+                        dmabuf = Dmabuf.create(dmabufBytes);
                         // --rx-buf-len: bind-rx's rx-buf-size, net_iovs and a queue pool of that size
                         DmabufAttrs attrs = DmabufAttrs.of(dmabuf);
                         binding = nl.bindRx(dev, o.rxBufLen() == 0 ? attrs : attrs.withRxBufSize(o.rxBufLen()), 0);
                     }
                     case "user-ring" -> {
-                        dmabuf = Dmabuf.create(DMABUF_BYTES);
+                        dmabuf = Dmabuf.create(dmabufBytes);
                         // The refill ring holds every buffer of the area, so returning buffers never blocks;
                         // the completion ring has room for them all plus copy-fallback completions.
                         // --rx-buf-len: buffers of that size, and a queue pool of that size (rx_page_size)
                         int bufLen = o.rxBufLen() == 0 ? 4096 : o.rxBufLen();
-                        int buffers = (int) (DMABUF_BYTES / bufLen);
+                        int buffers = (int) (dmabufBytes / bufLen);
                         binding = IoUringZcrx.bindRxUserRing(nl, dev, ZcrxArea.ofDmabuf(dmabuf), 0,
                                 ZcrxIfqReg.of(buffers, 2 * buffers).withRxBufLen(o.rxBufLen()), Dmabuf.DEFAULT_DIR);
                         ifq = (ZcrxIfq) binding.provider();
@@ -191,7 +196,7 @@ final class Demo {
             if (!o.quiet()) {
                 err.printf("netmem demo: nic=%s provider=%s mode=%s queue 0 of %s (%d queues), port %d%s%n",
                         driver.name(), o.provider(), o.mode(), dev.name(), o.queues(), port,
-                        (dmabuf == null ? "" : ", dmabuf " + dmabuf.path() + " (" + (DMABUF_BYTES >> 20) + " MiB)")
+                        (dmabuf == null ? "" : ", dmabuf " + dmabuf.path() + " (" + (dmabufBytes >> 20) + " MiB)")
                                 + (ifq == null ? "" : ", rx_buf_len " + ifq.rxBufLen())
                                 + (binding != null && binding.provider() instanceof DmabufBinding db
                                         ? ", rx_buf_size " + db.niovSize() : ""));
