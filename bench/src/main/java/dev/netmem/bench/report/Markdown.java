@@ -30,7 +30,8 @@ final class Markdown {
                 .append(" stream per path, one run of `./netmem bench`")
                 .append(" (figures: `").append(resultsDir).append("/recv.json`). `pattern`: every byte compared with\n")
                 .append("the sent pattern (one vectorised `MemorySegment.mismatch` per chunk, on every path); `sha256`: the\n")
-                .append("JDK's SHA-256 of the stream. CPU s/GB counts every process (sender, receiver, consumer JVM).\n")
+                .append("JDK's SHA-256 of the stream. CPU s/GB counts every process (sender, receiver, consumer JVM)\n")
+                .append("over the clock's window, which starts when the consumer JVM is ready.\n")
                 .append("`uring_*` is netmem on the io_uring driver, `emulated_*` on the emulated NIC, each with the\n")
                 .append("consumer in another JVM (zero-copy: verified in place in the shared dma-buf or zcrx area).\n\n");
         b.append("| path | pattern Gbit/s | cpu s/GB | sha256 Gbit/s | cpu s/GB |\n|---|---:|---:|---:|---:|\n");

@@ -305,6 +305,15 @@ public final class Report {
                 "recv_nio_pipe_gbps", 2.0, true));
         t.add(recvTarget("dmabuf zero-copy CPU s/GB / NIO piped's (b)", "recv_uring_dmabuf_zerocopy_cpu_s_per_gb",
                 "recv_nio_pipe_cpu_s_per_gb", 1.0, false));
+        if (recv.containsKey("recv_uring_dmabuf_zerocopy_64k_gbps")) {
+            // the same targets with 64 KiB net_iovs (bind-rx rx-buf-size, net-next), where the run has them
+            t.add(recvTarget("dmabuf zero-copy in place / plain NIO (a)", "recv_uring_dmabuf_zerocopy_64k_gbps",
+                    "recv_nio_gbps", 0.8, true));
+            t.add(recvTarget("dmabuf zero-copy in place / NIO piped to a JVM (b)", "recv_uring_dmabuf_zerocopy_64k_gbps",
+                    "recv_nio_pipe_gbps", 2.0, true));
+            t.add(recvTarget("dmabuf zero-copy CPU s/GB / NIO piped's (b)",
+                    "recv_uring_dmabuf_zerocopy_64k_cpu_s_per_gb", "recv_nio_pipe_cpu_s_per_gb", 1.0, false));
+        }
         t.add(recvTarget("netmem, best provider / Netty io_uring (c)", bestNetmemKey(), "recv_netty_uring_gbps", 1.0,
                 true));
         return t;

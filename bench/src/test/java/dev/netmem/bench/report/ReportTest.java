@@ -160,6 +160,12 @@ class ReportTest {
         Report.Target best = t.get("netmem, best provider / Netty io_uring (c) [recv_uring_dmabuf_zerocopy_64k_gbps]");
         assertEquals(24.0 / 18.0, best.measured(), 1e-9, t.keySet().toString());
         assertEquals(17.0 / 20.0, t.get("dmabuf zero-copy in place / plain NIO (a)").measured(), 1e-9);
+        assertEquals(24.0 / 20.0, t.get("dmabuf zero-copy in place / plain NIO (a) [recv_uring_dmabuf_zerocopy_64k_gbps]")
+                .measured(), 1e-9, "the 64 KiB path graded against the same targets, named");
+        assertEquals(24.0 / 10.0, t.get("dmabuf zero-copy in place / NIO piped to a JVM (b) [recv_uring_dmabuf_zerocopy_64k_gbps]")
+                .measured(), 1e-9);
+        assertEquals(0.6 / 2.0, t.get("dmabuf zero-copy CPU s/GB / NIO piped's (b) [recv_uring_dmabuf_zerocopy_64k_cpu_s_per_gb]")
+                .measured(), 1e-9);
         assertEquals(17.0, r.summary().get("demo_zerocopy_gbps"), "the 4 KiB path's figure");
         String md = new Markdown(r).readmeSection("bench/results");
         assertTrue(md.indexOf("| uring_dmabuf_zerocopy | 17.00 |") < md.indexOf("| uring_dmabuf_zerocopy_64k | 24.00 |")
