@@ -72,8 +72,9 @@ public final class BenchMain implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--quick", description = "The same comparisons, shorter: 256 MiB per receive run; every JMH "
-            + "benchmark 1 fork, 3 x 400 ms.")
+    @Option(names = "--quick", description = "The same comparisons, shorter: 256 MiB per receive run (a check that "
+            + "every path runs and verifies: a path above 10 Gbit/s spends most of such a run in its first, slower "
+            + "second); every JMH benchmark 1 fork, 3 x 400 ms.")
     private boolean quick;
 
     @Option(names = "--full", description = "The full run (the default).")
