@@ -101,7 +101,7 @@ public final class Consumer {
             int colon = spec.lastIndexOf(':');
             try (HandoffRings rings = HandoffRings.open(Path.of(spec.substring(0, colon)),
                     Integer.parseInt(spec.substring(colon + 1)))) {
-                warmUpHandoff(checkPattern, hash);
+                warmUpHandoff(checkPattern);
                 rings.markReady();
                 ready(out);
                 c.runHandoff(rings, in, out);
@@ -146,10 +146,13 @@ public final class Consumer {
      * code path does not depend on the size), each verified like a real one. Before ready, so part of
      * the set-up time.
      */
-    private static void warmUpHandoff(boolean pattern, boolean hash) throws IOException {
+    private static void warmUpHandoff(boolean pattern) throws IOException {
         ByteBuffer twice = ByteBuffer.allocateDirect(2 * StreamPattern.PERIOD);
         twice.put(StreamPattern.slice(0, StreamPattern.PERIOD)).put(StreamPattern.slice(0, StreamPattern.PERIOD)).clear();
-        Consumer w = new Consumer(twice, pattern, hash);
+        // no hashing here: warmUp already compiled the SHA-256, and 64 MiB of it would add seconds to
+        // the set-up on a loaded machine (a consumer the soak kills 1.5 s after it starts would then
+        // die before it held a buffer)
+        Consumer w = new Consumer(twice, pattern, false);
         int size = 1024;
         int batch = 32;
         int[] tokens = new int[batch];
