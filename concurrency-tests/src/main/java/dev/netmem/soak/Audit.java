@@ -48,7 +48,9 @@ final class Audit {
         if (lost < 0 || lost > dropped || f.verifier.lost() > dropped) {
             violations.add("flow " + f.index + ": " + sent + " packets sent, " + got + " received: " + lost
                     + " lost (" + f.verifier.lost() + " gaps in the sequence) across "
-                    + bindings.queueRestarts(f.index) + " restarts, more than the " + dropped + " the stack dropped");
+                    + bindings.queueRestarts(f.index) + " restarts, more than the " + dropped + " the stack dropped; "
+                    + f.sock.queuedBytes() + " bytes still queued on the socket, flow receiving by " + f.mode
+                    + (f.lastNoRoom == null ? "" : ", last recvZc without room: " + f.lastNoRoom));
         }
         if (f.sock.outstandingTokens() != 0) {
             violations.add("flow " + f.index + ": " + f.sock.outstandingTokens() + " tokens still out after every "

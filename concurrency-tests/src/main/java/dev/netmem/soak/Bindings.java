@@ -175,7 +175,7 @@ final class Bindings {
         try {
             f.binding.close();
             f.nl.close();
-            traffic.drain(f);
+            traffic.drain(f, false);
             if (leaveHeld) {
                 f.heldCqes.clear(); // the close scrubs them
             } else {

@@ -1,5 +1,6 @@
 package dev.netmem.soak;
 
+import dev.netmem.api.Errno;
 import dev.netmem.providers.dmabuf.DmabufBinding;
 import dev.netmem.providers.zcrx.ZcrxIfq;
 import dev.netmem.providers.zcrx.ZcrxUserRing;
@@ -48,6 +49,8 @@ final class Flow {
     // queue 2: the current ifq
     ZcrxIfq ifq;
     ZcrxUserRing ring;
+    /** Why the last {@code recvZc} found no room ({@code ENOSPC} or {@code ENOMEM}); for the report. */
+    Errno lastNoRoom;
 
     private Flow(int index, Mode mode, long seed, Violations violations) {
         this.index = index;

@@ -20,6 +20,8 @@ import java.util.List;
  */
 final class Traffic {
     private static final long PPS_PER_FLOW = 3000;
+    /** {@link #receiveOnce}: {@code recvZc} found no room, data may be waiting. */
+    private static final int NO_ROOM = -1;
 
     private final List<Flow> flows;
     private final TokenLedger ledger;
@@ -85,7 +87,7 @@ final class Traffic {
         for (Flow f : flows) {
             f.lock.lock();
             try {
-                drain(f);
+                drain(f, true);
                 refillHeld(f, true);
             } finally {
                 f.lock.unlock();
@@ -126,7 +128,7 @@ final class Traffic {
             for (Flow f : new Flow[] {a, b}) {
                 f.lock.lock();
                 try {
-                    n += receiveOnce(f, Duration.ofMillis(1));
+                    n += Math.max(0, receiveOnce(f, Duration.ofMillis(1)));
                     refillHeld(f, false);
                 } catch (RuntimeException e) {
                     violations.add("flow " + f.index + " receive: " + e);
@@ -141,7 +143,10 @@ final class Traffic {
         }
     }
 
-    /** One receive call on {@code f}; caller holds its lock. */
+    /**
+     * One receive call on {@code f}; caller holds its lock. Returns the bytes received, or {@link #NO_ROOM}
+     * when {@code recvZc} found no room (completion ring full, no free buffer) and data may be waiting.
+     */
     private int receiveOnce(Flow f, Duration timeout) {
         if (f.mode == Flow.Mode.ZC) {
             return receiveZc(f, timeout);
@@ -176,7 +181,7 @@ final class Traffic {
         return n;
     }
 
-    /** {@code recvZc} on {@code f}, then every completion verified and held for a late refill. */
+    /** {@code recvZc} on {@code f}, then every completion verified and held for a late refill; {@link #NO_ROOM} as above. */
     private int receiveZc(Flow f, Duration timeout) {
         int n;
         try {
@@ -185,7 +190,8 @@ final class Traffic {
             if (e.errno() != Errno.ENOSPC && e.errno() != Errno.ENOMEM) {
                 throw e;
             }
-            n = 0; // the completion ring is full or no buffer is free: poll and refill first
+            f.lastNoRoom = e.errno();
+            n = NO_ROOM; // the completion ring is full or no buffer is free: poll and refill first
         }
         f.ring.poll((off, len, flags) -> {
             f.verifier.feed(f.ring.data(off, len), 0, len);
@@ -194,10 +200,29 @@ final class Traffic {
         return n;
     }
 
-    /** Receives until the socket is empty three times in a row; caller holds the flow's lock. */
-    void drain(Flow f) {
+    /**
+     * Receives until the socket is empty three times in a row; caller holds the flow's lock. A {@code recvZc}
+     * without room counts as empty when {@code untilRoom} is false (an unbind: its queue runs on host pages
+     * now and the refill ring is no longer consumed, so the copy fallback runs dry; what is left is received
+     * by copy). With {@code untilRoom} (the soak's end: receivers stopped, a late refill tests nothing) every
+     * held completion is refilled at once and the call retried, for at most 2 s.
+     */
+    void drain(Flow f, boolean untilRoom) {
+        long giveUp = System.nanoTime() + 2_000_000_000L;
         for (int empty = 0; empty < 3; ) {
-            if (receiveOnce(f, Duration.ofMillis(2)) == 0) {
+            int n = receiveOnce(f, Duration.ofMillis(2));
+            if (n == NO_ROOM && untilRoom) {
+                if (System.nanoTime() - giveUp > 0) {
+                    violations.add("flow " + f.index + ": recvZc found no room for 2 s at the end (" + f.lastNoRoom
+                            + ", area " + f.ifq.area().freeCount() + " of " + f.ifq.area().niovs().numNiovs()
+                            + " free, " + f.sock.queuedBytes() + " bytes queued)");
+                    return;
+                }
+                refillHeld(f, true);
+                Soak.sleepMillis(1); // the queue takes the refills on its next allocation
+                continue;
+            }
+            if (n <= 0) {
                 empty++;
             } else {
                 empty = 0;
