@@ -107,7 +107,15 @@ final class Demo {
     private boolean bundles;
     private double setupSeconds;
     private long cpuAtStart;
+    /** This process's CPU time when the clock stopped. */
+    private long cpuAtStop;
     private long consumerCpuNanos;
+    /** This JVM's CPU by thread job from the clock's start; null where thread CPU time is not measured. */
+    private ThreadCpu threadCpu;
+    /** {@link #threadCpu} when the clock stopped. */
+    private ThreadCpu.Breakdown cpuBy;
+    /** The built-in sender's thread name, for {@link ThreadCpu}. */
+    static final String SENDER_THREAD = "demo-sender";
 
     Demo(DemoOptions o, PrintStream out, PrintStream err) {
         this.o = o;
@@ -229,15 +237,21 @@ final class Demo {
                         start = System.nanoTime();
                         setupSeconds = (start - runStart) / 1e9;
                         cpuAtStart = cpuNanos();
+                        threadCpu = ThreadCpu.start(dev.name(), cpuAtStart); // this thread receives: the application
                         progress = o.quiet() ? null : new Progress(statsPool, start);
                         if (o.listenPort() < 0) {
                             CompletableFuture<Sender.Result> f = new CompletableFuture<>();
-                            senderThread = Thread.ofPlatform().name("demo-sender").daemon().start(() -> {
+                            ThreadCpu cpu = threadCpu;
+                            senderThread = Thread.ofPlatform().name(SENDER_THREAD).daemon().start(() -> {
                                 try {
                                     f.complete(Sender.send("127.0.0.1", port, o.bytes(), o.seconds(),
                                             !o.verify().equals("pattern")));
                                 } catch (IOException | RuntimeException e) {
                                     f.completeExceptionally(e);
+                                } finally {
+                                    if (cpu != null) {
+                                        cpu.ending();
+                                    }
                                 }
                             });
                             sender = f;
@@ -272,6 +286,8 @@ final class Demo {
                 }
             }
             seconds = start == 0 ? 0 : (System.nanoTime() - start) / 1e9;
+            cpuAtStop = start == 0 ? cpuAtStart : cpuNanos();
+            cpuBy = threadCpu == null ? null : threadCpu.since(cpuAtStop);
             if (sender != null && consumerDied) {
                 // Nobody verifies what it sends now: stop it (closing its channel) rather than wait for a
                 // peer that may sit on a zero window, or its --seconds, to end it.
@@ -720,9 +736,12 @@ final class Demo {
         }
     }
 
-    /** CPU seconds of the run: this process since the clock started, plus every consumer JVM's since it said ready. */
+    /**
+     * CPU seconds of the run: this process while the clock ran, plus every consumer JVM's from when it said
+     * ready until it sent its result.
+     */
     private double cpuSeconds() {
-        return (cpuNanos() - cpuAtStart + consumerCpuNanos) / 1e9;
+        return (cpuAtStop - cpuAtStart + consumerCpuNanos) / 1e9;
     }
 
     /** CPU time of this process so far (user + system, every thread), in nanoseconds. */
@@ -770,6 +789,11 @@ final class Demo {
                 got, seconds, gbps, setupSeconds);
         text.printf("cpu       %.2f s in the receiver and consumer JVMs while receiving = %.2f s per GB%n", cpuS,
                 got == 0 ? 0 : cpuS / (got / 1e9));
+        if (cpuBy != null) {
+            text.printf("          by thread: NAPI %.2f s, application %.2f s, sender %.2f s, consumer JVM %.2f s, "
+                    + "rest of the receiver JVM (JIT, GC, others) %.2f s%n", cpuBy.napi(), cpuBy.application(),
+                    cpuBy.sender(), consumerCpuNanos / 1e9, cpuBy.rest());
+        }
         switch (o.verify()) {
             case "pattern" -> text.printf("verified  the pattern %s, pattern errors %d (no sha256: --verify pattern) -> %s%n",
                     howVerified(), patternErrors, verified ? "OK" : "FAILED");
@@ -835,6 +859,13 @@ final class Demo {
         b.append(",\"setup_s\":").append(String.format(Locale.ROOT, "%.3f", setupSeconds));
         b.append(",\"cpu_s\":").append(String.format(Locale.ROOT, "%.3f", cpuS));
         b.append(",\"cpu_s_per_gb\":").append(String.format(Locale.ROOT, "%.4f", got == 0 ? 0 : cpuS / (got / 1e9)));
+        if (cpuBy != null) {
+            b.append(",\"cpu_s_napi\":").append(String.format(Locale.ROOT, "%.3f", cpuBy.napi()));
+            b.append(",\"cpu_s_application\":").append(String.format(Locale.ROOT, "%.3f", cpuBy.application()));
+            b.append(",\"cpu_s_sender\":").append(String.format(Locale.ROOT, "%.3f", cpuBy.sender()));
+            b.append(",\"cpu_s_consumer\":").append(String.format(Locale.ROOT, "%.3f", consumerCpuNanos / 1e9));
+            b.append(",\"cpu_s_rest\":").append(String.format(Locale.ROOT, "%.3f", cpuBy.rest()));
+        }
         b.append(",\"sha256_sent\":").append(shaSent == null || consumerDied ? "null" : "\"" + shaSent + "\"");
         b.append(",\"sha256_verified\":\"").append(shaVerified).append('"');
         b.append(",\"verified\":").append(verified);

@@ -71,6 +71,29 @@ class DemoTest {
         return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
+    /**
+     * The CPU breakdown: the NAPI threads and the consumer JVM did work; the threads named
+     * in this JVM took no more than the process total from /proc (their rest is not negative); the
+     * text line gives the same figures as the JSON.
+     */
+    private static void assertCpuByThread(Run r) {
+        double napi = Double.parseDouble(r.field("cpu_s_napi"));
+        double app = Double.parseDouble(r.field("cpu_s_application"));
+        double sender = Double.parseDouble(r.field("cpu_s_sender"));
+        double consumer = Double.parseDouble(r.field("cpu_s_consumer"));
+        double rest = Double.parseDouble(r.field("cpu_s_rest"));
+        assertTrue(napi > 0 && consumer > 0 && sender >= 0 && app >= 0, r.json()); // 4 MiB: a send may take < 5 ms
+        // thread times and the process total are read apart: allow their clocks' granularity (10 ms ticks)
+        assertTrue(rest > -0.05, "the named threads took more than the whole process: " + r.json());
+        Matcher m = Pattern.compile("by thread: NAPI ([0-9.]+) s, application ([0-9.]+) s, sender ([0-9.]+) s, "
+                + "consumer JVM ([0-9.]+) s").matcher(r.stderr());
+        assertTrue(m.find(), r.stderr());
+        double[] json = {napi, app, sender, consumer};
+        for (int i = 0; i < json.length; i++) { // the text rounds to 10 ms, the JSON to 1 ms
+            assertEquals(json[i], Double.parseDouble(m.group(i + 1)), 0.0051, r.stderr() + r.json());
+        }
+    }
+
     @ParameterizedTest(name = "{0} {1} {2}")
     @CsvSource({"dmabuf,zerocopy,uring", "dmabuf,copy,uring", "host,zerocopy,uring", "host,copy,uring",
         "user-ring,zerocopy,uring", "user-ring,copy,uring", "dmabuf,zerocopy,emulated", "user-ring,zerocopy,emulated"})
@@ -91,6 +114,7 @@ class DemoTest {
         assertEquals("false", r.field("consumer_died"));
         assertTrue(Double.parseDouble(r.field("gbps")) > 0);
         assertTrue(r.json().contains("\"page_pool\":{\"fast\":"), r.json());
+        assertCpuByThread(r);
         String how = mode.equals("copy") ? "by the consumer JVM from copies piped to it (--mode copy)"
                 : provider.equals("host")
                 ? "by the consumer JVM from copies piped to it (host pages are not shared: recvmsg copied the payload)"
