@@ -50,8 +50,26 @@ public final class RecvBench {
         Result run(long bytes, String verify, PrintStream err) throws Exception;
     }
 
-    /** One measured run. */
-    record Result(long bytes, double seconds, double cpuSeconds, boolean verified) {
+    /**
+     * What the demo's JSON says of its CPU time by thread, in this order: {@code cpu_s_napi} and so on;
+     * the summary's keys end in these names.
+     */
+    public static final List<String> THREADS = List.of("napi", "application", "sender", "consumer", "rest");
+
+    /**
+     * One measured run; {@code cpuByThread}: CPU seconds by {@link #THREADS}, for netmem's paths ({@code null}
+     * for the others, or a demo that gave none).
+     */
+    record Result(long bytes, double seconds, double cpuSeconds, boolean verified, double[] cpuByThread) {
+        Result(long bytes, double seconds, double cpuSeconds, boolean verified) {
+            this(bytes, seconds, cpuSeconds, verified, null);
+        }
+
+        /** CPU seconds per GB of thread job {@code i} of {@link #THREADS}. */
+        double cpuPerGb(int i) {
+            return cpuByThread[i] / (bytes / 1e9);
+        }
+
         double gbps() {
             return bytes * 8 / seconds / 1e9;
         }
@@ -147,6 +165,7 @@ public final class RecvBench {
                     median(sr, Result::cpuPerGb)));
             allVerified &= pr.stream().allMatch(Result::verified) && sr.stream().allMatch(Result::verified);
         }
+        threadTable(paths, runs, summary, md);
         summary.put("recv_bytes_per_run", bytes);
         summary.put("recv_repetitions", reps);
         summary.put("recv_all_verified", allVerified);
@@ -161,6 +180,35 @@ public final class RecvBench {
             return 1;
         }
         return 0;
+    }
+
+    /**
+     * Where netmem's paths spent their CPU (pattern runs): per thread job, the median over repetitions of
+     * its CPU seconds per GB, as {@code recv_<path>_cpu_s_per_gb_<job>}, and a table. Medians of the parts
+     * need not add up to the median of the whole.
+     */
+    private static void threadTable(List<Path0> paths, Map<String, List<Result>> runs, Map<String, Object> summary,
+                                    StringBuilder md) {
+        boolean header = false;
+        for (Path0 p : paths) {
+            List<Result> pr = runs.get(p.key());
+            if (pr.stream().anyMatch(r -> r.cpuByThread() == null || r.bytes() == 0)) {
+                continue;
+            }
+            if (!header) {
+                md.append("\n| path (pattern), cpu s/GB by thread | NAPI | application | sender | consumer JVM | rest |\n")
+                        .append("|---|---:|---:|---:|---:|---:|\n");
+                header = true;
+            }
+            md.append("| ").append(p.key());
+            for (int i = 0; i < THREADS.size(); i++) {
+                int job = i;
+                double v = median(pr, r -> r.cpuPerGb(job));
+                summary.put("recv_" + p.key() + "_cpu_s_per_gb_" + THREADS.get(i), round(v));
+                md.append(String.format(Locale.ROOT, " | %.3f", v));
+            }
+            md.append(" |\n");
+        }
     }
 
     /** One run of the demo (in this JVM; its consumer JVM reports its own CPU time). */
@@ -193,7 +241,15 @@ public final class RecvBench {
             log.println("[recv] demo " + nic + " " + provider + " " + mode + " " + extra + " exit " + exit + ": "
                     + err.toString(StandardCharsets.UTF_8).strip());
         }
-        return new Result(got, seconds, cpu, ok);
+        double[] byThread = new double[THREADS.size()];
+        for (int i = 0; i < byThread.length; i++) {
+            if (!(j.get("cpu_s_" + THREADS.get(i)) instanceof Number n)) {
+                byThread = null; // a JVM that does not measure thread CPU time
+                break;
+            }
+            byThread[i] = n.doubleValue();
+        }
+        return new Result(got, seconds, cpu, ok, byThread);
     }
 
     private static double median(List<Result> rs, java.util.function.ToDoubleFunction<Result> f) {

@@ -2,6 +2,7 @@ package dev.netmem.bench.report;
 
 import static dev.netmem.bench.report.Report.fmt;
 
+import dev.netmem.bench.recv.RecvBench;
 import dev.netmem.bench.report.JmhResults.Result;
 import dev.netmem.bench.report.Report.Kind;
 import dev.netmem.bench.report.Report.Row;
@@ -45,7 +46,34 @@ final class Markdown {
                     .append(num(r.get("recv_" + path + "_sha256_gbps"))).append(" | ")
                     .append(num(r.get("recv_" + path + "_sha256_cpu_s_per_gb"))).append(" |\n");
         }
+        threadTable(b, r);
         b.append("\nThe targets for these figures are in the table of targets below.\n\n");
+    }
+
+    /** Where netmem's paths spent their CPU, from the {@code recv_<path>_cpu_s_per_gb_<job>} keys, if any. */
+    private static void threadTable(StringBuilder b, Map<String, Object> r) {
+        String napi = "_cpu_s_per_gb_napi";
+        boolean header = false;
+        for (String k : r.keySet()) {
+            if (!k.startsWith("recv_") || !k.endsWith(napi)) {
+                continue;
+            }
+            if (!header) {
+                b.append("\nWhere netmem's paths spent their CPU (pattern runs): CPU s/GB by thread, each the median of\n")
+                        .append("its repetitions (so a row need not add up to the total above). NAPI: the driver's\n")
+                        .append("threads, with the kernel's receive copy that io_uring runs on them; application: the\n")
+                        .append("thread that receives and hands records and tokens on; sender: the stream's source; rest:\n")
+                        .append("the receiver JVM's JIT, GC and other threads.\n\n")
+                        .append("| path | NAPI | application | sender | consumer JVM | rest |\n|---|---:|---:|---:|---:|---:|\n");
+                header = true;
+            }
+            String path = k.substring(0, k.length() - napi.length());
+            b.append("| ").append(path.substring("recv_".length()));
+            for (String job : RecvBench.THREADS) {
+                b.append(" | ").append(num(r.get(path + "_cpu_s_per_gb_" + job)));
+            }
+            b.append(" |\n");
+        }
     }
 
     private static String num(Object o) {

@@ -1,6 +1,7 @@
 package dev.netmem.bench.report;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -110,6 +111,11 @@ class ReportTest {
         recv.put("recv_uring_dmabuf_copy_gbps", 5.0);
         recv.put("recv_uring_user_ring_zerocopy_gbps", 19.0);
         recv.put("recv_uring_user_ring_copy_gbps", 9.5);
+        recv.put("recv_uring_dmabuf_zerocopy_cpu_s_per_gb_napi", 0.31);
+        recv.put("recv_uring_dmabuf_zerocopy_cpu_s_per_gb_application", 0.12);
+        recv.put("recv_uring_dmabuf_zerocopy_cpu_s_per_gb_sender", 0.2);
+        recv.put("recv_uring_dmabuf_zerocopy_cpu_s_per_gb_consumer", 0.25);
+        recv.put("recv_uring_dmabuf_zerocopy_cpu_s_per_gb_rest", 0.07);
         recv.put("recv_bytes_per_run", 268435456.0);
         recv.put("recv_repetitions", 5.0);
         recv.put("recv_all_verified", true);
@@ -131,6 +137,9 @@ class ReportTest {
         assertTrue(md.contains("Medians of 5 alternating repetitions of a 256 MiB stream per path"), md);
         assertTrue(md.contains("| nio | 20.00 | 0.40 | 6.00 | 1.50 |\n"), md);
         assertTrue(md.contains("| uring_dmabuf_zerocopy | 17.00 | 1.00 | – | – |\n"), md);
+        assertTrue(md.contains("| path | NAPI | application | sender | consumer JVM | rest |\n"), md);
+        assertTrue(md.contains("| uring_dmabuf_zerocopy | 0.31 | 0.12 | 0.20 | 0.25 | 0.07 |\n"), md);
+        assertFalse(md.contains("| uring_dmabuf_zerocopy_cpu_s_per_gb"), "a breakdown key is not a path: " + md);
         assertTrue(md.indexOf("### Receive benchmark") < md.indexOf("### The page pool's paths (JMH)"), md);
     }
 
