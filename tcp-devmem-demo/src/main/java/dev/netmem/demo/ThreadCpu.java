@@ -9,8 +9,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Where the receiver JVM's CPU time went while the demo's clock ran, by the job of each thread: the
  * NIC's NAPI threads (named {@code <device>-rx-<queue>}), the application thread that receives and
- * hands data to the consumer, the built-in sender, and the rest (JIT, GC and any other thread: the
- * process total from {@code /proc} less the three). It is the first cut of a profile: which thread
+ * hands data to the consumer, the built-in sender, and the rest (JIT, GC and any other thread, such as
+ * the emulated NIC's wire: the process total from {@code /proc} less the three). It is the first cut of a profile: which thread
  * a slow path spends its machine on. Thread CPU time comes from {@link ThreadMXBean}; a thread that
  * ends before {@link #since} is counted by its job only if it called {@link #ending()} (the sender
  * does), else in the rest.

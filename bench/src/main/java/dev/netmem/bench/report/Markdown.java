@@ -63,7 +63,8 @@ final class Markdown {
                         .append("its repetitions (so a row need not add up to the total above). NAPI: the driver's\n")
                         .append("threads, with the kernel's receive copy that io_uring runs on them; application: the\n")
                         .append("thread that receives and hands records and tokens on; sender: the stream's source; rest:\n")
-                        .append("the receiver JVM's JIT, GC and other threads.\n\n")
+                        .append("the receiver JVM's JIT, GC and other threads (on the emulated NIC, its wire thread: the copy\n")
+                        .append("a NIC's DMA would do).\n\n")
                         .append("| path | NAPI | application | sender | consumer JVM | rest |\n|---|---:|---:|---:|---:|---:|\n");
                 header = true;
             }
