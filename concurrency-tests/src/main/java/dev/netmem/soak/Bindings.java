@@ -29,6 +29,16 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 final class Bindings {
     private static final long AREA_BYTES = 4L << 20;
+    /**
+     * The zcrx area: larger than everything that can hold its buffers at once, so the copy fallback
+     * (which takes only from the area's freelist, as {@code io_zcrx_copy_chunk} does) never starves
+     * for good. A socket may queue up to the device's rmem hard limit (about 1,500 skbs of one 4 KiB
+     * frag on the soak's device), the NIC ring holds 256, the pool's caches up to 128 + its ring, the
+     * user up to 30 ms of completions. With 1,024 buffers (4 MiB) the pool and the socket's queue
+     * could take them all while the socket's head needed a copy (host-page skbs from before the bind):
+     * recvZc said ENOMEM for ever, with 2 MB queued (a soak under CPU load, 2026-12-06).
+     */
+    private static final long ZC_AREA_BYTES = 16L << 20;
 
     private final NetDevice dev;
     private final Path dir;
@@ -150,8 +160,8 @@ final class Bindings {
         try {
             Arena arena = Arena.ofShared();
             areaArenas.add(arena);
-            MemorySegment mem = arena.allocate(AREA_BYTES, 4096);
-            int buffers = (int) (AREA_BYTES / 4096);
+            MemorySegment mem = arena.allocate(ZC_AREA_BYTES, 4096);
+            int buffers = (int) (ZC_AREA_BYTES / 4096);
             ZcrxIfq ifq = ZcrxIfq.register(ZcrxArea.ofUserMemory(mem), dev.dmaDevice(), buffers, 2 * buffers, dir,
                     q -> { }); // the queue is closed through the RxBinding
             ifqs.add(ifq);

@@ -15,7 +15,8 @@ import java.util.regex.Pattern;
 /**
  * The "consumer killed while holding buffers" fault: runs the zero-copy demo in this JVM, waits for its
  * consumer process (a child JVM that holds dma-buf tokens, or user-ring buffers, while it verifies
- * them), lets it hold for a moment, SIGKILLs it ({@link ProcessHandle#destroyForcibly()}), and reads
+ * them), lets it run for a moment, stops it with SIGSTOP so that it holds what reaches it, SIGKILLs it
+ * ({@link ProcessHandle#destroyForcibly()}), and reads
  * the demo's JSON summary: the consumer must be reported dead, nothing outstanding, inflight 0 after
  * teardown, its shared files removed; with dmabuf the socket must have reclaimed the dead consumer's tokens. (With the user
  * ring the consumer holds buffers through the refill ring, not tokens: closing the ifq scrubs them,
@@ -23,6 +24,8 @@ import java.util.regex.Pattern;
  */
 final class ConsumerKill {
     private static final String CONSUMER_CLASS = "dev.netmem.demo.Consumer";
+    /** How long the stopped consumer is left to hold what the receiver hands it before the SIGKILL. */
+    private static final Duration STOPPED_HOLD = Duration.ofMillis(500);
 
     /** What one kill did. */
     record Outcome(String provider, boolean killed, int exit, boolean consumerDied, long tokensReclaimed,
@@ -52,9 +55,14 @@ final class ConsumerKill {
         });
         ProcessHandle consumer = awaitConsumer(demo, Duration.ofSeconds(60));
         boolean killed = false;
+        String stopProblem = null;
         if (consumer != null) {
-            Thread.sleep(hold); // it is verifying and holding buffers now
-            killed = consumer.destroyForcibly(); // SIGKILL
+            Thread.sleep(hold); // it said ready and is verifying
+            // Then stopped, it holds what reaches it from now on: on a loaded machine a slow stream otherwise
+            // leaves a consumer that has handed every token back by the time it is killed.
+            stopProblem = sigstop(consumer);
+            Thread.sleep(STOPPED_HOLD); // records and completions pile up, unverified and unreturned
+            killed = consumer.destroyForcibly(); // SIGKILL (a stopped process dies too)
             consumer.onExit().orTimeout(30, TimeUnit.SECONDS).exceptionally(x -> null).join();
         }
         int exit;
@@ -80,10 +88,25 @@ final class ConsumerKill {
         } else if (provider.equals("dmabuf") && reclaimed <= 0) {
             problem = "the dead consumer's tokens were not reclaimed (tokens_reclaimed " + reclaimed + ")";
         }
+        if (problem != null && stopProblem != null) {
+            problem += "; " + stopProblem;
+        }
         if (problem != null) {
             problem += "; demo said: " + json + " " + err.toString(StandardCharsets.UTF_8).strip();
         }
         return new Outcome(provider, killed, exit, died, reclaimed, outstanding, inflight, problem);
+    }
+
+    /** Sends SIGSTOP to {@code p} with {@code kill(1)}; returns why it could not, or {@code null}. */
+    private static String sigstop(ProcessHandle p) throws InterruptedException {
+        try {
+            Process k = new ProcessBuilder("kill", "-STOP", Long.toString(p.pid())).redirectErrorStream(true).start();
+            String said = new String(k.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            int rc = k.waitFor();
+            return rc == 0 ? null : "kill -STOP exited " + rc + ": " + said;
+        } catch (java.io.IOException e) {
+            return "kill -STOP could not run: " + e.getMessage();
+        }
     }
 
     private static ProcessHandle awaitConsumer(CompletableFuture<Integer> demo, Duration timeout)

@@ -72,7 +72,7 @@ class DemoTest {
     }
 
     /**
-     * The CPU breakdown: the NAPI threads and the consumer JVM did work; the threads named
+     * The CPU breakdown: the NAPI threads did work; none is negative; the threads named
      * in this JVM took no more than the process total from /proc (their rest is not negative); the
      * text line gives the same figures as the JSON.
      */
@@ -82,7 +82,9 @@ class DemoTest {
         double sender = Double.parseDouble(r.field("cpu_s_sender"));
         double consumer = Double.parseDouble(r.field("cpu_s_consumer"));
         double rest = Double.parseDouble(r.field("cpu_s_rest"));
-        assertTrue(napi > 0 && consumer > 0 && sender >= 0 && app >= 0, r.json()); // 4 MiB: a send may take < 5 ms
+        // thread CPU time has ns resolution; the consumer's (and the process's) comes from /proc in 10 ms ticks, and a
+        // 4 MiB send may take less than a tick
+        assertTrue(napi > 0 && consumer >= 0 && sender >= 0 && app >= 0, r.json());
         // thread times and the process total are read apart: allow their clocks' granularity (10 ms ticks)
         assertTrue(rest > -0.05, "the named threads took more than the whole process: " + r.json());
         Matcher m = Pattern.compile("by thread: NAPI ([0-9.]+) s, application ([0-9.]+) s, sender ([0-9.]+) s, "

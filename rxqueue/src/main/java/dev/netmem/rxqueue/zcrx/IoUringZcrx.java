@@ -101,6 +101,13 @@ public final class IoUringZcrx {
      * copy fallback). At most {@link #IO_SKBS_PER_CALL_LIMIT} + 1 skbs per call, as the kernel's
      * post-incremented count allows; the user returns buffers through the refill ring.
      *
+     * <p>The copy fallback takes buffers only from the area's freelist ({@code io_zcrx_alloc_fallback});
+     * the page pool takes from it too, and keeps what the refill ring returns. An area no larger than
+     * what the pool's caches, the NIC ring, the socket's queue (up to its rmem limit) and the user's
+     * unreturned completions can hold at once may leave nothing for a copy: {@link Errno#ENOMEM} until
+     * buffers leave the pool, for as long as the socket's head needs a copy (as in the kernel). Size the
+     * area above that sum.
+     *
      * @return bytes handed over, 0 if none arrived in time
      * @throws ErrnoException {@link Errno#EFAULT} for a frag in another provider's memory;
      *                        {@link Errno#ENOSPC} (completion ring full) or {@link Errno#ENOMEM}
