@@ -237,7 +237,7 @@ final class Demo {
                         start = System.nanoTime();
                         setupSeconds = (start - runStart) / 1e9;
                         cpuAtStart = cpuNanos();
-                        threadCpu = ThreadCpu.start(dev.name(), cpuAtStart); // this thread receives: the application
+                        threadCpu = ThreadCpu.start(napiNames(dev), cpuAtStart); // this thread receives: the application
                         progress = o.quiet() ? null : new Progress(statsPool, start);
                         if (o.listenPort() < 0) {
                             CompletableFuture<Sender.Result> f = new CompletableFuture<>();
@@ -742,6 +742,15 @@ final class Demo {
      */
     private double cpuSeconds() {
         return (cpuAtStop - cpuAtStart + consumerCpuNanos) / 1e9;
+    }
+
+    /** The names of {@code dev}'s NAPI instances, which its queues' poll threads carry. */
+    private static java.util.Set<String> napiNames(NetDevice dev) {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (int q = 0; q < dev.numRxQueues(); q++) {
+            names.add(dev.rxQueue(q).napi().name());
+        }
+        return names;
     }
 
     /** CPU time of this process so far (user + system, every thread), in nanoseconds. */

@@ -1,19 +1,21 @@
 package dev.netmem.demo;
 
 import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Where the receiver JVM's CPU time went while the demo's clock ran, by the job of each thread: the
- * NIC's NAPI threads (named {@code <device>-rx-<queue>}), the application thread that receives and
- * hands data to the consumer, the built-in sender, and the rest (JIT, GC and any other thread, such as
- * the emulated NIC's wire: the process total from {@code /proc} less the three). It is the first cut of a profile: which thread
- * a slow path spends its machine on. Thread CPU time comes from {@link ThreadMXBean}; a thread that
- * ends before {@link #since} is counted by its job only if it called {@link #ending()} (the sender
- * does), else in the rest.
+ * NIC's NAPI threads (a queue's poll thread carries its NAPI's name), the application thread that
+ * receives and hands data to the consumer, the built-in sender, and the rest (JIT, GC and any other
+ * thread, such as the emulated NIC's wire: the process total from {@code /proc} less the three). It
+ * is the first cut of a profile: which thread a slow path spends its machine on. Thread CPU time
+ * comes from {@link ThreadMXBean}; a thread that ends before {@link #since} is counted by its job
+ * only if it called {@link #ending()} (the sender does), else in the rest.
  *
  * <p>Thread safety: {@link #ending()} from any thread; the rest by the thread that runs the demo.
  */
@@ -23,20 +25,20 @@ final class ThreadCpu {
     }
 
     private final ThreadMXBean mx = ManagementFactory.getThreadMXBean();
-    private final String napiPrefix;
+    private final Set<String> napiNames;
     private final long applicationId;
     private final Map<Long, Long> atStart = new HashMap<>();
     private final long processAtStart;
     /** Threads that ended: id to their name and final CPU time. */
     private final Map<Long, Map.Entry<String, Long>> ended = new ConcurrentHashMap<>();
 
-    private ThreadCpu(String deviceName, long applicationId, long processNow) {
-        this.napiPrefix = deviceName + "-rx-";
+    private ThreadCpu(Set<String> napiNames, long applicationId, long processNow) {
+        this.napiNames = Set.copyOf(napiNames);
         this.applicationId = applicationId;
-        for (Thread t : Thread.getAllStackTraces().keySet()) {
-            long ns = mx.getThreadCpuTime(t.threadId());
+        for (long id : mx.getAllThreadIds()) {
+            long ns = mx.getThreadCpuTime(id);
             if (ns > 0) {
-                atStart.put(t.threadId(), ns);
+                atStart.put(id, ns);
             }
         }
         this.processAtStart = processNow;
@@ -45,16 +47,16 @@ final class ThreadCpu {
     /**
      * Starts counting now; the calling thread is the application thread.
      *
-     * @param deviceName the NIC's name, whose NAPI threads are {@code <deviceName>-rx-<queue>}
+     * @param napiNames  the names of the NIC's NAPI instances, which their poll threads carry
      * @param processNow this process's CPU time now ({@link Demo#cpuNanos()})
      * @return the counter, or {@code null} where this JVM cannot measure thread CPU time
      */
-    static ThreadCpu start(String deviceName, long processNow) {
+    static ThreadCpu start(Set<String> napiNames, long processNow) {
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         if (!mx.isThreadCpuTimeSupported() || !mx.isThreadCpuTimeEnabled()) {
             return null;
         }
-        return new ThreadCpu(deviceName, Thread.currentThread().threadId(), processNow);
+        return new ThreadCpu(napiNames, Thread.currentThread().threadId(), processNow);
     }
 
     /** Called by a thread about to end: its CPU time is kept for {@link #since}. */
@@ -70,10 +72,10 @@ final class ThreadCpu {
      */
     Breakdown since(long processNow) {
         Map<Long, Map.Entry<String, Long>> now = new HashMap<>(ended);
-        for (Thread t : Thread.getAllStackTraces().keySet()) {
-            long ns = mx.getThreadCpuTime(t.threadId());
+        for (ThreadInfo t : mx.getThreadInfo(mx.getAllThreadIds())) {
+            long ns = t == null ? -1 : mx.getThreadCpuTime(t.getThreadId());
             if (ns > 0) { // else it ended meanwhile, or never ran
-                now.put(t.threadId(), Map.entry(t.getName(), ns));
+                now.put(t.getThreadId(), Map.entry(t.getThreadName(), ns));
             }
         }
         long napi = 0;
@@ -86,23 +88,11 @@ final class ThreadCpu {
                 app += d;
             } else if (name.equals(Demo.SENDER_THREAD)) {
                 sender += d;
-            } else if (isNapi(name)) {
+            } else if (napiNames.contains(name)) {
                 napi += d;
             }
         }
         long process = processNow - processAtStart;
         return new Breakdown(napi / 1e9, app / 1e9, sender / 1e9, (process - napi - app - sender) / 1e9);
-    }
-
-    private boolean isNapi(String name) {
-        if (!name.startsWith(napiPrefix) || name.length() == napiPrefix.length()) {
-            return false;
-        }
-        for (int i = napiPrefix.length(); i < name.length(); i++) {
-            if (!Character.isDigit(name.charAt(i))) {
-                return false;
-            }
-        }
-        return true;
     }
 }

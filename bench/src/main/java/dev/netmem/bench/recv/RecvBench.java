@@ -56,6 +56,11 @@ public final class RecvBench {
      */
     public static final List<String> THREADS = List.of("napi", "application", "sender", "consumer", "rest");
 
+    /** The summary key of a path's CPU s/GB in thread job {@code job} (one of {@link #THREADS}). */
+    public static String threadKey(String path, String job) {
+        return "recv_" + path + "_cpu_s_per_gb_" + job;
+    }
+
     /**
      * One measured run; {@code cpuByThread}: CPU seconds by {@link #THREADS}, for netmem's paths ({@code null}
      * for the others, or a demo that gave none).
@@ -204,7 +209,7 @@ public final class RecvBench {
             for (int i = 0; i < THREADS.size(); i++) {
                 int job = i;
                 double v = median(pr, r -> r.cpuPerGb(job));
-                summary.put("recv_" + p.key() + "_cpu_s_per_gb_" + THREADS.get(i), round(v));
+                summary.put(threadKey(p.key(), THREADS.get(i)), round(v));
                 md.append(String.format(Locale.ROOT, " | %.3f", v));
             }
             md.append(" |\n");

@@ -52,9 +52,9 @@ final class Markdown {
 
     /** Where netmem's paths spent their CPU, from the {@code recv_<path>_cpu_s_per_gb_<job>} keys, if any. */
     private static void threadTable(StringBuilder b, Map<String, Object> r) {
-        String napi = "_cpu_s_per_gb_napi";
         boolean header = false;
         for (String k : r.keySet()) {
+            String napi = RecvBench.threadKey("", RecvBench.THREADS.get(0)).substring("recv_".length());
             if (!k.startsWith("recv_") || !k.endsWith(napi)) {
                 continue;
             }
@@ -68,10 +68,10 @@ final class Markdown {
                         .append("| path | NAPI | application | sender | consumer JVM | rest |\n|---|---:|---:|---:|---:|---:|\n");
                 header = true;
             }
-            String path = k.substring(0, k.length() - napi.length());
-            b.append("| ").append(path.substring("recv_".length()));
+            String path = k.substring("recv_".length(), k.length() - napi.length());
+            b.append("| ").append(path);
             for (String job : RecvBench.THREADS) {
-                b.append(" | ").append(num(r.get(path + "_cpu_s_per_gb_" + job)));
+                b.append(" | ").append(num(r.get(RecvBench.threadKey(path, job))));
             }
             b.append(" |\n");
         }

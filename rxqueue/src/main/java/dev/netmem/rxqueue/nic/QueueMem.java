@@ -128,7 +128,7 @@ public abstract sealed class QueueMem permits EmulatedQueueMem, UringQueueMem {
         running = true;
         startFailure = null;
         started = new java.util.concurrent.CountDownLatch(1);
-        thread = Thread.ofPlatform().daemon().name(queue.device().name() + "-rx-" + queue.queueIndex())
+        thread = Thread.ofPlatform().daemon().name(queue.napi().name()) // "<device>-rx-<queue>"
                 .unstarted(this::napiLoop);
         thread.start();
         boolean interrupted = false;
