@@ -67,7 +67,7 @@ final class Demo {
     private static final int MIN_DMABUF_BUFFERS = 1024;
     private static final int IOV_BYTES = 256 << 10;
     /** The consumer JVM's flags, each said once, here. */
-    private static final List<String> CONSUMER_JVM_FLAGS = List.of(
+    static final List<String> CONSUMER_JVM_FLAGS = List.of(
             // Chronicle Bytes (the consumer's zero-copy view) reaches into these JDK internals on JDK 25
             "--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
             "--add-opens=java.base/java.io=ALL-UNNAMED", "--add-opens=java.base/java.util=ALL-UNNAMED",

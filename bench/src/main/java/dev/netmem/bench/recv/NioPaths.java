@@ -1,5 +1,6 @@
 package dev.netmem.bench.recv;
 
+import dev.netmem.demo.ShmHandoff;
 import dev.netmem.demo.StreamPattern;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -20,7 +21,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** Paths (a) and (b): plain NIO receive, verified in this JVM, or piped to a consumer JVM over a Unix socket. */
+/**
+ * Paths (a), (b) and (f): plain NIO receive, verified in this JVM, piped to a consumer JVM over a Unix
+ * socket, or read into shared memory that a consumer JVM verifies in place.
+ */
 final class NioPaths {
     static final int BUF = 1 << 20;
 
@@ -120,6 +124,30 @@ final class NioPaths {
                 consumer.destroyForcibly();
             }
             Files.deleteIfExists(sock);
+        }
+    }
+
+    /**
+     * (f): read as (a), but straight into a shared-memory file, each read verified in place by a
+     * consumer JVM ({@link ShmHandoff}): netmem's data movement with nothing of netmem, the bound
+     * for its cross-process paths.
+     */
+    static RecvBench.Result nioShm(long bytes, String verify) throws Exception {
+        try (ServerSocketChannel ss = ServerSocketChannel.open();
+             ShmHandoff h = ShmHandoff.start(verify)) { // returns once the consumer is ready
+            ss.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            long t0 = System.nanoTime();
+            long c0 = cpuNanos();
+            Thread s = sender(((InetSocketAddress) ss.getLocalAddress()).getPort(), bytes);
+            long got;
+            try (SocketChannel ch = ss.accept()) {
+                got = h.receive(ch);
+            }
+            ShmHandoff.Outcome o = h.finish(got);
+            double secs = (System.nanoTime() - t0) / 1e9;
+            long cpu = cpuNanos() - c0;
+            s.join();
+            return new RecvBench.Result(got, secs, (cpu + o.consumerCpuNanos()) / 1e9, got == bytes && o.verified(bytes));
         }
     }
 

@@ -32,7 +32,10 @@ import java.util.Map;
  *       host pages, a dma-buf and a zcrx user ring, zero-copy and copy; {@code _64k}: zero-copy into
  *       64 KiB buffers ({@code --rx-buf-len 64k}: for the dma-buf, bind-rx's {@code rx-buf-size} of the
  *       net-next devmem series, not in Linux 6.18; for the user ring, zcrx's {@code rx_buf_len});</li>
- *   <li>(e) {@code emulated_dmabuf_zerocopy}: the same on the emulated NIC, for reference.</li>
+ *   <li>(e) {@code emulated_dmabuf_zerocopy}: the same on the emulated NIC, for reference;</li>
+ *   <li>(f) {@code nio_shm}: NIO reads straight into a shared-memory file, each verified in place by a
+ *       consumer JVM ({@code dev.netmem.demo.ShmHandoff}): netmem's data movement without netmem, the
+ *       bound for its cross-process paths on the machine.</li>
  * </ul>
  * Usage: {@code RecvBench [--quick] [--reps N] [--bytes N[m|g]] [--results DIR] [--only REGEX]}.
  */
@@ -128,6 +131,7 @@ public final class RecvBench {
         paths.add(new Path0("nio", (b, v, e) -> NioPaths.nio(b, v)));
         paths.add(new Path0("nio_pipe", (b, v, e) -> NioPaths.nioPipe(b, v)));
         paths.add(new Path0("netty_uring", (b, v, e) -> NettyUringPath.run(b, v)));
+        paths.add(new Path0("nio_shm", (b, v, e) -> NioPaths.nioShm(b, v)));
         // a fourth element is the demo's --rx-buf-len, and a suffix of the key: 64 KiB buffers (the queue's
         // rx_page_size), one record or completion and one token or refill entry per 64 KiB instead of per
         // 4 KiB. For dmabuf it is bind-rx's rx-buf-size, a net-next devmem attribute (not in Linux 6.18);

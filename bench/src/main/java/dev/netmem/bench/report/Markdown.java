@@ -34,7 +34,12 @@ final class Markdown {
                 .append("JDK's SHA-256 of the stream. CPU s/GB counts every process (sender, receiver, consumer JVM)\n")
                 .append("over the clock's window, which starts when the consumer JVM is ready.\n")
                 .append("`uring_*` is netmem on the io_uring driver, `emulated_*` on the emulated NIC, each with the\n")
-                .append("consumer in another JVM (zero-copy: verified in place in the shared dma-buf or zcrx area).\n\n");
+                .append("consumer in another JVM (zero-copy: verified in place in the shared dma-buf or zcrx area).\n")
+                .append("The others: `nio` reads into a 1 MiB direct buffer and verifies it in the same JVM; `nio_pipe`\n")
+                .append("pipes what it reads to a consumer JVM over a Unix socket; `netty_uring` is Netty's io_uring\n")
+                .append("transport, verified in its event loop; `nio_shm` reads straight into a 64 MiB shared-memory file\n")
+                .append("that a consumer JVM verifies in place (netmem's data movement with nothing of netmem: one\n")
+                .append("receiving thread, 1 MiB reads, the same hand-off rings and consumer as the demo).\n\n");
         b.append("| path | pattern Gbit/s | cpu s/GB | sha256 Gbit/s | cpu s/GB |\n|---|---:|---:|---:|---:|\n");
         for (String k : r.keySet()) {
             if (!k.startsWith("recv_") || !k.endsWith("_gbps") || k.endsWith("_sha256_gbps")) {
@@ -46,8 +51,34 @@ final class Markdown {
                     .append(num(r.get("recv_" + path + "_sha256_gbps"))).append(" | ")
                     .append(num(r.get("recv_" + path + "_sha256_cpu_s_per_gb"))).append(" |\n");
         }
+        shmBound(b, r);
         threadTable(b, r);
         b.append("\nThe targets for these figures are in the table of targets below.\n\n");
+    }
+
+    /**
+     * What the run says of cross-process receive on this machine: {@code nio_shm}, the conventional
+     * design with netmem's data movement, against plain NIO, NIO piped and netmem's dma-buf zero-copy.
+     */
+    private static void shmBound(StringBuilder b, Map<String, Object> r) {
+        if (!(r.get("recv_nio_shm_gbps") instanceof Number shm) || !(r.get("recv_nio_gbps") instanceof Number nio)
+                || !(r.get("recv_nio_pipe_gbps") instanceof Number pipe)) {
+            return;
+        }
+        b.append("\nThe bound for any cross-process path in this run: `nio_shm` ran at ")
+                .append(ratio(shm.doubleValue() / nio.doubleValue())).append(" `nio` and ")
+                .append(ratio(shm.doubleValue() / pipe.doubleValue())).append(" `nio_pipe`");
+        for (String k : new String[] {"uring_dmabuf_zerocopy", "uring_dmabuf_zerocopy_64k"}) {
+            if (r.get("recv_" + k + "_gbps") instanceof Number z) {
+                b.append("; `").append(k).append("` at ").append(ratio(z.doubleValue() / shm.doubleValue()))
+                        .append(" `nio_shm`");
+            }
+        }
+        b.append(".\n");
+    }
+
+    private static String ratio(double x) {
+        return String.format(java.util.Locale.ROOT, "%.2fx", x);
     }
 
     /** Where netmem's paths spent their CPU, from the {@code recv_<path>_cpu_s_per_gb_<job>} keys, if any. */
