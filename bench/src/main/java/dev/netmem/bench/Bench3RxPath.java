@@ -9,7 +9,7 @@ import dev.netmem.rxqueue.netdev.Netdev;
 import dev.netmem.rxqueue.netdev.RxBinding;
 import dev.netmem.rxqueue.nic.NetDevice;
 import dev.netmem.rxqueue.nic.RxQueue;
-import dev.netmem.rxqueue.stack.DevmemRecord;
+import dev.netmem.rxqueue.stack.DevmemControl;
 import dev.netmem.rxqueue.stack.DevmemSocket;
 import dev.netmem.rxqueue.stack.DmabufToken;
 import dev.netmem.rxqueue.stack.NetStack;
@@ -18,7 +18,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -189,7 +188,8 @@ public class Bench3RxPath {
     private static final class DevmemApp implements App {
         private final DevmemSocket socket;
         private final MemorySegment linear = Arena.ofAuto().allocate(64L << 10);
-        private final List<DevmemRecord> records = new ArrayList<>();
+        /** cmsgs written into memory ({@code put_cmsg}): a record per frag, no object per record. */
+        private final DevmemControl records = DevmemControl.ofRecords(1024);
         /** {@code runs[k]} holds {@code k} tokens: {@code dontneed} takes the whole array. */
         private final DmabufToken[][] runs = new DmabufToken[DevmemSocket.MAX_DONTNEED_TOKENS + 1][];
         /** One token object per token value, made once: the application side allocates nothing. */
@@ -209,9 +209,9 @@ public class Bench3RxPath {
             long n = socket.recvmsg(linear, records, flags, wait);
             DmabufToken[] full = runs[DevmemSocket.MAX_DONTNEED_TOKENS];
             int k = 0;
-            for (DevmemRecord r : records) {
-                if (r instanceof DevmemRecord.Dmabuf d) {
-                    full[k++] = token(d.fragToken());
+            for (int r = 0; r < records.count(); r++) {
+                if (records.isDmabuf(r)) {
+                    full[k++] = token(records.fragToken(r));
                     if (k == full.length) {
                         socket.dontneed(full);
                         k = 0;

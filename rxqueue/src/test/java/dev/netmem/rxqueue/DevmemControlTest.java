@@ -22,6 +22,7 @@ import dev.netmem.testsupport.StubQueue;
 import dev.netmem.testsupport.TestProvider;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -108,6 +109,48 @@ class DevmemControlTest {
         assertEquals(8 * DevmemControl.CMSG_SPACE_DEVMEM - DevmemControl.CMSG_SPACE_DEVMEM, next.remaining());
         assertEquals(0, sock.queuedBytes());
         assertEquals(3, sock.dontneed(new DmabufToken(1, 3)));
+    }
+
+    /**
+     * The records are cmsgs in the caller's memory, in the 64-bit kernel layout (cmsghdr, then struct
+     * dmabuf_cmsg), and the indexed accessors and the list view read them back.
+     */
+    @Test
+    void shouldWriteKernelLayoutCmsgsIntoTheCallersControlMemory() {
+        List<NetIov> frags = queueSkb(50, 100, 200);
+        MemorySegment mem = Arena.ofAuto().allocate(4 * DevmemControl.CMSG_SPACE_DEVMEM + 8);
+        DevmemControl c = new DevmemControl(mem);
+        assertEquals(4 * DevmemControl.CMSG_SPACE_DEVMEM + 8, c.controllen());
+        assertEquals(350, sock.recvmsg(iov, c, FLAGS, Duration.ZERO));
+        assertEquals(3, c.count());
+        assertEquals(3 * DevmemControl.CMSG_SPACE_DEVMEM, c.used());
+        long id = payload.provider().bindingId();
+        for (int i = 0; i < 3; i++) {
+            long at = (long) i * DevmemControl.CMSG_SPACE_DEVMEM;
+            assertEquals(40L, mem.get(ValueLayout.JAVA_LONG_UNALIGNED, at), "cmsg_len of record " + i);
+            assertEquals(1, mem.get(ValueLayout.JAVA_INT_UNALIGNED, at + 8), "cmsg_level SOL_SOCKET");
+            assertEquals(i == 0 ? 78 : 79, mem.get(ValueLayout.JAVA_INT_UNALIGNED, at + 12), "cmsg_type");
+            assertEquals(i == 0 ? 50 : i * 100, mem.get(ValueLayout.JAVA_INT_UNALIGNED, at + 24), "frag_size");
+            assertEquals(i, mem.get(ValueLayout.JAVA_INT_UNALIGNED, at + 28), "frag_token");
+            assertEquals(i == 0 ? 0 : (int) id, mem.get(ValueLayout.JAVA_INT_UNALIGNED, at + 32), "dmabuf_id");
+            assertEquals(0, mem.get(ValueLayout.JAVA_INT_UNALIGNED, at + 36), "flags");
+        }
+        assertEquals(frags.get(1).virtualAddress(), mem.get(ValueLayout.JAVA_LONG_UNALIGNED, 40L + 40 + 16));
+        assertEquals(DevmemControl.SCM_DEVMEM_LINEAR, c.type(0));
+        assertEquals(new DevmemRecord.Linear(50), c.record(0));
+        assertEquals(List.of(new DevmemRecord.Linear(50),
+                new DevmemRecord.Dmabuf(frags.get(0).virtualAddress(), 100, 1, id),
+                new DevmemRecord.Dmabuf(frags.get(1).virtualAddress(), 200, 2, id)), c.records());
+        assertEquals(true, c.isDmabuf(2));
+        assertEquals(frags.get(1).virtualAddress(), c.fragOffset(2));
+        assertEquals(id, c.dmabufId(2));
+        assertThrows(IndexOutOfBoundsException.class, () -> c.fragToken(3));
+        assertThrows(IndexOutOfBoundsException.class, () -> c.records().get(3));
+        assertEquals(2, sock.dontneed(new DmabufToken(c.fragToken(1), 2)));
+        c.clear();
+        assertEquals(0, c.count());
+        assertThrows(IndexOutOfBoundsException.class, () -> c.type(0), "a cleared buffer has no records");
+        assertThrows(IllegalArgumentException.class, () -> new DevmemControl(mem.asReadOnly()));
     }
 
     @Test

@@ -19,7 +19,7 @@ import dev.netmem.rxqueue.nic.IoUringNic;
 import dev.netmem.rxqueue.nic.NetDevice;
 import dev.netmem.rxqueue.nic.NicDriver;
 import dev.netmem.rxqueue.nic.RxQueue;
-import dev.netmem.rxqueue.stack.DevmemRecord;
+import dev.netmem.rxqueue.stack.DevmemControl;
 import dev.netmem.rxqueue.stack.DevmemSocket;
 import dev.netmem.rxqueue.stack.DmabufToken;
 import dev.netmem.rxqueue.stack.NetStack;
@@ -66,6 +66,8 @@ final class Demo {
     private static final long MIN_DMABUF_BYTES = 16L << 20;
     private static final int MIN_DMABUF_BUFFERS = 1024;
     private static final int IOV_BYTES = 256 << 10;
+    /** Records one recvmsg may write: two per 4 KiB of the iov (a frag and a linear part each, at most). */
+    private static final int CONTROL_RECORDS = IOV_BYTES / 4096 * 2;
     /** The consumer JVM's flags, each said once, here. */
     static final List<String> CONSUMER_JVM_FLAGS = List.of(
             // Chronicle Bytes (the consumer's zero-copy view) reaches into these JDK internals on JDK 25
@@ -399,7 +401,7 @@ final class Demo {
         long bytes = 0;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment iov = arena.allocate(IOV_BYTES);
-            List<DevmemRecord> records = new ArrayList<>();
+            DevmemControl control = DevmemControl.ofRecords(CONTROL_RECORDS); // cmsgs in memory: nothing allocated per frag
             byte[] heap = new byte[IOV_BYTES];
             ZcrxUserRing ring = !zerocopy && ifq != null ? ZcrxUserRing.open(ifq.regionPath(), dmabuf.path()) : null;
             long copied = 0;
@@ -424,10 +426,10 @@ final class Demo {
                         if (rings != null) {
                             returnHandedBack(sock, rings);
                         }
-                        records.clear();
-                        n = sock.recvmsg(iov, records, DevmemSocket.MSG_SOCK_DEVMEM, Duration.ofMillis(50));
+                        control.clear();
+                        n = sock.recvmsg(iov, control, DevmemSocket.MSG_SOCK_DEVMEM, Duration.ofMillis(50));
                         if (n > 0) {
-                            forward(sock, iov, records, n, zerocopy, dmabuf, heap, toConsumer, rings);
+                            forward(sock, iov, control, n, zerocopy, dmabuf, heap, toConsumer, rings);
                         }
                     }
                     if (n > 0) {
@@ -620,40 +622,39 @@ final class Demo {
         return done[0];
     }
 
-    private void forward(DevmemSocket sock, MemorySegment iov, List<DevmemRecord> records, int n, boolean zerocopy,
+    private void forward(DevmemSocket sock, MemorySegment iov, DevmemControl records, int n, boolean zerocopy,
                          Dmabuf dmabuf, byte[] heap, DataOutputStream to, HandoffRings rings) throws IOException {
-        if (records.isEmpty()) { // readable data (host pages): recvmsg copied it into iov
+        if (records.count() == 0) { // readable data (host pages): recvmsg copied it into iov
             MemorySegment.copy(iov, ValueLayout.JAVA_BYTE, 0, heap, 0, n);
             sendCopy(to, heap, n);
             return;
         }
         long linear = 0;
-        for (DevmemRecord rec : records) {
-            switch (rec) {
-                case DevmemRecord.Linear l -> {
-                    MemorySegment.copy(iov, ValueLayout.JAVA_BYTE, linear, heap, 0, l.fragSize());
-                    sendCopy(to, heap, l.fragSize());
-                    linear += l.fragSize();
-                }
-                case DevmemRecord.Dmabuf d -> {
-                    if (zerocopy) {
-                        while (rings.recordSpace() == 0) { // the consumer holds a full ring: take tokens back
-                            rings.publishRecords();
-                            if (returnHandedBack(sock, rings) == 0) {
-                                if (consumerDied) {
-                                    throw new IOException("consumer died");
-                                }
-                                java.util.concurrent.locks.LockSupport.parkNanos(20_000);
+        for (int r = 0; r < records.count(); r++) {
+            int size = records.fragSize(r);
+            if (!records.isDmabuf(r)) { // SCM_DEVMEM_LINEAR: recvmsg copied these bytes into iov
+                MemorySegment.copy(iov, ValueLayout.JAVA_BYTE, linear, heap, 0, size);
+                sendCopy(to, heap, size);
+                linear += size;
+            } else {
+                long fragOffset = records.fragOffset(r);
+                int fragToken = records.fragToken(r);
+                if (zerocopy) {
+                    while (rings.recordSpace() == 0) { // the consumer holds a full ring: take tokens back
+                        rings.publishRecords();
+                        if (returnHandedBack(sock, rings) == 0) {
+                            if (consumerDied) {
+                                throw new IOException("consumer died");
                             }
+                            java.util.concurrent.locks.LockSupport.parkNanos(20_000);
                         }
-                        rings.putRecord(d.fragOffset(), d.fragSize(), d.fragToken());
-                    } else { // what a conventional receiver does: copy the payload into its own heap buffer
-                        MemorySegment.copy(dmabuf.segment(), ValueLayout.JAVA_BYTE, d.fragOffset(), heap, 0,
-                                d.fragSize());
-                        sock.dontneed(DmabufToken.of(d.fragToken()));
-                        tokensReturned.incrementAndGet();
-                        sendCopy(to, heap, d.fragSize());
                     }
+                    rings.putRecord(fragOffset, size, fragToken);
+                } else { // what a conventional receiver does: copy the payload into its own heap buffer
+                    MemorySegment.copy(dmabuf.segment(), ValueLayout.JAVA_BYTE, fragOffset, heap, 0, size);
+                    sock.dontneed(DmabufToken.of(fragToken));
+                    tokensReturned.incrementAndGet();
+                    sendCopy(to, heap, size);
                 }
             }
         }

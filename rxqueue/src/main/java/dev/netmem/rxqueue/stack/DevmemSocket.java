@@ -199,7 +199,9 @@ public final class DevmemSocket implements AutoCloseable {
      * {@code iov} from offset 0. With {@link #MSG_SOCK_DEVMEM}, a devmem skb's linear bytes are also
      * copied (a {@link DevmemRecord.Linear} each) and its frags are reported as
      * {@link DevmemRecord.Dmabuf} records with fresh tokens; their bytes count towards the total but
-     * are not copied. Stops at the boundary between readable and devmem data.
+     * are not copied. Stops at the boundary between readable and devmem data. This form makes a
+     * {@link DevmemRecord} object per record; the {@link DevmemControl} form writes the records into
+     * control memory as the kernel's {@code put_cmsg} does, and allocates nothing per record.
      *
      * @param iov     the caller's buffer
      * @param records receives the devmem records, in stream order
@@ -223,7 +225,8 @@ public final class DevmemSocket implements AutoCloseable {
      * {@link #recvmsg(MemorySegment, List, int, Duration)} into a bounded control buffer, as the
      * kernel's: a record is never truncated; when the next one does not fit, the receive stops before
      * the bytes it describes (a linear part stays unread, a frag keeps its place in the queue and
-     * gets its token on the next call), and a token reserved for it is rolled back.
+     * gets its token on the next call), and a token reserved for it is rolled back. Records go after
+     * those already in {@code control} ({@link DevmemControl#clear()} empties it).
      *
      * @return as {@link #recvmsg(MemorySegment, List, int, Duration)}
      * @throws dev.netmem.api.ErrnoException {@link Errno#ETOOSMALL} if not even the first record fits
@@ -231,7 +234,7 @@ public final class DevmemSocket implements AutoCloseable {
      */
     public int recvmsg(MemorySegment iov, DevmemControl control, int flags, Duration timeout) {
         Objects.requireNonNull(control, "control");
-        return recvmsg(iov, control.list(), control, flags, timeout);
+        return recvmsg(iov, null, control, flags, timeout);
     }
 
     private int recvmsg(MemorySegment iov, List<DevmemRecord> records, DevmemControl ctl, int flags,
@@ -395,9 +398,10 @@ public final class DevmemSocket implements AutoCloseable {
             iovPos += n;
             skb.consume(n);
             done += n;
-            records.add(new DevmemRecord.Linear(n));
             if (ctl != null) {
-                ctl.charge();
+                ctl.putLinear(n);
+            } else {
+                records.add(new DevmemRecord.Linear(n));
             }
         }
         int nrFrags = skb.nrFrags();
@@ -430,10 +434,12 @@ public final class DevmemSocket implements AutoCloseable {
                     }
                     int inFrag = skb.consumed() - pos;
                     int n = Math.min(fEnd - skb.consumed(), max - done);
-                    records.add(new DevmemRecord.Dmabuf(niov.virtualAddress() + skb.fragOffset(i) + inFrag, n,
-                            xaTokens[xaIdx], niov.pool().provider().bindingId()));
-                    if (ctl != null) {
-                        ctl.charge();
+                    long fragOffset = niov.virtualAddress() + skb.fragOffset(i) + inFrag;
+                    long dmabufId = niov.pool().provider().bindingId();
+                    if (ctl != null) { // put_cmsg into the caller's control memory: nothing allocated
+                        ctl.putDmabuf(fragOffset, n, xaTokens[xaIdx], dmabufId);
+                    } else {
+                        records.add(new DevmemRecord.Dmabuf(fragOffset, n, xaTokens[xaIdx], dmabufId));
                     }
                     PagePool.refNetmem(niov);
                     xaNetmems[xaIdx++] = niov;
