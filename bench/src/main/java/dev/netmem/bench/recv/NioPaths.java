@@ -129,8 +129,8 @@ final class NioPaths {
 
     /**
      * (f): read as (a), but straight into a shared-memory file, each read verified in place by a
-     * consumer JVM ({@link ShmHandoff}): netmem's data movement with nothing of netmem, the bound
-     * for its cross-process paths.
+     * consumer JVM ({@link ShmHandoff}): netmem's data movement with nothing of netmem, the
+     * conventional design to hold its cross-process paths against.
      */
     static RecvBench.Result nioShm(long bytes, String verify) throws Exception {
         try (ServerSocketChannel ss = ServerSocketChannel.open();

@@ -35,7 +35,7 @@ import java.util.Map;
  *   <li>(e) {@code emulated_dmabuf_zerocopy}: the same on the emulated NIC, for reference;</li>
  *   <li>(f) {@code nio_shm}: NIO reads straight into a shared-memory file, each verified in place by a
  *       consumer JVM ({@code dev.netmem.demo.ShmHandoff}): netmem's data movement without netmem, the
- *       bound for its cross-process paths on the machine.</li>
+ *       conventional design to hold its cross-process paths against.</li>
  * </ul>
  * Usage: {@code RecvBench [--quick] [--reps N] [--bytes N[m|g]] [--results DIR] [--only REGEX]}.
  */
