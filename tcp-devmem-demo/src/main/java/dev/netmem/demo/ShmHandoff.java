@@ -25,9 +25,9 @@ import java.util.concurrent.locks.LockSupport;
  * (the kernel's one receive copy lands in shared memory), each read published as a record on the
  * demo's {@link HandoffRings}, and the demo's {@link Consumer} JVM verifying it in place and handing
  * the slot back. One receiving thread, reads of up to 1 MiB, no page pool, no tokens held per
- * buffer: the fewest threads and the least work per byte that any design gets received bytes
- * checked in place by another process with. The receive benchmark runs it as {@code nio_shm},
- * beside netmem's cross-process paths, as the conventional design to hold them against.
+ * buffer: about the least a receiver written in Java has to do to get received bytes checked in
+ * place by another process. The receive benchmark runs it as {@code nio_shm}, beside netmem's
+ * cross-process paths, as the conventional design to hold them against.
  *
  * <p>The file is a byte ring of {@link #REGION_BYTES}: a read never wraps (it stops at the end of
  * the file), and space is reused once the consumer has returned the record that held it. The
