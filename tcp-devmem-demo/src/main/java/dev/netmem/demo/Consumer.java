@@ -54,17 +54,6 @@ public final class Consumer {
     static final int OP_READY = 'R';
     /** Third argument prefix: {@code handoff:PATH:ENTRIES}, the shared record/token rings. */
     static final String HANDOFF_PREFIX = "handoff:";
-    /**
-     * How long the consumer sleeps when it finds nothing to check. It works like a NIC's interrupt
-     * moderation (rx-usecs): the records that arrive meanwhile are checked in one batch, for one
-     * wake-up. Alternating 8 GiB demo runs (2026-12-07, zero-copy, 4 KiB buffers), 20 us against
-     * 200 us: dmabuf 16.6 against 17.5 Gbit/s, and user ring 14.9 against 16.9, with the consumer's
-     * CPU time 15-20 % lower. With 64 KiB buffers the difference was within the noise. Going from
-     * 200 us to 2 ms changed nothing measurable, and 1 us was slower. At 200 us a buffer waits
-     * about 0.25 ms at most (with the timer's slack), and the rings hold far more than arrives in
-     * that time: at 3 GB/s, 0.6 MB against a 16 MiB dma-buf.
-     */
-    static final long IDLE_PARK_NANOS = 200_000;
     /** The receiver JVM that started this consumer. */
     private static final java.util.Optional<ProcessHandle> PARENT = ProcessHandle.current().parent();
 
@@ -201,13 +190,13 @@ public final class Consumer {
                 idle = 0;
                 continue;
             }
-            // the control pipe is looked at only every 8th idle turn: available() costs two syscalls
+            // the control pipe is looked at only every 64th idle turn: available() costs two syscalls
             idle++;
             if ((idle & 4095) == 0 && !PARENT.map(ProcessHandle::isAlive).orElse(true)) {
                 // available() cannot see end of file: a receiver killed with -9 is noticed here
                 throw new IOException("consumer: the receiver (pid " + PARENT.get().pid() + ") went away");
             }
-            if (total < 0 && (idle & 7) == 0 && in.available() > 0) {
+            if (total < 0 && (idle & 63) == 0 && in.available() > 0) {
                 int op = in.readUnsignedByte();
                 if (op != OP_END) {
                     throw new IOException("consumer: unexpected op " + op + " in handoff mode");
@@ -217,7 +206,7 @@ public final class Consumer {
             }
             // nothing ready: spin briefly, then park (the receiver batches, so records come in bursts)
             if (idle > 64) {
-                java.util.concurrent.locks.LockSupport.parkNanos(IDLE_PARK_NANOS);
+                java.util.concurrent.locks.LockSupport.parkNanos(idle > 1024 ? 200_000 : 20_000);
             } else {
                 Thread.onSpinWait();
             }
@@ -296,7 +285,7 @@ public final class Consumer {
                 if ((++idle & 4095) == 0 && !PARENT.map(ProcessHandle::isAlive).orElse(true)) {
                     throw new IOException("consumer: the receiver (pid " + PARENT.get().pid() + ") went away");
                 }
-                java.util.concurrent.locks.LockSupport.parkNanos(IDLE_PARK_NANOS);
+                java.util.concurrent.locks.LockSupport.parkNanos(20_000);
             }
         }
         writeResult(out);
