@@ -477,7 +477,7 @@ final class Demo {
         }
         ConnResult r;
         try {
-            r = awaitResult(result, consumer);
+            r = awaitResult(result, consumer, rings == null ? () -> "" : () -> " (" + rings.receiverState() + ")");
             if (rings != null) {
                 returnHandedBack(sock, rings); // the consumer published its last tokens before its result
             }
@@ -495,9 +495,11 @@ final class Demo {
     /**
      * The consumer's result: normally its last control message; a consumer that exited without one is
      * dead even when its control pipe shows no end of file (a copy of the pipe's write end held by
-     * another process would hide it). Waits at most 60 s for a live consumer.
+     * another process would hide it). Waits at most 60 s for a live consumer; a timeout's message ends
+     * with {@code state}'s account of the hand-off.
      */
-    private ConnResult awaitResult(CompletableFuture<ConnResult> result, Process consumer) throws Exception {
+    private ConnResult awaitResult(CompletableFuture<ConnResult> result, Process consumer,
+                                   java.util.function.Supplier<String> state) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         long exitedAt = 0;
         while (true) {
@@ -516,7 +518,7 @@ final class Demo {
                     }
                 } else if (now - deadline > 0) {
                     throw new java.util.concurrent.TimeoutException(
-                            "the consumer sent no result in 60 s after the stream ended");
+                            "the consumer sent no result in 60 s after the stream ended" + state.get());
                 }
             }
         }

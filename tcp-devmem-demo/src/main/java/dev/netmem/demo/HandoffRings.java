@@ -176,6 +176,12 @@ final class HandoffRings implements AutoCloseable {
         return n;
     }
 
+    /** The receiver's account of the hand-off, for a report of a stalled consumer. */
+    String receiverState() {
+        return "records published " + recTail + ", released by the consumer " + (long) REC_HEAD.getAcquire(seg, 0L)
+                + "; tokens taken back " + tokHead + " of " + (long) TOK_TAIL.getAcquire(seg, 0L) + " published";
+    }
+
     /** Whether the consumer said it is ready. */
     boolean consumerReady() {
         return (int) READY.getAcquire(seg, 0L) != 0; // pairs with markReady's setRelease

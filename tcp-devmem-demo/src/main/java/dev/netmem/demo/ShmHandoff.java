@@ -166,14 +166,26 @@ public final class ShmHandoff implements AutoCloseable {
     }
 
     /**
-     * Tells the consumer the stream's length and waits (up to 60 s) for its result.
+     * Tells the consumer the stream's length and waits (up to 60 s) for its result, taking back what
+     * it hands back meanwhile.
      *
-     * @throws IOException if it dies or answers otherwise
+     * @throws IOException if it dies, answers otherwise or sends nothing in 60 s
      */
     public Outcome finish(long total) throws IOException {
         toConsumer.writeByte(Consumer.OP_END);
         toConsumer.writeLong(total);
         toConsumer.flush();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (fromConsumer.available() == 0) {
+            takeBack();
+            if (!consumer.isAlive() && fromConsumer.available() == 0) {
+                throw new IOException("the consumer JVM exited (code " + consumer.exitValue() + ") without its result");
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new IOException("the consumer JVM sent no result in 60 s");
+            }
+            LockSupport.parkNanos(100_000);
+        }
         int op = fromConsumer.read();
         if (op != Consumer.OP_HASH) {
             throw new IOException("the consumer JVM ended without its result (" + (op < 0 ? "exit" : "op " + op) + ")");
