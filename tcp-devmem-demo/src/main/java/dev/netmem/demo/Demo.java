@@ -69,7 +69,7 @@ final class Demo {
     /** Records one recvmsg may write: two per 4 KiB of the iov (a frag and a linear part each, at most). */
     private static final int CONTROL_RECORDS = IOV_BYTES / 4096 * 2;
     /** The consumer JVM's flags, each said once, here. */
-    static final List<String> CONSUMER_JVM_FLAGS = List.of(
+    private static final List<String> CONSUMER_JVM_FLAGS = List.of(
             // Chronicle Bytes (the consumer's zero-copy view) reaches into these JDK internals on JDK 25
             "--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
             "--add-opens=java.base/java.io=ALL-UNNAMED", "--add-opens=java.base/java.util=ALL-UNNAMED",
@@ -341,6 +341,19 @@ final class Demo {
                 inflightAfter, dmabuf);
     }
 
+    /**
+     * Starts a consumer JVM ({@link Consumer}) with {@code args}: this JVM's java, the consumer's
+     * flags and this class path; its stderr goes to ours.
+     */
+    static Process startConsumerJvm(List<String> args) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ProcessHandle.current().info().command().orElse("java"));
+        cmd.addAll(CONSUMER_JVM_FLAGS);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Consumer.class.getName()));
+        cmd.addAll(args);
+        return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    }
+
     /** The consumer process of one connection and what connects the receiver to it. */
     private record ConsumerLink(Process process, DataOutputStream to, CompletableFuture<ConnResult> result,
                                 Thread control, HandoffRings rings) {
@@ -358,20 +371,15 @@ final class Demo {
         String mapPath = zerocopy && dmabuf != null ? dmabuf.path().toString() : "-";
         HandoffRings rings = zerocopy && dmabuf != null && ifq == null
                 ? HandoffRings.create(Dmabuf.DEFAULT_DIR, HANDOFF_ENTRIES) : null;
-        List<String> cmd = new ArrayList<>();
-        cmd.add(ProcessHandle.current().info().command().orElse("java"));
-        cmd.addAll(CONSUMER_JVM_FLAGS);
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add(Consumer.class.getName());
-        cmd.add(mapPath);
-        cmd.add(pattern && hash ? "both" : pattern ? "pattern" : hash ? "sha256" : "none");
+        List<String> args = new ArrayList<>();
+        args.add(mapPath);
+        args.add(pattern && hash ? "both" : pattern ? "pattern" : hash ? "sha256" : "none");
         if (zerocopy && ifq != null) {
-            cmd.add(ifq.regionPath().toString());
+            args.add(ifq.regionPath().toString());
         } else if (rings != null) {
-            cmd.add(Consumer.HANDOFF_PREFIX + rings.path() + ":" + HANDOFF_ENTRIES);
+            args.add(Consumer.HANDOFF_PREFIX + rings.path() + ":" + HANDOFF_ENTRIES);
         }
-        Process consumer = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        Process consumer = startConsumerJvm(args);
         DataOutputStream toConsumer = new DataOutputStream(new BufferedOutputStream(consumer.getOutputStream(), 1 << 16));
         DataInputStream fromConsumer = new DataInputStream(new BufferedInputStream(consumer.getInputStream(), 1 << 16));
         CompletableFuture<ConnResult> result = new CompletableFuture<>();

@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -97,12 +96,8 @@ public final class ShmHandoff implements AutoCloseable {
                 region = ch.map(FileChannel.MapMode.READ_WRITE, 0, REGION_BYTES); // extends the file
             }
             rings = HandoffRings.create(Dmabuf.DEFAULT_DIR, ENTRIES);
-            List<String> cmd = new ArrayList<>();
-            cmd.add(ProcessHandle.current().info().command().orElse("java"));
-            cmd.addAll(Demo.CONSUMER_JVM_FLAGS);
-            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Consumer.class.getName(), file.toString(),
-                    verify, Consumer.HANDOFF_PREFIX + rings.path() + ":" + ENTRIES));
-            consumer = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            consumer = Demo.startConsumerJvm(List.of(file.toString(), verify,
+                    Consumer.HANDOFF_PREFIX + rings.path() + ":" + ENTRIES));
             ShmHandoff h = new ShmHandoff(file, region, rings, consumer);
             int op = h.fromConsumer.read();
             if (op != Consumer.OP_READY) {

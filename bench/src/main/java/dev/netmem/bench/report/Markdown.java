@@ -51,7 +51,7 @@ final class Markdown {
                     .append(num(r.get("recv_" + path + "_sha256_gbps"))).append(" | ")
                     .append(num(r.get("recv_" + path + "_sha256_cpu_s_per_gb"))).append(" |\n");
         }
-        shmBound(b, r);
+        shmComparison(b, r);
         threadTable(b, r);
         b.append("\nThe targets for these figures are in the table of targets below.\n\n");
     }
@@ -60,7 +60,7 @@ final class Markdown {
      * netmem's zero-copy paths against {@code nio_shm}, the conventional cross-process design with
      * the same data movement, and {@code nio_shm} against plain NIO and NIO piped.
      */
-    private static void shmBound(StringBuilder b, Map<String, Object> r) {
+    private static void shmComparison(StringBuilder b, Map<String, Object> r) {
         if (!(r.get("recv_nio_shm_gbps") instanceof Number shm) || !(r.get("recv_nio_gbps") instanceof Number nio)
                 || !(r.get("recv_nio_pipe_gbps") instanceof Number pipe)) {
             return;
