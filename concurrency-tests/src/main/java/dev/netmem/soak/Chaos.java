@@ -16,7 +16,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * The soak's faults of the control plane, each on its own thread:
  * <ul>
  *   <li>chaos: every 80 to 300 ms restarts the {@link RestartFlow}'s queue, and binds or unbinds a flow's
- *       memory or restarts a queue; every 4 s the long-held buffers fault ({@link #longHold});</li>
+ *       memory or restarts a queue; from 2 s on, the long-held buffers fault ({@link #longHold}), 4 s
+ *       after the last one that detached a pool;</li>
  *   <li>kills: the demo run in this JVM with its consumer process SIGKILLed while it holds buffers
  *       ({@link ConsumerKill}), alternating dmabuf and user ring.</li>
  * </ul>
@@ -109,8 +110,8 @@ final class Chaos {
                     if (!f.bound()) {
                         bindings.bind(f);
                     }
-                    longHold(f);
-                    nextHold = System.nanoTime() + 4_000_000_000L;
+                    // a try that detached nothing (no token was out at that instant) is retried next round
+                    nextHold = longHold(f) ? System.nanoTime() + 4_000_000_000L : 0;
                     continue;
                 }
                 int op = random.nextInt(10);
@@ -150,11 +151,13 @@ final class Chaos {
      * unbound (the queue restarts and the old pool is destroyed with buffers out), the pool must be
      * detached, warn of a stalled shutdown naming where its buffers were allocated, and be released once
      * the tokens come home.
+     *
+     * @return whether a pool was detached with buffers held (false: nothing was out to hold)
      */
-    private void longHold(Flow f) {
+    private boolean longHold(Flow f) {
         TokenLedger.Gen g = ledger.gen(f.dmabufBinding.id());
         if (g == null) {
-            return;
+            return false;
         }
         g.pinnedUntil = Long.MAX_VALUE;
         Soak.sleepMillis(150); // tokens of this binding pile up
@@ -162,7 +165,7 @@ final class Chaos {
         bindings.unbindDmabuf(f);
         try {
             if (old.state() != PagePool.State.DESTROYING) {
-                return; // nothing was held at that instant: no fault this time
+                return false; // nothing was held at that instant: no fault this time
             }
             longHolds++;
             synchronized (heldPools) {
@@ -182,6 +185,7 @@ final class Chaos {
                 violations.add("pool " + old.id() + ": a stalled-shutdown warning while its netdev is registered: "
                         + stallLog.firstFor(old.id()));
             }
+            return true;
         } finally {
             g.pinnedUntil = 0; // the user returns the tokens: the last one releases the pool
             lateFrees.wake();

@@ -26,6 +26,8 @@ final class ConsumerKill {
     private static final String CONSUMER_CLASS = "dev.netmem.demo.Consumer";
     /** How long the stopped consumer is left to hold what the receiver hands it before the SIGKILL. */
     private static final Duration STOPPED_HOLD = Duration.ofMillis(500);
+    /** The demo's {@code --rate}: a stream the stopped consumer's buffers fill in its hold, on a fraction of a core. */
+    static final String DEMO_RATE = "32m";
 
     /** What one kill did. */
     record Outcome(String provider, boolean killed, int exit, boolean consumerDied, long tokensReclaimed,
@@ -46,8 +48,10 @@ final class ConsumerKill {
         Thread.ofPlatform().daemon().name("soak-demo-" + provider).start(() -> {
             try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
                  PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-                demo.complete(DemoMain.run(List.of("--provider", provider, "--seconds", "60", "--json", "--quiet",
-                        "--debug"), // a failure then carries its stack trace into the soak report
+                // paced: unpaced, the demo's stream takes both cores from the soak's own traffic for as long as
+                // it runs (a CI run's verified packets fell to a tenth, and flow 2 saw no injected failure)
+                demo.complete(DemoMain.run(List.of("--provider", provider, "--seconds", "60", "--rate", DEMO_RATE,
+                        "--json", "--quiet", "--debug"), // a failure then carries its stack trace into the soak report
                         o, e));
             } catch (Throwable t) {
                 demo.completeExceptionally(t);

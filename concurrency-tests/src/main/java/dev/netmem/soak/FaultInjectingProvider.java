@@ -18,7 +18,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * wrapped provider's.
  *
  * <p>The decision for the {@code n}-th call is a hash of the seed and {@code n}, so it needs no lock
- * and one seed gives one failure sequence. Threads listed with {@link #exempt} never see failures: the
+ * and one seed gives one failure sequence. With a rate above 0 the first call always fails: every
+ * provider the soak binds meets the fault at least once, however little it allocates while bound (a
+ * CI soak whose traffic crawled while the JIT warmed up gave its user ring a few dozen calls and no
+ * failure). Threads listed with {@link #exempt} never see failures: the
  * control path fills a whole ring when it (re)starts a queue, and a fill that fails aborts the restart
  * (a different fault from the one injected here).
  *
@@ -83,8 +86,11 @@ final class FaultInjectingProvider implements MemoryProvider {
         return delegate.allocNetmems(pool);
     }
 
-    /** Whether call {@code n} fails: the top 63 bits of a SplitMix64 hash below the threshold. */
+    /** Whether call {@code n} fails: the first, then the top 63 bits of a SplitMix64 hash below the threshold. */
     private boolean fails(long n) {
+        if (n == 0 && threshold > 0) {
+            return true;
+        }
         long z = seed + (n + 1) * 0x9E3779B97F4A7C15L;
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
         z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;

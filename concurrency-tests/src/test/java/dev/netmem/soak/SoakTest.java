@@ -129,6 +129,28 @@ class SoakTest {
         assertEquals(calls - failed, noMemory.allocCalls(), "every call not failed reached the provider");
     }
 
+    /** The first armed call fails whenever the rate is above 0, so a provider bound briefly still meets the fault. */
+    @Test
+    void shouldFailTheFirstArmedCallUnlessTheRateIsZero() {
+        AtomicLong injected = new AtomicLong();
+        TestProvider mem = TestProvider.dmabuf(1);
+        mem.failAllocs(Integer.MAX_VALUE); // only the wrapper's decisions are counted
+        FaultInjectingProvider rare = new FaultInjectingProvider(mem, 1e-12, 7, injected);
+        rare.allocNetmems(null); // not armed: not a call of the sequence
+        rare.arm(true);
+        for (int i = 0; i < 1000; i++) {
+            rare.allocNetmems(null);
+        }
+        assertEquals(1, injected.get(), "the first armed call, and no other at a rate of 1e-12");
+        assertEquals(1000, mem.allocCalls(), "the unarmed call and 999 armed ones reached the provider");
+        FaultInjectingProvider never = new FaultInjectingProvider(mem, 0, 7, injected);
+        never.arm(true);
+        for (int i = 0; i < 1000; i++) {
+            never.allocNetmems(null);
+        }
+        assertEquals(1, injected.get(), "a rate of 0 injects nothing, not even the first");
+    }
+
     @Test
     void shouldRejectBadUsageWithOneLineAndExitTwo() throws Exception {
         String[][] cases = {

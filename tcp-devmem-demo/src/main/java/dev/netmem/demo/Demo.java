@@ -247,7 +247,7 @@ final class Demo {
                             senderThread = Thread.ofPlatform().name(SENDER_THREAD).daemon().start(() -> {
                                 try {
                                     f.complete(Sender.send("127.0.0.1", port, o.bytes(), o.seconds(),
-                                            !o.verify().equals("pattern")));
+                                            !o.verify().equals("pattern"), o.rate()));
                                 } catch (IOException | RuntimeException e) {
                                     f.completeExceptionally(e);
                                 } finally {

@@ -79,6 +79,11 @@ public final class DemoMain implements Callable<Integer> {
                 + "user-ring.")
     private String rxBufLen;
 
+    @Option(names = "--rate", paramLabel = "N[k|m|g]",
+            description = "Pace the built-in sender to N bytes per second, e.g. 100m (default: as fast as the "
+                + "connection takes them). For a steady load beside other work, or CPU cost at a set rate.")
+    private String rate;
+
     @Option(names = "--json", description = "Print the summary as one JSON line, the last line of stdout "
             + "(the text summary goes to stderr).")
     private boolean json;
@@ -129,7 +134,7 @@ public final class DemoMain implements Callable<Integer> {
         DemoOptions o;
         try {
             o = DemoOptions.of(provider, mode, bytes, seconds, queues, json, listen, connections, quiet, nic, verify,
-                    uring, rxBufLen);
+                    uring, rxBufLen, rate);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }

@@ -27,10 +27,13 @@ import java.util.Locale;
  *                    zcrx {@code rx_buf_len}, for {@code dmabuf} bind-rx's {@code rx-buf-size} (the
  *                    net-next devmem attribute netmem models ahead of the 6.18 kernel); either way the
  *                    size of each net_iov and of the queue's page-pool buffers ({@code rx_page_size})
+ * @param rate        {@code --rate}: the built-in sender's pace in bytes per second, 0 when not given (as fast
+ *                    as the connection takes them)
  */
 record DemoOptions(String provider, String mode, long bytes, double seconds, int queues, boolean json,
                    int listenPort, int connections, boolean quiet, String nic, String verify,
-                   boolean uringGiven, boolean bundles, boolean incremental, int bufferOrder, int rxBufLen) {
+                   boolean uringGiven, boolean bundles, boolean incremental, int bufferOrder, int rxBufLen,
+                   long rate) {
 
     /** The providers {@code --provider} accepts (and shell completion offers). */
     static final List<String> PROVIDERS = List.of("host", "dmabuf", "user-ring");
@@ -76,6 +79,17 @@ record DemoOptions(String provider, String mode, long bytes, double seconds, int
     static DemoOptions of(String provider, String mode, String bytes, String seconds, int queues, boolean json,
                           Integer listen, Integer connections, boolean quiet, String nic, String verify,
                           String uring, String rxBufLen) {
+        return of(provider, mode, bytes, seconds, queues, json, listen, connections, quiet, nic, verify, uring,
+                rxBufLen, null);
+    }
+
+    /**
+     * As above, with {@code --rate} ({@code null}: not given): the built-in sender's pace in bytes per
+     * second, like {@code 100m}; not with {@code --listen} (clients send at their own pace).
+     */
+    static DemoOptions of(String provider, String mode, String bytes, String seconds, int queues, boolean json,
+                          Integer listen, Integer connections, boolean quiet, String nic, String verify,
+                          String uring, String rxBufLen, String rate) {
         String p = oneOf("--provider", provider == null ? "dmabuf" : provider, PROVIDERS);
         String m = oneOf("--mode", mode == null ? "zerocopy" : mode, MODES);
         String n = oneOf("--nic", nic == null ? "uring" : nic, NICS);
@@ -148,8 +162,16 @@ record DemoOptions(String provider, String mode, long bytes, double seconds, int
             }
             bufLen = (int) len;
         }
+        long pace = 0;
+        if (rate != null) {
+            if (port > 0) {
+                throw new IllegalArgumentException("--rate paces the built-in sender: with --listen clients send at "
+                        + "their own pace");
+            }
+            pace = parseBytes("--rate", rate);
+        }
         return new DemoOptions(p, m, b, s, queues, json, port, conns, quiet, n, v, uring != null, bundles, incremental,
-                order, bufLen);
+                order, bufLen, pace);
     }
 
     private static String oneOf(String opt, String v, List<String> allowed) {

@@ -277,6 +277,19 @@ class DemoTest {
                 sent)), r.stderr());
     }
 
+    /** --rate: the built-in sender keeps to the pace, and what it sent is verified as ever. */
+    @Test
+    @Timeout(120)
+    void shouldPaceTheBuiltInSender() throws Exception {
+        Run r = run("--rate", "8m", "--seconds", "1", "--json", "--quiet");
+        assertEquals(0, r.exit(), r.stderr() + r.stdout());
+        long sent = Long.parseLong(r.field("bytes_sent"));
+        // 1 s at 8 MiB/s, plus the write (10 ms of the rate) due when the second ran out; unpaced, gigabytes
+        assertTrue(sent > 0 && sent <= (8L << 20) + (8L << 20) / 100, r.json());
+        assertEquals(String.valueOf(sent), r.field("bytes"));
+        assertEquals(r.field("sha256_sent"), r.field("sha256_verified"));
+    }
+
     @Test
     void shouldRejectBadUsageWithOneLineAndExit2() throws Exception {
         assertUsage("netmem demo: --provider must be one of host|dmabuf|user-ring: nvme", "--provider", "nvme");
@@ -287,6 +300,10 @@ class DemoTest {
         assertUsage("netmem demo: --queues must be an integer in [1, 64]: 0", "--queues", "0");
         assertUsage("netmem demo: --queues must be an integer in [1, 64]: 65", "--queues", "65");
         assertUsage("netmem demo: --connections needs --listen", "--connections", "2");
+        assertUsage("netmem demo: --rate must be a positive byte count like 64m: 0", "--rate", "0");
+        assertUsage("netmem demo: --rate must be a positive byte count like 64m: fast", "--rate", "fast");
+        assertUsage("netmem demo: --rate paces the built-in sender: with --listen clients send at their own pace",
+                "--listen", "9", "--rate", "1m");
         assertUsage("netmem demo: --rx-buf-len applies to --provider dmabuf or user-ring, not host", "--provider",
                 "host", "--rx-buf-len", "64k");
         assertUsage("netmem demo: --rx-buf-len must be a power of two from 4k to 64k: 12k", "--provider", "user-ring",
