@@ -25,6 +25,7 @@ import dev.netmem.testsupport.TestProvider;
 import dev.netmem.testsupport.base.HostileTally;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -48,11 +49,13 @@ import org.junit.jupiter.params.provider.MethodSource;
  * received into a dma-buf; random runs (unknown tokens, the other socket's tokens, duplicates within
  * a call and across calls, negative and huge starts and counts, more than
  * {@link DevmemSocket#MAX_DONTNEED_TOKENS} runs, runs past {@link DevmemSocket#MAX_DONTNEED_FRAGS},
- * null runs) are checked against a model of the kernel's loop: the return value is the number of
- * tokens the socket really held among the first 1024 inspected, and each socket's outstanding tokens
- * match. After close every buffer is home. Each case prints a summary line with its seed; rerun one
- * with {@code -Dnetmem.seed=N}. Runs on both NIC drivers: on the io_uring driver the tokens are of
- * data the kernel received from a real loopback connection.
+ * null runs; passed as {@link DmabufToken} objects or as {@code struct dmabuf_token} entries in memory,
+ * the setsockopt form, whose bad {@code optlen}s are refused) are checked against a model of the
+ * kernel's loop: the return value is the number of tokens the socket really held among the first
+ * 1024 inspected, and each socket's outstanding tokens match. After close every buffer is home. Each
+ * case prints a summary line with its seed; rerun one with {@code -Dnetmem.seed=N}. Runs on both NIC
+ * drivers: on the io_uring driver the tokens are of data the kernel received from a real loopback
+ * connection.
  */
 @Timeout(60)
 @ParameterizedClass(name = "{0}")
@@ -153,6 +156,24 @@ class DontneedHostileTest extends DeviceTestBase {
                 assertEquals("tokenCount must be >= 0: " + count, assertThrows(IllegalArgumentException.class,
                         () -> new DmabufToken(s.any(r), count), what).getMessage());
                 tally.rejected();
+            } else if (bad == 3) { // the setsockopt form: a bad optlen is refused before any token moves
+                MemorySegment optval = optval(runs);
+                long optlen = switch (r.nextInt(4)) {
+                    case 0 -> -8L * (1 + r.nextInt(4));
+                    case 1 -> 8L * runs.length + 1 + r.nextInt(7); // not a whole dmabuf_token
+                    case 2 -> 8L * (DevmemSocket.MAX_DONTNEED_TOKENS + 1 + r.nextInt(64));
+                    default -> 8L * (runs.length + 1 + r.nextInt(8)); // past the end of optval
+                };
+                ErrnoException e = assertThrows(ErrnoException.class, () -> s.sock.dontneed(optval, optlen), what);
+                if (optlen >= 0 && optlen % 8 == 0 && optlen <= 8L * DevmemSocket.MAX_DONTNEED_TOKENS) {
+                    assertEquals(Errno.EFAULT, e.errno(), what);
+                    assertEquals("optlen " + optlen + " is past the end of optval (" + optval.byteSize() + " bytes)",
+                            e.getMessage(), what);
+                } else {
+                    assertEquals(Errno.EINVAL, e.errno(), what);
+                    assertEquals("optlen must be a multiple of 8 up to 1024: " + optlen, e.getMessage(), what);
+                }
+                tally.rejected();
             } else {
                 int inspected = 0;
                 int expected = 0;
@@ -165,13 +186,15 @@ class DontneedHostileTest extends DeviceTestBase {
                             break outer;
                         }
                         asked++;
-                        long t = run.tokenStart() + j;
+                        long t = (Integer.toUnsignedLong(run.tokenStart()) + j) & 0xFFFF_FFFFL; // u32: wraps
                         if (t >= 0 && t <= Integer.MAX_VALUE && s.tokens.remove((int) t)) {
                             expected++;
                         }
                     }
                 }
-                assertEquals(expected, s.sock.dontneed(runs), what);
+                // either form: the run objects, or struct dmabuf_token entries in memory (the setsockopt layout)
+                assertEquals(expected, r.nextBoolean() ? s.sock.dontneed(runs)
+                        : s.sock.dontneed(optval(runs), 8L * runs.length), what);
                 inspectedTotal += inspected;
                 freedTotal += expected;
                 if (expected == asked) {
@@ -229,6 +252,16 @@ class DontneedHostileTest extends DeviceTestBase {
         s.sock.close();
         nl.close();
         await("every chunk home", () -> mp.inUse() == 0);
+    }
+
+    /** {@code runs} as {@code struct dmabuf_token} entries: u32 start, u32 count, native order, unaligned. */
+    private static MemorySegment optval(DmabufToken[] runs) {
+        MemorySegment m = Arena.ofAuto().allocate(8L * runs.length + 1).asSlice(1);
+        for (int i = 0; i < runs.length; i++) {
+            m.set(ValueLayout.JAVA_INT_UNALIGNED, 8L * i, runs[i].tokenStart());
+            m.set(ValueLayout.JAVA_INT_UNALIGNED, 8L * i + 4, runs[i].tokenCount());
+        }
+        return m;
     }
 
     /** Sends {@code packets} segments to the socket and receives them as devmem records. */

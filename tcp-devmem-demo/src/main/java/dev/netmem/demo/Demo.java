@@ -21,7 +21,6 @@ import dev.netmem.rxqueue.nic.NicDriver;
 import dev.netmem.rxqueue.nic.RxQueue;
 import dev.netmem.rxqueue.stack.DevmemControl;
 import dev.netmem.rxqueue.stack.DevmemSocket;
-import dev.netmem.rxqueue.stack.DmabufToken;
 import dev.netmem.rxqueue.stack.NetStack;
 import dev.netmem.rxqueue.wire.StreamWire;
 import dev.netmem.rxqueue.zcrx.IoUringZcrx;
@@ -94,7 +93,9 @@ final class Demo {
      */
     private static final int HANDOFF_ENTRIES = (int) (MIN_DMABUF_BYTES / 4096 / 2);
     private final int[] tokenBatch = new int[1024];
-    private final DmabufToken[] runBatch = new DmabufToken[DevmemSocket.MAX_DONTNEED_TOKENS];
+    /** {@code struct dmabuf_token} entries for {@code dontneed}, as setsockopt takes them: no object per run. */
+    private final MemorySegment runBatch = Arena.ofAuto().allocate(
+            (long) DevmemSocket.DMABUF_TOKEN_SIZE * DevmemSocket.MAX_DONTNEED_TOKENS, Integer.BYTES);
     private volatile boolean consumerDied;
     private volatile PagePool statsPool;
     private volatile String consumerFailure;
@@ -662,7 +663,9 @@ final class Demo {
                     rings.putRecord(fragOffset, size, fragToken);
                 } else { // what a conventional receiver does: copy the payload into its own heap buffer
                     MemorySegment.copy(dmabuf.segment(), ValueLayout.JAVA_BYTE, fragOffset, heap, 0, size);
-                    sock.dontneed(DmabufToken.of(fragToken));
+                    runBatch.set(ValueLayout.JAVA_INT, 0, fragToken);
+                    runBatch.set(ValueLayout.JAVA_INT, 4, 1);
+                    sock.dontneed(runBatch, DevmemSocket.DMABUF_TOKEN_SIZE);
                     tokensReturned.incrementAndGet();
                     sendCopy(to, heap, size);
                 }
@@ -691,11 +694,12 @@ final class Demo {
                 while (i + count < n && tokenBatch[i + count] == startTok + count) {
                     count++;
                 }
-                runBatch[runs++] = new DmabufToken(startTok, count);
+                runBatch.set(ValueLayout.JAVA_INT, (long) runs * DevmemSocket.DMABUF_TOKEN_SIZE, startTok);
+                runBatch.set(ValueLayout.JAVA_INT, (long) runs * DevmemSocket.DMABUF_TOKEN_SIZE + 4, count);
+                runs++;
                 i += count;
-                if (runs == runBatch.length || i == n) {
-                    tokensReturned.addAndGet(sock.dontneed(runs == runBatch.length ? runBatch
-                            : java.util.Arrays.copyOf(runBatch, runs)));
+                if (runs == DevmemSocket.MAX_DONTNEED_TOKENS || i == n) {
+                    tokensReturned.addAndGet(sock.dontneed(runBatch, (long) runs * DevmemSocket.DMABUF_TOKEN_SIZE));
                     runs = 0;
                 }
             }

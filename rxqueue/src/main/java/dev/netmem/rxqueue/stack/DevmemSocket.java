@@ -7,6 +7,7 @@ import dev.netmem.api.PagePool;
 import dev.netmem.rxqueue.net.Headers;
 import dev.netmem.rxqueue.net.SkBuff;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
@@ -39,6 +40,8 @@ public final class DevmemSocket implements AutoCloseable {
     public static final int MAX_DONTNEED_TOKENS = 128;
     /** {@code MAX_DONTNEED_FRAGS}: most tokens inspected per {@link #dontneed} call. */
     public static final int MAX_DONTNEED_FRAGS = 1024;
+    /** {@code sizeof(struct dmabuf_token)}: {@code u32 token_start}, {@code u32 token_count}. */
+    public static final int DMABUF_TOKEN_SIZE = 8;
 
     private static final VarHandle INCOMING;
     private static final VarHandle QUEUED;
@@ -96,6 +99,8 @@ public final class DevmemSocket implements AutoCloseable {
     /** {@code -ETOOSMALL} once a record did not fit the control buffer in this recvmsg. rxLock. */
     private int cmsgErr;
     private final NetIov[] batch = new NetIov[MAX_DONTNEED_FRAGS];
+    /** Tokens a {@code dontneed} call may still inspect ({@link #MAX_DONTNEED_FRAGS} per call). tokenLock. */
+    private int dontneedBudget;
 
     DevmemSocket(NetStack stack, int port) {
         this.stack = stack;
@@ -568,26 +573,80 @@ public final class DevmemSocket implements AutoCloseable {
             }
         }
         synchronized (tokenLock) {
+            dontneedBudget = MAX_DONTNEED_FRAGS;
             int n = 0;
-            int inspected = 0;
-            outer:
-            for (DmabufToken run : runs) {
-                for (int j = 0; j < run.tokenCount(); j++) {
-                    if (++inspected > MAX_DONTNEED_FRAGS) {
-                        break outer;
-                    }
-                    NetIov niov = tokens.remove((long) run.tokenStart() + j);
-                    if (niov != null) {
-                        batch[n++] = niov;
-                    }
-                }
+            for (int i = 0; i < runs.length && dontneedBudget > 0; i++) {
+                n = takeRun(Integer.toUnsignedLong(runs[i].tokenStart()), runs[i].tokenCount(), n);
             }
-            putBatch(n);
-            if (n > 0) {
-                stack.netif().rxWake();
-            }
-            return n;
+            return putTaken(n);
         }
+    }
+
+    /**
+     * {@code SO_DEVMEM_DONTNEED} as {@code setsockopt} passes it: {@code optlen} bytes at {@code optval}
+     * holding {@code struct dmabuf_token} entries ({@link #DMABUF_TOKEN_SIZE} bytes each: {@code u32
+     * token_start}, {@code u32 token_count}, native byte order). Returns tokens as
+     * {@link #dontneed(DmabufToken...)} does, and allocates nothing: the form for a receive loop that
+     * returns tokens at line rate (the kernel's layout, so a run list can be kept in shared memory).
+     *
+     * @param optval the entries; any alignment
+     * @param optlen bytes of entries to read from {@code optval}
+     * @return the number of buffers freed
+     * @throws dev.netmem.api.ErrnoException {@link Errno#EINVAL} if {@code optlen} is negative, not a multiple
+     *                         of {@link #DMABUF_TOKEN_SIZE} or more than {@link #MAX_DONTNEED_TOKENS} entries;
+     *                         {@link Errno#EFAULT} if {@code optval} is shorter than {@code optlen}
+     *                         (nothing is returned in either case)
+     * @throws NullPointerException if {@code optval} is null
+     */
+    public int dontneed(MemorySegment optval, long optlen) {
+        Objects.requireNonNull(optval, "optval");
+        if (optlen < 0 || optlen % DMABUF_TOKEN_SIZE != 0 || optlen > (long) DMABUF_TOKEN_SIZE * MAX_DONTNEED_TOKENS) {
+            throw Errno.EINVAL.exception("optlen must be a multiple of " + DMABUF_TOKEN_SIZE + " up to "
+                    + DMABUF_TOKEN_SIZE * MAX_DONTNEED_TOKENS + ": " + optlen);
+        }
+        if (optlen > optval.byteSize()) {
+            throw Errno.EFAULT.exception("optlen " + optlen + " is past the end of optval (" + optval.byteSize()
+                    + " bytes)");
+        }
+        int runs = (int) (optlen / DMABUF_TOKEN_SIZE);
+        synchronized (tokenLock) {
+            dontneedBudget = MAX_DONTNEED_FRAGS;
+            int n = 0;
+            for (int i = 0; i < runs && dontneedBudget > 0; i++) {
+                long at = (long) i * DMABUF_TOKEN_SIZE;
+                n = takeRun(Integer.toUnsignedLong(optval.get(ValueLayout.JAVA_INT_UNALIGNED, at)),
+                        Integer.toUnsignedLong(optval.get(ValueLayout.JAVA_INT_UNALIGNED, at + 4)), n);
+            }
+            return putTaken(n);
+        }
+    }
+
+    /**
+     * Takes the held tokens of one run into {@link #batch} from index {@code n}, inspecting at most
+     * {@link #dontneedBudget} more tokens; returns the new count. Token numbers are u32 and wrap, as the
+     * kernel's {@code token_start + j}: a run from {@code 0xFFFFFFFE} of 3 reaches token 0. tokenLock.
+     */
+    private int takeRun(long start, long count, int n) {
+        for (long j = 0; j < count; j++) {
+            if (dontneedBudget == 0) {
+                break;
+            }
+            dontneedBudget--;
+            NetIov niov = tokens.remove((start + j) & 0xFFFF_FFFFL);
+            if (niov != null) {
+                batch[n++] = niov;
+            }
+        }
+        return n;
+    }
+
+    /** Puts the {@code n} taken buffers through their pools and wakes the NAPI; returns {@code n}. tokenLock. */
+    private int putTaken(int n) {
+        putBatch(n);
+        if (n > 0) {
+            stack.netif().rxWake();
+        }
+        return n;
     }
 
     private void putBatch(int n) {

@@ -116,7 +116,13 @@ public final class IoUringZcrx {
      */
     public static int recvZc(DevmemSocket sock, ZcrxIfq ifq, Duration timeout) {
         Objects.requireNonNull(ifq, "ifq");
-        int r = sock.readSock(new Args(ifq, 0), Integer.MAX_VALUE, timeout);
+        Args args = Args.of(ifq, 0);
+        int r;
+        try {
+            r = sock.readSock(args, Integer.MAX_VALUE, timeout);
+        } finally {
+            args.done();
+        }
         if (r < 0) {
             throw r == Errno.ENOSPC.value()
                     ? Errno.ENOSPC.exception("zcrx completion ring is full")
@@ -147,8 +153,9 @@ public final class IoUringZcrx {
         Objects.requireNonNull(sock, "sock");
         Objects.requireNonNull(ifq, "ifq");
         boolean multishot = (issueFlags & IO_URING_F_MULTISHOT) != 0;
-        Args args = new Args(ifq, len == 0 ? 0xFFFF_FFFFL : Integer.toUnsignedLong(len));
+        Args args = Args.of(ifq, len == 0 ? 0xFFFF_FFFFL : Integer.toUnsignedLong(len));
         int ret;
+        int nrSkbs;
         try {
             ret = sock.readSock(args, Integer.MAX_VALUE, Duration.ZERO);
         } catch (ErrnoException e) {
@@ -156,6 +163,9 @@ public final class IoUringZcrx {
                 throw e;
             }
             return Errno.ENOTCONN.value(); // sk_state == TCP_CLOSE
+        } finally {
+            nrSkbs = args.nrSkbs;
+            args.done();
         }
         if (ret <= 0) {
             if (ret < 0 || sock.isSockDone()) {
@@ -167,7 +177,7 @@ public final class IoUringZcrx {
             }
             return sock.isEndOfStream() ? 0 : Errno.EAGAIN.value();
         }
-        if (args.nrSkbs > IO_SKBS_PER_CALL_LIMIT && multishot) {
+        if (nrSkbs > IO_SKBS_PER_CALL_LIMIT && multishot) {
             return IOU_REQUEUE;
         }
         if (sock.isSockDone()) {
@@ -182,13 +192,30 @@ public final class IoUringZcrx {
      * ({@code desc->count}).
      */
     private static final class Args implements DevmemSocket.SkbReader {
-        private final ZcrxIfq ifq;
+        /**
+         * One per thread, reused by every call on it: the kernel's {@code io_zcrx_args} lives on the
+         * stack; a new object per call was the user-ring RX path's only allocation (about 2 B per packet).
+         */
+        private static final ThreadLocal<Args> OF_THREAD = ThreadLocal.withInitial(Args::new);
+        private ZcrxIfq ifq;
         private long count;
         int nrSkbs;
 
-        Args(ZcrxIfq ifq, long count) {
-            this.ifq = ifq;
-            this.count = count == 0 ? 0xFFFF_FFFFL : count;
+        /** This thread's args, set for one call to {@code ifq} of at most {@code count} bytes (0: no limit). */
+        static Args of(ZcrxIfq ifq, long count) {
+            Args a = OF_THREAD.get();
+            if (a.ifq != null) {
+                throw new IllegalStateException("a zcrx receive is already in progress on this thread");
+            }
+            a.ifq = ifq;
+            a.count = count == 0 ? 0xFFFF_FFFFL : count;
+            a.nrSkbs = 0;
+            return a;
+        }
+
+        /** The call is over: drops the ifq, so that the thread does not keep it reachable. */
+        void done() {
+            ifq = null;
         }
 
         @Override
