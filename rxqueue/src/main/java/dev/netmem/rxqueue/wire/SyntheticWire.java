@@ -82,9 +82,7 @@ public final class SyntheticWire implements Wire {
                 for (long i = 0; i < count && !stop; i++) {
                     int size = minSize == maxSize ? minSize : random.nextInt(minSize, maxSize + 1);
                     MemorySegment p = buf.asSlice(0, size);
-                    for (int j = 0; j < size; j++) {
-                        p.set(java.lang.foreign.ValueLayout.JAVA_BYTE, j, pattern.at(offset + j));
-                    }
+                    pattern.fill(p, offset);
                     if (gap > 0) {
                         next += gap;
                         long wait = next - System.nanoTime();
