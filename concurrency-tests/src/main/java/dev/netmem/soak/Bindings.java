@@ -48,7 +48,9 @@ final class Bindings {
     private final Random random;
     private final List<DmabufBinding> dmabufBindings = new CopyOnWriteArrayList<>();
     private final List<ZcrxIfq> ifqs = new CopyOnWriteArrayList<>();
+    /** {@code areaArenas.get(i)} holds the area of {@code ifqs.get(i)}; both lists change under this monitor. */
     private final List<Arena> areaArenas = new CopyOnWriteArrayList<>();
+    private volatile long areasReclaimed;
     private final long[] queueRestarts;
     // written under this monitor, read by the main thread's progress lines without it
     private volatile long binds;
@@ -159,12 +161,18 @@ final class Bindings {
         f.lock.lock();
         try {
             Arena arena = Arena.ofShared();
-            areaArenas.add(arena);
             MemorySegment mem = arena.allocate(ZC_AREA_BYTES, 4096);
             int buffers = (int) (ZC_AREA_BYTES / 4096);
-            ZcrxIfq ifq = ZcrxIfq.register(ZcrxArea.ofUserMemory(mem), dev.dmaDevice(), buffers, 2 * buffers, dir,
-                    q -> { }); // the queue is closed through the RxBinding
+            ZcrxIfq ifq;
+            try {
+                ifq = ZcrxIfq.register(ZcrxArea.ofUserMemory(mem), dev.dmaDevice(), buffers, 2 * buffers, dir,
+                        q -> { }); // the queue is closed through the RxBinding
+            } catch (RuntimeException e) {
+                arena.close();
+                throw e;
+            }
             ifqs.add(ifq);
+            areaArenas.add(arena);
             bindThroughNetlink(f, faults.wrap(ifq, Faults.Kind.USER_RING), ifq::close);
             f.ifq = ifq;
             f.ring = ZcrxUserRing.open(ifq.regionPath(), mem);
@@ -202,6 +210,28 @@ final class Bindings {
         } finally {
             f.lock.unlock();
         }
+    }
+
+    /**
+     * Frees the memory of the user-ring areas whose ifq was closed and whose buffers all came home (the
+     * ifq is {@code FREED} and its area's freelist is full): a long soak binds a 16 MiB area every few
+     * seconds, and keeping them all to the end grew without bound. An ifq freed with buffers missing
+     * stays for the final audit, which reports it. Chaos thread.
+     */
+    synchronized void reclaimFreedAreas() {
+        for (int i = ifqs.size() - 1; i >= 0; i--) {
+            ZcrxIfq q = ifqs.get(i);
+            if (q.isFreed() && q.area().freeCount() == q.area().niovs().numNiovs()) {
+                ifqs.remove(i);
+                areaArenas.remove(i).close();
+                areasReclaimed++;
+            }
+        }
+    }
+
+    /** User-ring areas freed by {@link #reclaimFreedAreas()} before the end. */
+    long areasReclaimed() {
+        return areasReclaimed;
     }
 
     /** Restarts queue {@code q} on the memory it has. */
@@ -246,7 +276,7 @@ final class Bindings {
         return dmabufBindings;
     }
 
-    /** Every zcrx ifq made, for the audit. */
+    /** Every zcrx ifq made and not yet reclaimed (already checked), for the audit. */
     List<ZcrxIfq> ifqs() {
         return ifqs;
     }

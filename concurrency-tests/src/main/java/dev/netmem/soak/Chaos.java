@@ -104,6 +104,7 @@ final class Chaos {
                 break;
             }
             try {
+                bindings.reclaimFreedAreas();
                 restartFlow.restart(); // every round, while its wire runs
                 if (System.nanoTime() > nextHold) {
                     Flow f = flows.get(random.nextBoolean() ? 1 : 3);

@@ -190,7 +190,7 @@ final class Soak {
         long received = traffic.packetsVerified();
         return new SoakReport(o.seed(), seconds, o.failRate(), sent, received, traffic.bytesVerified(),
                 sent - received, checker.buffersCycled(), checker.buffersHeld(), b.binds(), b.unbinds(), b.restarts(),
-                chaos.refused(), checker.created(), checker.released(), checker.detached(), chaos.longHolds(),
+                chaos.refused(), b.areasReclaimed(), checker.created(), checker.released(), checker.detached(), chaos.longHolds(),
                 chaos.stallWarnings(), chaos.stallSample(), chaos.heldReleased(), faults.injected(Faults.Kind.HOST),
                 faults.injected(Faults.Kind.DMABUF), faults.injected(Faults.Kind.USER_RING), rxAllocFail, rxMissed,
                 rxDropped, chaos.killLines(), chaos.killsOk(), checker.samples(), violations.count(),

@@ -21,6 +21,7 @@ import java.util.Locale;
  * @param restarts          explicit queue restarts ({@code restartQueue}), besides those binds and unbinds make
  * @param restartsRefused   binds or restarts refused with ENOMEM (the new memory could not be filled; the old
  *                          memory kept running)
+ * @param areasReclaimed    user-ring areas freed while the soak ran, once their ifq was freed with every buffer home
  * @param poolsCreated      pools created
  * @param poolsReleased     pools released
  * @param poolsDetached     pools destroyed with buffers in flight ({@code CHANGE})
@@ -43,7 +44,7 @@ import java.util.Locale;
  */
 record SoakReport(long seed, double seconds, double failRate, long packetsSent, long packetsReceived,
                   long bytesReceived, long packetsLost, long buffersCycled, long buffersHeld, long binds, long unbinds,
-                  long restarts, long restartsRefused, long poolsCreated, long poolsReleased, long poolsDetached, long longHolds,
+                  long restarts, long restartsRefused, long areasReclaimed, long poolsCreated, long poolsReleased, long poolsDetached, long longHolds,
                   long stallWarnings, String stallSample, long heldReleased, long injectedHost, long injectedDmabuf,
                   long injectedUserRing, long rxAllocFail, long rxMissed, long rxDropped, List<String> kills,
                   long killsOk, long checkerSamples, long violations, List<String> violationDetails,
@@ -67,7 +68,8 @@ record SoakReport(long seed, double seconds, double failRate, long packetsSent, 
         b.append(String.format(Locale.ROOT, "buffers     %,d cycled (fast + refill + slow), %,d entered pools from "
                 + "providers%n", buffersCycled, buffersHeld));
         b.append(String.format(Locale.ROOT, "chaos       %d binds, %d unbinds, %d queue restarts, %d refused "
-                + "(ENOMEM)%n", binds, unbinds, restarts, restartsRefused));
+                + "(ENOMEM); %d user-ring areas freed on the way%n", binds, unbinds, restarts, restartsRefused,
+                areasReclaimed));
         b.append(String.format(Locale.ROOT, "pools       %d created, %d released, %d detached; %d held across an "
                 + "unbind: %d stall warnings, %d released when the last buffer came home%n", poolsCreated,
                 poolsReleased, poolsDetached, longHolds, stallWarnings, heldReleased));
@@ -109,6 +111,7 @@ record SoakReport(long seed, double seconds, double failRate, long packetsSent, 
         b.append(",\"buffers_held\":").append(buffersHeld);
         b.append(",\"binds\":").append(binds).append(",\"unbinds\":").append(unbinds);
         b.append(",\"restarts\":").append(restarts).append(",\"restarts_refused\":").append(restartsRefused);
+        b.append(",\"areas_reclaimed\":").append(areasReclaimed);
         b.append(",\"pools_created\":").append(poolsCreated).append(",\"pools_released\":").append(poolsReleased);
         b.append(",\"pools_detached\":").append(poolsDetached);
         b.append(",\"long_holds\":").append(longHolds).append(",\"stall_warnings\":").append(stallWarnings);

@@ -47,6 +47,9 @@ class SoakTest {
         assertTrue(r.longHolds() > 0 && r.stallWarnings() == 0, report);
         assertEquals(r.longHolds(), r.heldReleased(), "every long-held pool was released: " + report);
         assertTrue(r.binds() > 3 && r.unbinds() > 3 && r.poolsDetached() > 0, report);
+        // a user ring unbound while traffic ran has its area freed once every buffer is home, not at the end
+        assertTrue(r.areasReclaimed() > 0, "user-ring areas freed on the way: " + report);
+        assertTrue(r.json().contains("\"areas_reclaimed\":" + r.areasReclaimed() + ","), r.json());
         assertEquals(r.poolsCreated(), r.poolsReleased(), report);
         assertTrue(r.json().contains("\"leaks\":0,"), r.json());
     }
