@@ -505,7 +505,7 @@ final class Demo {
      * The consumer's result: normally its last control message; a consumer that exited without one is
      * dead even when its control pipe shows no end of file (a copy of the pipe's write end held by
      * another process would hide it). Waits at most 60 s for a live consumer; a timeout's message ends
-     * with {@code state}'s account of the hand-off.
+     * with {@code state}'s account of the hand-off and where the consumer's main thread is.
      */
     private ConnResult awaitResult(CompletableFuture<ConnResult> result, Process consumer,
                                    java.util.function.Supplier<String> state) throws Exception {
@@ -527,7 +527,8 @@ final class Demo {
                     }
                 } else if (now - deadline > 0) {
                     throw new java.util.concurrent.TimeoutException(
-                            "the consumer sent no result in 60 s after the stream ended" + state.get());
+                            "the consumer sent no result in 60 s after the stream ended" + state.get() + "; its "
+                                    + ThreadDump.frames(consumer.pid(), "main", 8));
                 }
             }
         }

@@ -177,7 +177,8 @@ public final class ShmHandoff implements AutoCloseable {
                 throw new IOException("the consumer JVM exited (code " + consumer.exitValue() + ") without its result");
             }
             if (System.nanoTime() - deadline > 0) {
-                throw new IOException("the consumer JVM sent no result in 60 s");
+                throw new IOException("the consumer JVM sent no result in 60 s; its "
+                        + ThreadDump.frames(consumer.pid(), "main", 8));
             }
             LockSupport.parkNanos(100_000);
         }
