@@ -74,7 +74,12 @@ final class SeqPattern implements PayloadPattern {
     }
 
     static byte body(long seq, int pos) {
-        return (byte) ((seq * 131 + pos) ^ (pos >>> 7));
+        return bodyByte((int) (seq * 131), pos);
+    }
+
+    /** A body byte: only the low 8 bits of {@code seq * 131} count, which {@link #bodyOf} relies on. */
+    private static byte bodyByte(int seqTimes131, int pos) {
+        return (byte) ((seqTimes131 + pos) ^ (pos >>> 7));
     }
 
     /** The body of packet {@code seq} ({@link #body} at every position past the sequence number). */
@@ -84,7 +89,7 @@ final class SeqPattern implements PayloadPattern {
         if (b == null) {
             byte[] a = new byte[packetSize];
             for (int pos = SEQ_BYTES; pos < packetSize; pos++) {
-                a[pos] = (byte) ((k + pos) ^ (pos >>> 7)); // body(seq, pos): only the low 8 bits of seq * 131 count
+                a[pos] = bodyByte(k, pos);
             }
             bodies.compareAndSet(k, null, MemorySegment.ofArray(a)); // a racing thread made the same bytes
             b = bodies.get(k);

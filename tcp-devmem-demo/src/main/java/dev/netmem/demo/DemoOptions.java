@@ -54,38 +54,12 @@ record DemoOptions(String provider, String mode, long bytes, double seconds, int
 
     /**
      * Validates what the command line gave ({@code null}: not given) and applies the defaults; throws
-     * {@link IllegalArgumentException} with a precise message on bad usage.
-     */
-    static DemoOptions of(String provider, String mode, String bytes, String seconds, int queues, boolean json,
-                          Integer listen, Integer connections, boolean quiet, String nic, String verify) {
-        return of(provider, mode, bytes, seconds, queues, json, listen, connections, quiet, nic, verify, null);
-    }
-
-    /**
-     * As above, with {@code --uring}: a comma-separated list of {@code bundles}, {@code incremental} and
-     * {@code order=N} ({@code null}: none).
-     */
-    static DemoOptions of(String provider, String mode, String bytes, String seconds, int queues, boolean json,
-                          Integer listen, Integer connections, boolean quiet, String nic, String verify,
-                          String uring) {
-        return of(provider, mode, bytes, seconds, queues, json, listen, connections, quiet, nic, verify, uring, null);
-    }
-
-    /**
-     * As above, with {@code --rx-buf-len} ({@code null}: not given): the provider's buffer size, a
-     * power of two in [4 KiB, 64 KiB], {@code --provider dmabuf} or {@code user-ring} only (host pages
-     * are sized with {@code --uring order=N}).
-     */
-    static DemoOptions of(String provider, String mode, String bytes, String seconds, int queues, boolean json,
-                          Integer listen, Integer connections, boolean quiet, String nic, String verify,
-                          String uring, String rxBufLen) {
-        return of(provider, mode, bytes, seconds, queues, json, listen, connections, quiet, nic, verify, uring,
-                rxBufLen, null);
-    }
-
-    /**
-     * As above, with {@code --rate} ({@code null}: not given): the built-in sender's pace in bytes per
-     * second, like {@code 100m}; not with {@code --listen} (clients send at their own pace).
+     * {@link IllegalArgumentException} with a precise message on bad usage. {@code uring}: a
+     * comma-separated list of {@code bundles}, {@code incremental} and {@code order=N}.
+     * {@code rxBufLen}: the provider's buffer size, a power of two in [4 KiB, 64 KiB], {@code --provider
+     * dmabuf} or {@code user-ring} only (host pages are sized with {@code --uring order=N}). {@code rate}:
+     * the built-in sender's pace in bytes per second, like {@code 100m}; not with {@code --listen}
+     * (clients send at their own pace).
      */
     static DemoOptions of(String provider, String mode, String bytes, String seconds, int queues, boolean json,
                           Integer listen, Integer connections, boolean quiet, String nic, String verify,

@@ -26,17 +26,13 @@ final class Sender {
 
     /** Connects to {@code host:port} and sends {@code bytes}, or sends until {@code seconds} pass when bytes is 0. */
     static Result send(String host, int port, long bytes, double seconds) throws IOException {
-        return send(host, port, bytes, seconds, true);
-    }
-
-    /** As {@link #send(String, int, long, double)}; without {@code hash} the SHA-256 is not computed (null). */
-    static Result send(String host, int port, long bytes, double seconds, boolean hash) throws IOException {
-        return send(host, port, bytes, seconds, hash, 0);
+        return send(host, port, bytes, seconds, true, 0);
     }
 
     /**
-     * As {@link #send(String, int, long, double, boolean)}, paced to {@code rate} bytes per second when it
-     * is positive (see {@link #send(WritableByteChannel, long, double, boolean, long)}).
+     * As {@link #send(String, int, long, double)}; without {@code hash} the SHA-256 is not computed (null);
+     * paced to {@code rate} bytes per second when it is positive (see
+     * {@link #send(WritableByteChannel, long, double, boolean, long)}).
      */
     static Result send(String host, int port, long bytes, double seconds, boolean hash, long rate) throws IOException {
         try (SocketChannel ch = SocketChannel.open()) {
@@ -64,15 +60,9 @@ final class Sender {
 
     /**
      * Writes the stream to {@code ch} straight from {@link StreamPattern}'s slices (nothing is
-     * generated or copied per write), as the receive benchmark's NIO sender does.
-     */
-    static Result send(WritableByteChannel ch, long bytes, double seconds, boolean hash) throws IOException {
-        return send(ch, bytes, seconds, hash, 0);
-    }
-
-    /**
-     * As {@link #send(WritableByteChannel, long, double, boolean)}; with a positive {@code rate} the
-     * writes are paced so that by any instant at most {@code rate} bytes per second since the start
+     * generated or copied per write), as the receive benchmark's NIO sender does: {@code bytes}, or
+     * for {@code seconds} when bytes is 0; the SHA-256 only with {@code hash}. With a positive
+     * {@code rate} the writes are paced so that by any instant at most {@code rate} bytes per second since the start
      * plus one write have gone out: writes of about 10 ms of the rate (4 KiB to 1 MiB), each waiting
      * for its turn.
      */

@@ -186,11 +186,12 @@ class DemoTest {
     @Test
     void shouldReportARefusedRxBufLenInOneLine() {
         DemoOptions o = DemoOptions.of("dmabuf", null, "1m", null, 2, false, null, null, true, "emulated", null, null,
-                "64k");
+                "64k", null);
         Cli.Failure f = Demo.bindRefused(o, Errno.EOPNOTSUPP.exception("device does not support: rx_page_size"));
         assertEquals("queue 0 refused the dmabuf binding with bind-rx rx_buf_size 65536 (--rx-buf-len): "
                 + "device does not support: rx_page_size (EOPNOTSUPP)", f.getMessage());
-        o = DemoOptions.of("user-ring", null, "1m", null, 2, false, null, null, true, "emulated", null, null, "16k");
+        o = DemoOptions.of("user-ring", null, "1m", null, 2, false, null, null, true, "emulated", null, null, "16k",
+                null);
         f = Demo.bindRefused(o, new IllegalArgumentException("ERANGE: rx_buf_len 16384 does not divide the area"));
         assertEquals("queue 0 refused the user-ring binding with zcrx rx_buf_len 16384 (--rx-buf-len): "
                 + "ERANGE: rx_buf_len 16384 does not divide the area", f.getMessage());
